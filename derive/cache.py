@@ -1,0 +1,56 @@
+"""On-disk cache of derivations, keyed by the request and derive's version.
+
+A second `derive show` of the same formula loads the pickled Derivation instead of deriving
+again. The cache lives in $DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive;
+DERIVE_NO_CACHE=1 turns it off. A damaged entry is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+VERSION = "0.1.0-engine-1"
+
+
+def cache_dir() -> Path:
+    if os.environ.get("DERIVE_CACHE_DIR"):
+        return Path(os.environ["DERIVE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "derive"
+
+
+def _key(request: dict) -> str:
+    from derive import catalog
+
+    text = json.dumps({"request": request, "version": VERSION,
+                       "catalog": catalog.CATALOG_PATH.read_text()}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def cached_derive(**request):
+    """derive(**request), through the cache."""
+    from derive.derivation import derive
+
+    if os.environ.get("DERIVE_NO_CACHE"):
+        return derive(**request)
+    path = cache_dir() / f"{_key(request)}.pickle"
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # a missing or damaged entry just means: derive again
+        pass
+    result = derive(**request)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result.__dict__.pop("_functions", None)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+            pickle.dump(result, handle)
+        os.replace(handle.name, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass
+    return result

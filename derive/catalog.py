@@ -1,0 +1,67 @@
+"""The operator catalog: `catalog.toml` read into plain entries.
+
+Each operator is one entry declared by its formula; rules, code, reports and tests are
+generated from it. Nothing else in derive refers to an operator by name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from derive.errors import DeriveError
+
+CATALOG_PATH = Path(__file__).with_name("catalog.toml")
+DEFAULT_DOMAIN = (-3.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalog operator."""
+
+    name: str
+    formula: str
+    inputs: tuple[str, ...]
+    constants: tuple[str, ...] = ()
+    shapes: dict = field(default_factory=dict)
+    domain: dict = field(default_factory=dict)
+    conventions: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    layer: str | None = None
+    description: str = ""
+
+    def domain_of(self, name: str) -> tuple[float, float]:
+        low, high = self.domain.get(name, DEFAULT_DOMAIN)
+        return float(low), float(high)
+
+
+@lru_cache(maxsize=1)
+def load() -> dict[str, Entry]:
+    """Every catalog entry by name, in the file's order."""
+    with CATALOG_PATH.open("rb") as handle:
+        raw = tomllib.load(handle)
+    entries = {}
+    for name, item in raw.items():
+        entries[name] = Entry(
+            name=name,
+            formula=item["formula"],
+            inputs=tuple(item["inputs"]),
+            constants=tuple(item.get("constants", ())),
+            shapes={k: tuple(v) for k, v in item.get("shapes", {}).items()},
+            domain={k: tuple(v) for k, v in item.get("domain", {}).items()},
+            conventions=tuple(item.get("conventions", ())),
+            assumptions=tuple(item.get("assumptions", ())),
+            layer=item.get("layer"),
+            description=item.get("description", ""),
+        )
+    return entries
+
+
+def get(name: str) -> Entry:
+    """The entry called `name`; DeriveError naming the known operators otherwise."""
+    entries = load()
+    if name not in entries:
+        raise DeriveError(f"unknown operator '{name}' (known: {', '.join(entries)})")
+    return entries[name]

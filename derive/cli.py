@@ -1,0 +1,83 @@
+"""Command line: `derive list|show|verify|report|new|graph` (the contract in DESIGN.md).
+
+Each command lives in `derive/commands/<name>.py` with `add_arguments(parser)` and `run(args)`;
+those modules import SymPy only inside `run`, so `--help` and `list` start fast. Bad input of
+any kind ends as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "list": "list the catalog's operators",
+    "show": "derive an operator or a formula: graph, steps, gradients, NumPy code",
+    "verify": "check hand-written layers against the derived backward pass",
+    "report": "write step-by-step derivation documents (PDF, LaTeX, Markdown)",
+    "new": "generate a layer class, report and verification from a formula",
+    "graph": "forward and backward values on every node of a scalar expression",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="Derive, compile, verify and explain the "
+                     "backward pass of neural-network layers.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module = _command_module(name)
+        if module is not None:
+            module.add_arguments(command)
+    return parser
+
+
+def _command_module(name: str):
+    try:
+        return importlib.import_module(f"derive.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"derive.commands.{name}":
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    from derive.errors import DeriveError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        module = _command_module(args.command)
+        if module is None:
+            print(f"derive {args.command}: not built yet", file=sys.stderr)
+            return 2
+        return module.run(args)
+    except (UsageError, DeriveError) as exc:
+        print(_one_line(str(exc)), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _one_line(message: str) -> str:
+    text = " ".join(message.split())
+    return text if text.startswith("derive") else f"derive: {text}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

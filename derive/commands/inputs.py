@@ -1,0 +1,47 @@
+"""Options shared by the commands that take a formula: OP | --formula | --latex, --shape, --const."""
+
+from __future__ import annotations
+
+import re
+
+from derive.errors import DeriveError
+
+DIM = re.compile(r"[1-9][0-9]{0,3}\Z|[A-Za-z][A-Za-z0-9_]{0,15}\Z")
+
+
+def add_formula_arguments(parser, op_nargs="?"):
+    parser.add_argument("op", nargs=op_nargs, metavar="OP", help="a catalog operator (see derive list)")
+    parser.add_argument("--formula", metavar="EXPR", help="a formula in SymPy/NumPy syntax")
+    parser.add_argument("--latex", metavar="TEX", help="a formula in LaTeX (\\log is natural log)")
+    parser.add_argument("--shape", action="append", default=[], metavar="NAME=D1,D2",
+                        help="declare NAME a matrix of shape D1×D2 (numbers or symbols)")
+    parser.add_argument("--const", action="append", default=[], metavar="NAME",
+                        help="a name that is not differentiated (such as targets t)")
+
+
+def parse_shapes(items: list[str]) -> dict:
+    """--shape NAME=D1,D2 options as {name: (d1, d2)} with int or str dimensions."""
+    shapes = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        parts = [p.strip() for p in dims.split(",")] if sep else []
+        if not sep or not name.strip() or not 1 <= len(parts) <= 2 or not all(
+                DIM.match(p) for p in parts):
+            raise DeriveError(f"--shape {item}: expected NAME=D1,D2 with dimensions that are "
+                              "positive numbers or names, such as W=n,m or x=3,1")
+        shapes[name.strip()] = tuple(int(p) if p.isdigit() else p for p in parts)
+    return shapes
+
+
+def derivation_from_args(args):
+    """Run the derivation the options ask for (from the cache when it is there)."""
+    from derive.cache import cached_derive
+
+    given = [x for x in (args.op, args.formula, args.latex) if x is not None]
+    if len(given) != 1:
+        raise DeriveError("give exactly one of OP, --formula EXPR or --latex TEX")
+    shapes = parse_shapes(args.shape)
+    if args.op is not None and (shapes or args.const):
+        raise DeriveError("--shape and --const apply to --formula or --latex, not to a catalog OP")
+    return cached_derive(op=args.op, formula=args.formula, latex=args.latex, shapes=shapes,
+                         constants=tuple(args.const))

@@ -1,0 +1,90 @@
+"""The formula vocabulary: every function name a formula may call, as SymPy builders.
+
+Composite activations (sigmoid, softplus, relu, ...) expand into primitives here, so the
+computational graph shows the nodes the tutorial draws (sigmoid: ×(−1) → exp → +1 → /).
+Reductions over arrays (sum, mean) are SymPy functions whose derivative is the broadcast of
+the upstream gradient, which is exactly the vector–Jacobian product of a sum.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class ArraySum(sp.Function):
+    """sum(e): the sum of every entry of an array expression; a scalar."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(1)
+
+    def _sympystr(self, printer):
+        return f"sum({printer._print(self.args[0])})"
+
+    def _latex(self, printer):
+        return r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+
+
+class ArraySize(sp.Function):
+    """The number of entries of an array expression (1 for a scalar)."""
+
+    nargs = 1
+    is_positive = True
+    is_integer = True
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    def _sympystr(self, printer):
+        return f"size({printer._print(self.args[0])})"
+
+    def _latex(self, printer):
+        return r"N_{%s}" % printer._print(self.args[0])
+
+
+def relu(u):
+    return sp.Piecewise((u, u > 0), (0, True))
+
+
+def where(cond, a, b):
+    return sp.Piecewise((a, cond), (b, True))
+
+
+def mean(u):
+    return ArraySum(u) / ArraySize(u)
+
+
+# name -> (number of arguments, builder). The builder receives SymPy expressions.
+SCALAR_FUNCTIONS = {
+    "exp": (1, sp.exp),
+    "log": (1, sp.log),
+    "sqrt": (1, sp.sqrt),
+    "tanh": (1, sp.tanh),
+    "sinh": (1, sp.sinh),
+    "cosh": (1, sp.cosh),
+    "sin": (1, sp.sin),
+    "cos": (1, sp.cos),
+    "tan": (1, sp.tan),
+    "atan": (1, sp.atan),
+    "asin": (1, sp.asin),
+    "acos": (1, sp.acos),
+    "erf": (1, sp.erf),
+    "abs": (1, sp.Abs),
+    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(-u))),
+    "softplus": (1, lambda u: sp.log(1 + sp.exp(u))),
+    "relu": (1, relu),
+    "max": (2, sp.Max),
+    "min": (2, sp.Min),
+    "where": (3, where),
+    "sum": (1, ArraySum),
+    "mean": (1, mean),
+}
+
+# Functions that only make sense on declared matrices (see derive.matrix).
+MATRIX_ONLY_FUNCTIONS = ("softmax", "trace", "det", "inv", "logsumexp")
+
+CONSTANTS = {"pi": sp.pi}
+
+# Names a formula may not use for its own variables: they mean something in generated code.
+RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "math", "size", "e", "E", "I"})

@@ -1,0 +1,83 @@
+"""Local rules: the derivative of each node's own primitive function, with a rule name.
+
+Every local derivative comes from `sympy.diff` of the node's function of its placeholder
+inputs; the rule name comes from a small fixed vocabulary. Non-differentiable points follow
+the common convention: the step functions SymPy returns are taken as 0 at their jump.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.functions import ArraySum
+from derive.graph import Node, is_variable
+
+TRIG = (sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan)
+HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh)
+PIECEWISE = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+
+
+def rule_name(node: Node) -> str:
+    """The rule that differentiates `node`, from the fixed vocabulary."""
+    if node.is_matrix:
+        from derive.matrix import matrix_rule_name
+
+        return matrix_rule_name(node)
+    expr = node.expr
+    if isinstance(expr, sp.Add):
+        return "sum"
+    if isinstance(expr, sp.Mul):
+        return "constant multiple" if len(node.args) == 1 else "product"
+    if isinstance(expr, sp.Pow):
+        base, exponent = expr.args
+        if exponent == -1:
+            return "reciprocal"
+        if not is_variable(base):
+            return "exponential"
+        return "power"
+    if isinstance(expr, sp.exp):
+        return "exp"
+    if isinstance(expr, sp.log):
+        return "log"
+    if isinstance(expr, TRIG):
+        return "trig"
+    if isinstance(expr, HYPERBOLIC):
+        return "hyperbolic"
+    if isinstance(expr, PIECEWISE):
+        return "max/piecewise"
+    if isinstance(expr, ArraySum):
+        return "broadcast-sum"
+    if isinstance(expr, sp.erf):
+        return "erf"
+    return "chain"
+
+
+def local_derivatives(node: Node) -> list[sp.Basic]:
+    """∂(node)/∂(child i) for each child, in terms of the formula's names."""
+    if node.is_matrix:
+        from derive.matrix import matrix_locals
+
+        return matrix_locals(node)
+    back = dict(zip(node.placeholders, node.child_exprs))
+    result = []
+    for holder in node.placeholders:
+        local = at_kinks_zero(sp.diff(node.func, holder))
+        result.append(local.xreplace(back))
+    return result
+
+
+def at_kinks_zero(expr: sp.Basic) -> sp.Basic:
+    """Apply the convention at non-differentiable points: Heaviside(0) = 0 (so relu'(0) = 0)."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Heaviside),
+        lambda e: sp.Heaviside(e.args[0], 0),
+    ).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+
+
+def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic) -> sp.Basic:
+    """The gradient that flows from `node` to its child `index`: upstream × local."""
+    if node.is_matrix:
+        from derive.matrix import matrix_vjp
+
+        return matrix_vjp(node, index, upstream)
+    return upstream * local

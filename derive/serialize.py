@@ -1,0 +1,47 @@
+"""Derivations as JSON-ready dicts, with the keys of the command-line contract (DESIGN.md)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+def expr_text(expr) -> str:
+    """An expression in SymPy syntax."""
+    return str(expr)
+
+
+def step_json(step) -> dict:
+    return {
+        "id": step.node_id,
+        "node": step.node,
+        "value": expr_text(step.value),
+        "input": expr_text(step.input),
+        "rule": step.rule,
+        "local": expr_text(step.local),
+        "upstream": expr_text(step.upstream),
+        "downstream": expr_text(step.downstream),
+    }
+
+
+def derivation_json(d) -> dict:
+    return {
+        "name": d.name,
+        "formula": expr_text(d.expr),
+        "formula_as_typed": d.text,
+        "latex": sp.latex(d.expr),
+        "inputs": list(d.inputs),
+        "constants": list(d.constants),
+        "shapes": {k: [str(v) for v in dims] for k, dims in d.shapes.items()},
+        "gradients": {n: expr_text(g) for n, g in d.gradients.items()},
+        "saved_form": {n: (None if g is None else expr_text(g)) for n, g in d.saved_form.items()},
+        "saved_values": d.saved_names,
+        "forward_source": d.forward_source,
+        "backward_source": d.backward_source,
+        "steps": [step_json(s) for s in d.steps],
+        "conventions": list(d.conventions),
+        "assumptions": list(d.assumptions),
+        "checks": [{"name": c.name, "detail": c.detail, "max_error": c.max_error}
+                   for c in d.checks],
+        "layer": d.layer,
+        "description": d.description,
+    }

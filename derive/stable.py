@@ -1,0 +1,86 @@
+"""Numerically stable forms for generated code.
+
+Two general rewrites, applied only to the expressions that are printed as code:
+- log(1 + exp(u)) becomes softplus(u), printed as numpy.logaddexp(0, u);
+- an expression that is a rational function of exp(u) (sigmoid, its derivatives, silu′, ...)
+  is evaluated in two algebraically equal forms, in E = exp(u) where u ≤ 0 and in
+  F = exp(−u) where u > 0, so no exponential overflows and no inf/inf appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+import sympy as sp
+
+
+class Softplus(sp.Function):
+    """log(1 + exp(u)), evaluated without overflow."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return 1 / (1 + sp.exp(-self.args[0]))
+
+
+@dataclass(frozen=True)
+class ExpBranches:
+    """expr == where(u <= 0, small_side(E = exp(u)), large_side(F = exp(-u)))."""
+
+    u: sp.Basic
+    e_symbol: sp.Symbol
+    f_symbol: sp.Symbol
+    small_side: sp.Basic
+    large_side: sp.Basic
+
+
+def softplus_form(expr: sp.Basic) -> sp.Basic:
+    """Replace log(1 + exp(u)) by Softplus(u)."""
+    def is_softplus(e):
+        if not isinstance(e, sp.log):
+            return False
+        inner = e.args[0]
+        return (isinstance(inner, sp.Add) and len(inner.args) == 2 and sp.Integer(1) in inner.args
+                and any(isinstance(a, sp.exp) for a in inner.args))
+
+    def to_softplus(e):
+        exp_term = next(a for a in e.args[0].args if isinstance(a, sp.exp))
+        return Softplus(exp_term.args[0])
+
+    return expr.replace(is_softplus, to_softplus)
+
+
+def exp_branches(expr: sp.Basic, tag: str) -> ExpBranches | None:
+    """Split `expr` into overflow-free branches when it is rational in one exp(u); else None."""
+    exps = sorted(expr.atoms(sp.exp), key=sp.default_sort_key)
+    if not exps:
+        return None
+    base = exps[0].args[0]
+    ratios = [sp.nsimplify(e.args[0] / base) for e in exps]
+    if not all(r.is_Rational for r in ratios):
+        return None
+    denominator = reduce(sp.ilcm, [r.q for r in ratios], 1)
+    u = sp.expand(base / denominator)
+    if u.is_nonpositive:
+        return None
+    e_symbol = sp.Symbol(f"_E{tag}", positive=True)
+    f_symbol = sp.Symbol(f"_F{tag}", positive=True)
+    replaced = expr.xreplace({e: e_symbol ** int(r * denominator) for e, r in zip(exps, ratios)})
+    if replaced.has(sp.exp) or not _rational_in(replaced, e_symbol):
+        return None
+    small = sp.factor(sp.cancel(sp.together(replaced)))
+    large = sp.factor(sp.cancel(sp.together(replaced.xreplace({e_symbol: 1 / f_symbol}))))
+    return ExpBranches(u, e_symbol, f_symbol, small, large)
+
+
+def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
+    for func in expr.atoms(sp.Function):
+        if func.has(symbol):
+            return False
+    for power in expr.atoms(sp.Pow):
+        if power.base.has(symbol) and not power.exp.is_Integer:
+            return False
+        if power.exp.has(symbol):
+            return False
+    return True

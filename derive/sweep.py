@@ -1,0 +1,70 @@
+"""Reverse sweep: walk the graph from the output back to the inputs, one Step per edge.
+
+Each step multiplies the node's upstream gradient by the local derivative and sends the
+result downstream to one input of the node; at fan-out the downstream gradients add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.graph import Graph
+from derive.rules import local_derivatives, rule_name, vjp
+
+DOUT = sp.Symbol("dout", real=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of the reverse sweep: gradient through `node` to its input `input`."""
+
+    node_id: int
+    node: str
+    value: sp.Basic
+    input: sp.Basic
+    rule: str
+    local: sp.Basic
+    upstream: sp.Basic
+    downstream: sp.Basic
+
+
+@dataclass
+class Sweep:
+    steps: list[Step]
+    gradients: dict[str, sp.Basic]
+
+
+def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
+    """Gradients of every name in `wrt` (VJPs in terms of `dout`) and the steps that made them."""
+    needed = _nodes_leading_to(graph, {graph.leaves[n] for n in wrt if n in graph.leaves})
+    grads: dict[int, sp.Basic] = {graph.output.id: dout}
+    steps = []
+    for node in reversed(graph.nodes):
+        if node.is_leaf or node.id not in needed or node.id not in grads:
+            continue
+        upstream = grads[node.id]
+        locals_ = local_derivatives(node)
+        rule = rule_name(node)
+        for index, child_id in enumerate(node.args):
+            if child_id not in needed:
+                continue
+            downstream = vjp(node, index, upstream, locals_[index])
+            child = graph.node(child_id)
+            steps.append(Step(node.id, node.label, node.expr, child.expr, rule,
+                              locals_[index], upstream, downstream))
+            grads[child_id] = grads[child_id] + downstream if child_id in grads else downstream
+    gradients = {}
+    for name in wrt:
+        leaf = graph.leaves.get(name)
+        gradients[name] = grads.get(leaf, sp.Integer(0)) if leaf is not None else sp.Integer(0)
+    return Sweep(steps, gradients)
+
+
+def _nodes_leading_to(graph: Graph, targets: set[int]) -> set[int]:
+    needed = set(targets)
+    for node in graph.nodes:
+        if any(child in needed for child in node.args):
+            needed.add(node.id)
+    return needed

@@ -1,0 +1,36 @@
+"""Terminal rendering of a derivation (Rich): formula, graph, steps, results, code."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+
+
+def print_derivation(d, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(f"[bold]{d.name}[/bold]: {d.expr}" + (f"   (typed: {d.text})"
+                                                          if d.text != str(d.expr) else ""))
+    if d.description:
+        console.print(d.description)
+    nodes = [n for n in d.graph.nodes if not n.is_leaf]
+    console.print("graph: " + " ; ".join(
+        f"[{n.id}] {n.label}(" + ", ".join(d.graph.node(a).label if d.graph.node(a).is_leaf
+                                           else f"[{a}]" for a in n.args) + ")" for n in nodes))
+    table = Table(title="reverse sweep: upstream × local = downstream")
+    for column in ("node", "rule", "to", "upstream", "local", "downstream"):
+        table.add_column(column, overflow="fold")
+    for s in d.steps:
+        table.add_row(f"[{s.node_id}] {s.node}", s.rule, str(s.input), str(s.upstream),
+                      str(s.local), str(s.downstream))
+    console.print(table)
+    for name in d.inputs:
+        console.print(f"[bold]dL/d{name}[/bold] = {d.gradients[name]}")
+        if d.saved_form.get(name) is not None:
+            console.print(f"  in saved values: {d.saved_form[name]}   (out = {d.expr})")
+    for note in [*d.conventions, *d.assumptions]:
+        console.print(f"note: {note}")
+    console.print("checks: " + "; ".join(f"{c.name} ({c.detail}, max error {c.max_error:.1e})"
+                                        for c in d.checks))
+    console.print(Panel(Syntax(d.backward_source, "python"), title="generated backward"))

@@ -294,6 +294,17 @@ def test_numgrad_helper_is_right():
     assert directional_derivative(f, x, v) == pytest.approx(np.sum(3 * x**2 * v), rel=1e-7)
 
 
+def test_numgrad_tolerances_catch_a_slightly_wrong_derivative():
+    """A ×1.001 error in a gradient must not pass the tolerances the layer tests use."""
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    f = lambda a: float(np.sum(np.sin(a) * a))
+    wrong = 1.001 * (np.cos(x) * x + np.sin(x))
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(wrong, numerical_gradient(f, x), rtol=1e-6, atol=1e-8)
+    v = np.array([[1.0, 0.0], [2.0, -1.0]])
+    assert np.sum(wrong * v) != pytest.approx(directional_derivative(f, x, v), rel=1e-6, abs=1e-8)
+
+
 @pytest.mark.parametrize("case, kind", CASE_KINDS)
 def test_forward_matches_reference(case, kind):
     s = make_sample(case, kind)
@@ -317,7 +328,13 @@ def test_backward_entrywise_finite_differences(case, kind):
     grads = analytic(case, s)
     for name, f in objective(case, s).items():
         numeric = numerical_gradient(f, points(s)[name])
-        np.testing.assert_allclose(grads[name], numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+        np.testing.assert_allclose(
+            grads[name],
+            numeric,
+            rtol=1e-6,
+            atol=1e-8,
+            err_msg=f"{case.name}-{kind}: backward dL/d{name} vs entrywise finite differences",
+        )
 
 
 @pytest.mark.parametrize("case, kind", CASE_KINDS)
@@ -331,7 +348,9 @@ def test_backward_random_directions(case, kind, seed):
         v = rng.standard_normal(np.shape(point))
         v /= max(np.linalg.norm(v), 1e-12)
         numeric = directional_derivative(f, point, v)
-        assert np.sum(grads[name] * v) == pytest.approx(numeric, rel=1e-6, abs=1e-8), name
+        assert np.sum(grads[name] * v) == pytest.approx(numeric, rel=1e-6, abs=1e-8), (
+            f"{case.name}-{kind}: ⟨dL/d{name}, v⟩ vs finite difference along v (seed {seed})"
+        )
 
 
 @pytest.mark.parametrize("case, kind", CASE_KINDS)

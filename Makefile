@@ -1,0 +1,75 @@
+# derive — one-command set-up, demo and tests.
+#
+#   make demo    set everything up, then run the demo steps (DEMO_STEPS below)
+#   make test    set everything up, then run the test suite (not the benchmarks)
+#   make bench   run the benchmarks in tests/benchmarks
+#
+# Set-up works on a fresh Debian machine with Python 3.11, as root or with sudo:
+#   - .venv is created if missing (scripts/ensure-venv.sh; installs python3-venv if needed),
+#   - `pip install -e .[dev]` runs only when pyproject.toml is newer than .venv/.installed,
+#   - TeX Live is apt-installed only when a tool is missing (scripts/ensure-tex.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all venv tex test demo bench
+
+all: test
+
+# ------------------------------------------------------------------ set-up
+
+venv: $(STAMP)
+
+$(PY):
+	PYTHON=$(PYTHON) scripts/ensure-venv.sh $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	touch $@
+
+tex:
+	@scripts/ensure-tex.sh
+
+# ------------------------------------------------------------------ tests
+
+test: venv tex
+	$(PY) -m pytest -q --ignore=tests/benchmarks
+
+bench: venv tex
+	@if ls tests/benchmarks/*.py >/dev/null 2>&1; then \
+	  rc=0; $(PY) -m pytest tests/benchmarks -q -s -o 'python_files=test_*.py bench_*.py' || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "bench: no benchmarks collected in tests/benchmarks"; \
+	  else exit $$rc; fi; \
+	else \
+	  echo "bench: no benchmarks in tests/benchmarks yet"; \
+	fi
+
+# ------------------------------------------------------------------ demo
+# The demo is a list of steps, run in this order. To add one: define a target
+# `demo-<something>:` below (it may assume the venv and TeX are ready) and append
+# its name to DEMO_STEPS.
+DEMO_STEPS := demo-supermarket demo-verify-layers
+.PHONY: $(DEMO_STEPS)
+
+demo: venv tex
+	@for step in $(DEMO_STEPS); do \
+	  echo; echo "==> $$step"; \
+	  $(MAKE) --no-print-directory $$step || exit 1; \
+	done
+
+# The tutorial's computational-graph example with the hand-written Mul/Add layers.
+demo-supermarket:
+	$(PY) -m layers.supermarket
+
+# Check the hand-written layers against the derived gradients -- once the CLI has `derive verify`.
+demo-verify-layers:
+	@if $(VENV)/bin/derive verify --help >/dev/null 2>&1; then \
+	  $(VENV)/bin/derive verify layers; \
+	else \
+	  echo "(skipped: 'derive verify' is not available yet)"; \
+	fi

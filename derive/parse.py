@@ -23,7 +23,7 @@ from derive.functions import (
     SCALAR_FUNCTIONS,
 )
 
-MAX_LENGTH = 2000
+MAX_LENGTH = 10000
 MAX_DEPTH = 60
 MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30

@@ -69,7 +69,20 @@ def saved_form(forward: sp.Basic, gradient: sp.Basic, inputs: list[sp.Symbol],
             best = candidate
     if best is None or sp.count_ops(best) > sp.count_ops(gradient):
         return None
-    return best
+    factored = _absorb_sign(sp.factor(best))
+    return factored if sp.count_ops(factored) <= sp.count_ops(best) + 1 else best
+
+
+def _absorb_sign(expr: sp.Basic) -> sp.Basic:
+    """-a*(b - c) -> a*(c - b): the form people write, such as out*(1 - out)."""
+    if not isinstance(expr, sp.Mul) or expr.args[0] != -1:
+        return expr
+    rest = list(expr.args[1:])
+    for i, factor in enumerate(rest):
+        if isinstance(factor, sp.Add):
+            rest[i] = -factor
+            return sp.Mul(*rest)
+    return expr
 
 
 def _solve_for(forward, x):

@@ -1,0 +1,88 @@
+"""PDF from LaTeX, in a separate sandboxed step, and atomic writes of every output file.
+
+latexmk runs pdflatex (Debian's TeX Live) in a fresh temporary directory with shell escape
+off and kpathsea's `openin_any=p` / `openout_any=p` (paranoid: no absolute paths, no parent
+directories, no dot files), so TeX reads and writes nothing outside that folder except its
+own installed packages. Only a finished PDF is moved into place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from derive.errors import DeriveError
+
+TIMEOUT = 180  # seconds for one document
+LOG_CONTEXT = 2  # lines of the log shown after each error line
+
+
+def write_atomic(path: Path, data: bytes | str) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder (never partial)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)
+    try:
+        with handle:
+            handle.write(raw)
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def tex_environment(folder: str) -> dict:
+    """The environment TeX runs in: file access kept to `folder`, no shell escape."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXMF", "TEXINPUTS"))}
+    env.update(openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=folder,
+               SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", LC_ALL="C")
+    return env
+
+
+def build_pdf(tex_source: str, pdf_path: Path, what: str = "report") -> Path:
+    """Compile `tex_source` with latexmk -pdf into `pdf_path`; a TeX failure is a DeriveError
+    quoting the relevant lines of the log."""
+    latexmk = shutil.which("latexmk")
+    if latexmk is None or shutil.which("pdflatex") is None:
+        raise DeriveError(f"{what}: latexmk and pdflatex are needed for --format pdf; install "
+                          "TeX Live (scripts/ensure-tex.sh) or use --format tex or md")
+    with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
+        source = Path(folder) / "document.tex"
+        source.write_text(tex_source, encoding="utf-8")
+        command = [latexmk, "-pdf", "-norc", "-no-shell-escape", "-interaction=nonstopmode",
+                   "-halt-on-error", "-file-line-error", "-quiet", source.name]
+        try:
+            done = subprocess.run(command, cwd=folder, env=tex_environment(folder),
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  errors="replace", timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise DeriveError(f"{what}: pdflatex took longer than {TIMEOUT} s; try --format tex "
+                              "and compile it yourself") from None
+        pdf = Path(folder) / "document.pdf"
+        if done.returncode != 0 or not pdf.is_file():
+            log = Path(folder) / "document.log"
+            text = log.read_text(errors="replace") if log.is_file() else done.stdout + done.stderr
+            raise DeriveError(f"{what}: pdflatex failed: {relevant_log_lines(text)}; "
+                              "try --format tex to inspect the LaTeX source")
+        return write_atomic(pdf_path, pdf.read_bytes())
+
+
+def relevant_log_lines(log: str) -> str:
+    """The error lines of a TeX log (`! ...`, `file:line: ...`) and the lines just after."""
+    lines = log.splitlines()
+    picked: list[str] = []
+    for i, line in enumerate(lines):
+        if line.startswith("!") or re.match(r"^\S*\.tex:\d+: ", line) or "Not reading from" in line \
+                or "Not writing to" in line:
+            picked.extend(lines[i:i + 1 + LOG_CONTEXT])
+        if len(picked) >= 9:
+            break
+    text = " | ".join(p.strip() for p in picked if p.strip())
+    return text or "no error line in the log (" + " ".join(lines[-3:]).strip() + ")"

@@ -1,0 +1,157 @@
+"""Where each node of a computational graph goes, and what is written on each edge.
+
+Layered left to right like the tutorial's figures: inputs in the first column, each node one
+column right of its deepest input, rows ordered by the average row of a node's inputs. A
+Drawing is plain data; `tikz` turns it into a picture, `markdown` into a Mermaid chart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reports.texfmt import expr_tex, label_tex
+
+SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
+ROW_SEP = 1.7  # cm
+
+
+@dataclass(frozen=True)
+class DrawnNode:
+    key: str
+    label: str  # LaTeX text mode (an operation such as +, ×, exp; or $x$ for an input)
+    x: float
+    y: float
+    kind: str  # "input", "op" or "end"
+    caption: str  # LaTeX math: the node's name (u_{3}, out), or ""
+
+
+@dataclass(frozen=True)
+class DrawnEdge:
+    source: str
+    target: str
+    above: str  # LaTeX math: the forward value
+    below: str  # LaTeX math: the backward value
+    bend: int  # 0 for a straight arrow
+
+
+@dataclass(frozen=True)
+class Drawing:
+    nodes: tuple[DrawnNode, ...]
+    edges: tuple[DrawnEdge, ...]
+
+
+def visible_width(tex: str) -> int:
+    """Roughly how many characters `tex` shows when typeset."""
+    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}^_ ]", "", text))
+
+
+def draw_graph(graph, names, steps) -> Drawing:
+    """The report's picture: expressions (or node names) above the arrows, the gradient
+    flowing back (in node names) below them."""
+    ids = {n.expr: n.id for n in graph.nodes}
+    below = {}
+    for number, step in enumerate(steps, start=1):
+        child = ids.get(step.input)
+        text = expr_tex(names.rename(step.downstream))
+        below[(child, step.node_id)] = text if visible_width(text) <= SHORT_LABEL + 4 \
+            else rf"\text{{(step {number})}}"
+
+    def above(node):
+        text = expr_tex(node.expr)
+        return text if visible_width(text) <= SHORT_LABEL else expr_tex(names.symbol(node.id))
+
+    forward = {n.id: above(n) for n in graph.nodes}
+    backward = {k: v for k, v in below.items()}
+    backward[(graph.output.id, None)] = expr_tex(steps[0].upstream) if steps else ""
+    captions = {n.id: ("" if n.is_leaf else expr_tex(names.symbol(n.id))) for n in graph.nodes}
+    return layout(graph, forward, backward, captions)
+
+
+def layout(graph, forward: dict, backward: dict, captions: dict) -> Drawing:
+    """Place the nodes; `forward[node_id]` is written above every arrow leaving that node,
+    `backward[(child_id, parent_id)]` below it (parent None: the arrow out of the output)."""
+    column = _columns(graph)
+    rows = _rows(graph, column)
+    gaps = {}
+    for node in graph.nodes:
+        for child in node.args:
+            width = max(visible_width(forward.get(child, "")),
+                        visible_width(backward.get((child, node.id), "")))
+            gaps[column[node.id]] = max(gaps.get(column[node.id], 0), width)
+    last = max(column.values())
+    out_width = max(visible_width(forward.get(graph.output.id, "")),
+                    visible_width(backward.get((graph.output.id, None), "")))
+    x_of, x = {}, 0.0
+    for col in range(last + 2):
+        if col:
+            width = gaps.get(col, 0) if col <= last else out_width
+            x += max(2.0, 0.2 * width + 1.2)
+        x_of[col] = round(x, 2)
+    nodes = []
+    for node in graph.nodes:
+        kind = "input" if node.is_leaf else "op"
+        label = f"${expr_tex(node.expr)}$" if node.is_leaf else label_tex(node.label)
+        nodes.append(DrawnNode(f"n{node.id}", label, x_of[column[node.id]],
+                               round(-rows[node.id] * ROW_SEP, 2) + 0.0, kind, captions.get(node.id, "")))
+    out_y = round(-rows[graph.output.id] * ROW_SEP, 2) + 0.0
+    end = DrawnNode("end", "", x_of[last + 1], out_y, "end", "")
+    edges = []
+    for node in graph.nodes:
+        for child in node.args:
+            edges.append(DrawnEdge(f"n{child}", f"n{node.id}", forward.get(child, ""),
+                                   backward.get((child, node.id), ""),
+                                   _bend(graph, column, rows, child, node.id)))
+    edges.append(DrawnEdge(f"n{graph.output.id}", "end", forward.get(graph.output.id, ""),
+                           backward.get((graph.output.id, None), ""), 0))
+    return Drawing(tuple(nodes) + (end,), tuple(edges))
+
+
+def _columns(graph) -> dict[int, int]:
+    """Each node one column right of its deepest input; each input just left of its first user."""
+    column = {}
+    for node in graph.nodes:  # children come first
+        column[node.id] = 0 if node.is_leaf else 1 + max(column[c] for c in node.args)
+    for node in graph.nodes:
+        if node.is_leaf:
+            users = [n for n in graph.nodes if node.id in n.args]
+            column[node.id] = min((column[u.id] for u in users), default=1) - 1
+    return column
+
+
+def _rows(graph, column) -> dict[int, float]:
+    """Row of each node: columns in order, each sorted by its inputs' mean row, 1 apart."""
+    rows: dict[int, float] = {}
+    by_column: dict[int, list] = {}
+    for node in graph.nodes:
+        by_column.setdefault(column[node.id], []).append(node)
+    leaves = [n for n in graph.nodes if n.is_leaf]
+    for i, node in enumerate(leaves):
+        rows[node.id] = i - (len(leaves) - 1) / 2
+    for col in sorted(by_column):
+        wanted = sorted(((rows[n.id] if n.is_leaf else sum(rows[c] for c in n.args) / len(n.args),
+                          n.id) for n in by_column[col]))
+        placed = []
+        for target, _ in wanted:
+            placed.append(target if not placed else max(target, placed[-1] + 1))
+        shift = (sum(t for t, _ in wanted) - sum(placed)) / len(placed)
+        for (_, node_id), row in zip(wanted, placed):
+            rows[node_id] = row + shift
+    return rows
+
+
+def _bend(graph, column, rows, child, parent) -> int:
+    """Bend an arrow that would run straight through a node between its two ends."""
+    c0, c1 = column[child], column[parent]
+    if c1 - c0 < 2:
+        return 0
+    r0, r1 = rows[child], rows[parent]
+    for node in graph.nodes:
+        c = column[node.id]
+        if c0 < c < c1:
+            expected = r0 + (r1 - r0) * (c - c0) / (c1 - c0)
+            if abs(rows[node.id] - expected) < 0.5:
+                return 30 if r1 <= r0 else -30
+    return 0

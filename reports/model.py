@@ -1,0 +1,209 @@
+"""A Derivation gathered into plain data for the documents: strings of text and LaTeX.
+
+Nothing here prints a document; `render` and `markdown` only read these dataclasses. Text
+fields hold user text (escaped by the templates); fields ending in `_tex` hold LaTeX math
+printed from parsed expressions (see `texfmt`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.rewrite import OUT, saved_form
+from reports.chain import gradient_chain
+from reports.layout import Drawing, draw_graph
+from reports.naming import NodeNames
+from reports.texfmt import expr_tex, label_tex, product_tex
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """One node of the graph legend: its name, its own function, its value in the inputs."""
+
+    label: str
+    name_tex: str
+    function_tex: str
+    value_tex: str
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One edge of the reverse sweep, as the tutorial walks it."""
+
+    number: int
+    label: str
+    rule: str
+    name_tex: str
+    node_tex: str
+    input_tex: str
+    local_forms: tuple[str, ...]  # the local derivative: in node names, via the node's output, in the inputs
+    product_tex: str
+    downstream_forms: tuple[str, ...]  # upstream × local: in node names, in the inputs
+
+
+@dataclass(frozen=True)
+class ChainLine:
+    tex: str
+    note: str
+
+
+@dataclass(frozen=True)
+class GradientView:
+    """∂L/∂name: the chain of equalities from the path product to the saved-value form."""
+
+    name: str
+    name_tex: str
+    chain: tuple[ChainLine, ...]
+    result_tex: str
+    saved_tex: str | None
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    name: str
+    status: str
+    max_rel_err: str
+    message: str
+
+
+@dataclass(frozen=True)
+class MatrixSection:
+    """A section the matrix engine provides: a title, prose lines and display equations."""
+
+    title: str
+    lines: tuple[tuple[str, str], ...]  # (kind, content): kind is "text" or "math"
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    description: str
+    typed: str
+    formula_tex: str
+    formula_code: str
+    inputs: tuple[str, ...]
+    constants: tuple[str, ...]
+    inputs_tex: tuple[str, ...]
+    constants_tex: tuple[str, ...]
+    layer: str
+    drawing: Drawing
+    nodes: tuple[NodeRow, ...]
+    steps: tuple[StepView, ...]
+    gradients: tuple[GradientView, ...]
+    notes: tuple[str, ...]
+    checks: tuple[CheckRow, ...]
+    verification: tuple[CheckRow, ...] | None
+    matrix_sections: tuple[MatrixSection, ...]
+    backward_code: str
+    saved_values: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def status(self) -> str:
+        """One word for the index: the verifier's verdict if given, else the engine's checks."""
+        rows = self.verification if self.verification is not None else self.checks
+        bad = [r for r in rows if r.status not in ("pass", "warn")]
+        return ("failed: " + ", ".join(r.name for r in bad)) if bad else (
+            "verified" if self.verification is not None else "checked")
+
+
+def build_report(derivation, verification=None) -> Report:
+    """Gather `derivation` (and an optional verification result) into a Report."""
+    d = derivation
+    names = NodeNames(d.graph, d.params)
+    steps = tuple(_step_view(i + 1, s, d.graph, names) for i, s in enumerate(d.steps))
+    return Report(
+        name=d.name, description=d.description or "", typed=d.text,
+        formula_tex=expr_tex(d.expr), formula_code=str(d.expr),
+        inputs=tuple(d.inputs), constants=tuple(d.constants),
+        inputs_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.inputs),
+        constants_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.constants),
+        layer=d.layer or "",
+        drawing=draw_graph(d.graph, names, d.steps),
+        nodes=tuple(NodeRow(label_tex(n.label), expr_tex(names.symbol(n.id)),
+                            expr_tex(names.function_of(n)), expr_tex(n.expr))
+                    for n in d.graph.nodes if not n.is_leaf),
+        steps=steps,
+        gradients=tuple(_gradient_view(d, name, names) for name in d.inputs),
+        notes=tuple([*d.conventions, *d.assumptions]),
+        checks=tuple(CheckRow(c.name, "pass", f"{c.max_error:.1e}", c.detail) for c in d.checks),
+        verification=None if verification is None else tuple(
+            _check_row(c) for c in verification),
+        matrix_sections=tuple(_matrix_sections(d)),
+        backward_code=_listing_safe(d.backward_source),
+        saved_values=tuple(d.saved_names),
+    )
+
+
+def _step_view(number, step, graph, names: NodeNames) -> StepView:
+    node = graph.node(step.node_id)
+    symbolic = isinstance(step.local, sp.Basic)
+    local_named = names.rename(step.local) if symbolic else None
+    upstream = names.rename(step.upstream)
+    local_forms = [local_named, _via_own_output(node, names), step.local] if symbolic else []
+    return StepView(
+        number=number, label=label_tex(step.node), rule=step.rule,
+        name_tex=expr_tex(names.symbol(node.id)),
+        node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
+        input_tex=expr_tex(names.rename(step.input)),
+        local_forms=_distinct(expr_tex(f) for f in local_forms if f is not None),
+        product_tex=product_tex([upstream, local_named]) if symbolic else expr_tex(upstream),
+        downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
+                                                         step.downstream)),
+    )
+
+
+def _via_own_output(node, names: NodeNames):
+    """The local derivative of a one-input node written through the node's own output
+    (the / node: −1/u² = −out²), when that form exists."""
+    if node.is_matrix or len(node.args) != 1 or node.func is None:
+        return None
+    holder = node.placeholders[0]
+    form = saved_form(node.func, sp.diff(node.func, holder), [holder], {})
+    return None if form is None else form.xreplace({OUT: names.symbol(node.id)})
+
+
+def _distinct(items) -> tuple[str, ...]:
+    result: list[str] = []
+    for item in items:
+        if item not in result:
+            result.append(item)
+    return tuple(result)
+
+
+def _gradient_view(d, name: str, names: NodeNames) -> GradientView:
+    saved = d.saved_form.get(name)
+    return GradientView(
+        name=name, name_tex=expr_tex(sp.Symbol(name)),
+        chain=tuple(ChainLine(tex, note) for tex, note in gradient_chain(d, name, names)),
+        result_tex=expr_tex(d.gradients[name]),
+        saved_tex=None if saved is None else expr_tex(saved))
+
+
+def _check_row(check) -> CheckRow:
+    get = check.get if isinstance(check, dict) else (lambda k, default=None: getattr(
+        check, k, default))
+    error = get("max_rel_err")
+    return CheckRow(str(get("name", "")), str(get("status", "")),
+                    "" if error is None else f"{float(error):.1e}", str(get("message", "") or ""))
+
+
+def _matrix_sections(d):
+    """Sections the matrix engine attached to the derivation, rendered generically."""
+    for section in getattr(d, "report_sections", None) or ():
+        get = section.get if isinstance(section, dict) else (lambda k, default=None: getattr(
+            section, k, default))
+        lines = []
+        for kind, content in get("lines", ()) or ():
+            if kind == "math":
+                lines.append(("math", content if isinstance(content, str) else expr_tex(content)))
+            else:
+                lines.append(("text", str(content)))
+        yield MatrixSection(str(get("title", "")), tuple(lines))
+
+
+def _listing_safe(code: str) -> str:
+    """Code for a verbatim listing: ASCII only, and nothing that could end the listing."""
+    code = "".join(c if ord(c) < 128 else "?" for c in code)
+    return code.replace("\\end{lstlisting}", "\\end {lstlisting}")

@@ -1,0 +1,58 @@
+"""Names for the nodes of a graph: the inputs keep theirs, the output is `out`, the
+intermediate nodes are u_1, u_2, ... in the order the forward pass computes them."""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from derive.rewrite import OUT
+
+
+class NodeNames:
+    """Symbols standing for node values, and expressions rewritten in terms of them."""
+
+    def __init__(self, graph, params):
+        self.graph = graph
+        taken = set(params)
+        prefix = next(p for p in ("u", "v", "w", "z", "q")
+                      if not any(re.fullmatch(rf"{p}_\d+", n) for n in taken))
+        self._symbols = {}
+        inner = [n for n in graph.nodes if not n.is_leaf]
+        for count, node in enumerate(inner, start=1):
+            matrix = node.is_matrix
+            if node is graph.output:
+                symbol = OUT
+            else:
+                symbol = sp.Symbol(f"{prefix}_{count}", real=True)
+            self._symbols[node.id] = symbol if not matrix else _matrix_name(node, symbol)
+        for node in graph.nodes:
+            if node.is_leaf:
+                self._symbols[node.id] = node.expr
+        self._by_value = {n.expr: self._symbols[n.id] for n in inner}
+
+    def symbol(self, node_id: int):
+        return self._symbols[node_id]
+
+    def rename(self, expr):
+        """`expr` with every node value replaced by the node's name (largest first)."""
+        try:
+            return expr.xreplace(self._by_value)
+        except (AttributeError, TypeError):
+            return expr
+
+    def function_of(self, node):
+        """The node's own function, of its children's names (u_3 = 1 + u_2)."""
+        if node.is_leaf or node.func is None:
+            return node.expr
+        children = [self._symbols[c] for c in node.args]
+        try:
+            return node.func.xreplace(dict(zip(node.placeholders, children)))
+        except (AttributeError, TypeError):
+            return node.expr
+
+
+def _matrix_name(node, symbol):
+    shape = getattr(node.expr, "shape", None)
+    return sp.MatrixSymbol(symbol.name, *shape) if shape else symbol

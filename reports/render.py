@@ -1,0 +1,58 @@
+"""LaTeX documents from the plain data of `model`: one function per document, each through a
+Jinja2 template in reports/templates/ (see the README there for the delimiters)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from reports.texfmt import escape_md, escape_tex
+from reports.tikz import tikz_picture
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """Jinja2 with LaTeX-friendly delimiters (\\VAR{x}, \\BLOCK{for ...}, \\#{comment}),
+    autoescape off, and the escape filters `tex` (LaTeX) and `md` (Markdown)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        block_start_string=r"\BLOCK{", block_end_string="}",
+        variable_start_string=r"\VAR{", variable_end_string="}",
+        comment_start_string=r"\#{", comment_end_string="}",
+        line_comment_prefix="%#",
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        autoescape=False, undefined=jinja2.StrictUndefined)
+    env.filters["tex"] = escape_tex
+    env.filters["md"] = escape_md
+    env.filters["tikz"] = tikz_picture
+    env.filters["mdmath"] = markdown_math
+    return env
+
+
+def markdown_math(tex: str) -> str:
+    """LaTeX math made safe inside a Markdown table cell (no bare `|`)."""
+    return (tex.replace(r"\left|", r"\left\vert ").replace(r"\right|", r"\right\vert ")
+            .replace("|", r"\vert "))
+
+
+def render(template: str, **data) -> str:
+    return environment().get_template(template).render(**data)
+
+
+def report_tex(report) -> str:
+    """The LaTeX document of one operator's derivation."""
+    return render("report.tex.j2", r=report)
+
+
+def index_tex(rows) -> str:
+    """The LaTeX index of many reports: [(Report, file name)]."""
+    return render("index.tex.j2", rows=rows)
+
+
+def graph_tex(values) -> str:
+    """The LaTeX page of `derive graph`: the drawn graph with values at a point."""
+    return render("graph.tex.j2", g=values)

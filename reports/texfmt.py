@@ -1,0 +1,126 @@
+"""Text → LaTeX and Markdown: escaping user text, printing expressions, naming graph nodes.
+
+Every piece of user text (operator names, formulas as typed, descriptions, notes, messages)
+goes through `escape_tex` or `escape_md`; mathematics is printed by SymPy from parsed
+expressions, with every symbol name checked so that no user text reaches TeX unescaped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*\Z")
+SINGLE = re.compile(r"[A-Za-z](_[0-9]+)?\Z")
+GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+         "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+         "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+TEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+                "#": r"\#", "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%",
+                "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                "|": r"\textbar{}", '"': r"\textquotedbl{}"}
+TEX_UNICODE = {"×": r"\ensuremath{\times}", "−": "-", "→": r"\ensuremath{\to}",
+               "←": r"\ensuremath{\leftarrow}", "·": r"\ensuremath{\cdot}", "½": r"\ensuremath{\tfrac12}",
+               "²": r"\ensuremath{^2}", "³": r"\ensuremath{^3}", "′": "'", "≤": r"\ensuremath{\le}",
+               "≥": r"\ensuremath{\ge}", "≠": r"\ensuremath{\ne}", "≈": r"\ensuremath{\approx}",
+               "∂": r"\ensuremath{\partial}", "∑": r"\ensuremath{\Sigma}", "√": r"\ensuremath{\surd}",
+               "∞": r"\ensuremath{\infty}", "⊙": r"\ensuremath{\odot}", "…": r"\dots{}",
+               "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "é": r"\'e",
+               "è": r"\`e", "ü": r'\"u', "ö": r'\"o', "ä": r'\"a', "ß": r"\ss{}", "✓": "ok"}
+MD_SPECIALS = set("\\`*_{}[]<>()#|$!~")
+
+
+def escape_tex(text) -> str:
+    """User text as LaTeX that prints it literally (no command can run)."""
+    out = []
+    for char in " ".join(str(text).split()):
+        if char in TEX_SPECIALS:
+            out.append(TEX_SPECIALS[char])
+        elif char in TEX_UNICODE:
+            out.append(TEX_UNICODE[char])
+        elif ord(char) < 128:
+            out.append(char)
+        else:
+            out.append(_greek(char) or "?")
+    return "".join(out)
+
+
+def _greek(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
+    if not match:
+        return None
+    letter = match.group(2).lower() if match.group(1) == "SMALL" else match.group(2).title()
+    return rf"\ensuremath{{\{letter}}}" if letter in GREEK else None
+
+
+def escape_md(text) -> str:
+    """User text as Markdown that GitHub prints literally."""
+    return "".join("\\" + c if c in MD_SPECIALS else c for c in " ".join(str(text).split()))
+
+
+class ReportPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with `·` products and safe, readable symbol names."""
+
+    def __init__(self):
+        super().__init__({"mul_symbol": "dot"})
+
+    def _print_Symbol(self, expr, style="plain"):
+        return symbol_tex(expr.name)
+
+    def _print_Float(self, expr):
+        return short_number(super()._print_Float(expr))
+
+
+def symbol_tex(name: str) -> str:
+    """A name as LaTeX: x, u_{3}, \\alpha stay math; longer names are upright words."""
+    if name in ("dout", "out"):
+        return rf"\mathrm{{{name}}}"
+    if SINGLE.match(name) or name.split("_")[0] in GREEK and IDENTIFIER.match(name):
+        return LatexPrinter()._print_Symbol(sp.Symbol(name))
+    if IDENTIFIER.match(name):
+        return rf"\mathit{{{escape_tex(name)}}}"
+    return rf"\text{{{escape_tex(name)}}}"
+
+
+def expr_tex(expr) -> str:
+    """An expression as LaTeX math (no delimiters)."""
+    return ReportPrinter().doprint(expr)
+
+
+def factor_tex(expr) -> str:
+    """An expression as a factor of a product: parenthesised when it is a sum or negative."""
+    text = expr_tex(expr)
+    if isinstance(expr, sp.Add) or (expr.could_extract_minus_sign() and expr != -1) \
+            or isinstance(expr, sp.Piecewise):
+        return rf"\left({text}\right)"
+    if expr == -1:
+        return "(-1)"
+    return text
+
+
+def product_tex(factors) -> str:
+    """Factors joined by `·`, each kept as written (no SymPy evaluation)."""
+    return r" \cdot ".join(factor_tex(f) for f in factors)
+
+
+def short_number(text: str) -> str:
+    """Floats without trailing zeros: 0.0100000000000000 → 0.01."""
+    return re.sub(r"(\d+\.\d*?)0+\b", lambda m: m.group(1).rstrip(".") or "0", text)
+
+
+def label_tex(label: str) -> str:
+    """A node label of the engine (+, ×, /, exp, +1, ×(−1), **2, ...) as LaTeX text mode."""
+    label = short_number(label)
+    match = re.fullmatch(r"\*\*(.+)", label)
+    if match:
+        return rf"$(\cdot)^{{{escape_tex(match.group(1))}}}$"
+    match = re.fullmatch(r"(.+)\*\*", label)
+    if match:
+        return rf"${escape_tex(match.group(1))}^{{(\cdot)}}$"
+    if label == "**":
+        return r"$a^{b}$"
+    return escape_tex(label)

@@ -1,0 +1,109 @@
+"""LaTeX formula input: read exactly as the same formula in SymPy syntax, or refused.
+
+The text goes through four small stages: tokens (derive.latex.tokens), a normalizer that
+refuses what it does not understand and rewrites the rest into a plain dialect
+(derive.latex.normalize), latex2sympy2's ANTLR grammar (derive.latex.grammar; its converter is
+never used), and a whitelist walk of the parse tree (derive.latex.convert).
+
+Conventions (also in README.md): `\\log` is the natural logarithm unless `log_base=10`;
+`\\ln` and `\\log_2` are as written; letters side by side multiply (`xy` is x·y; for a longer
+name write `\\mathrm{loss}`); `i` and `j` are ordinary variables; `e` alone is Euler's number;
+`\\mathbf{W}` is the variable W; `x_k` is the variable x_k, except inside `\\sum_k` where it is
+the entry k of x (the sum runs over all entries); `\\hat{y}` is y_hat; `\\sigma(...)` is the
+sigmoid; `^T`, `^\\top` transpose a declared matrix; juxtaposed or `\\cdot`-ed matrices are the
+matrix product, `\\odot` is elementwise. `y = ...` and `\\sigma(x) = ...` define: the right side
+is the formula.
+"""
+
+from __future__ import annotations
+
+from derive.errors import DeriveError
+from derive.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
+from derive.parse import Formula
+
+MAX_LENGTH = 1000
+MAX_TOKENS = 400
+MAX_NESTING = 40
+
+__all__ = ["parse_latex", "MAX_LENGTH"]
+
+
+def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = None) -> Formula:
+    """Read a LaTeX formula into a Formula (as derive.parse.parse_formula would); DeriveError
+    naming the construct and what to write instead when it cannot be read for certain."""
+    if not isinstance(tex, str) or not tex.strip():
+        fail("empty formula")
+    if len(tex) > MAX_LENGTH:
+        fail(f"formula too large ({len(tex)} characters, limit {MAX_LENGTH})")
+    if log_base is not None and (isinstance(log_base, bool) or not isinstance(log_base, int)
+                                 or log_base < 2):
+        fail(f"log base {log_base!r}: expected a whole number of at least 2, such as 10")
+    tokens = strip_math_delimiters(tokenize(tex))
+    if not tokens:
+        fail("empty formula")
+    if len(tokens) > MAX_TOKENS:
+        fail(f"formula too large ({len(tokens)} symbols, limit {MAX_TOKENS})")
+    _check_nesting(tokens)
+    equals = top_level_equals(tokens)
+    if len(equals) > 1:
+        fail("more than one '=': give one formula, or one definition such as y = ...")
+    arguments: list[str] = []
+    if equals:
+        from derive.latex.definition import defined_arguments
+
+        arguments = defined_arguments(tokens[:equals[0]])
+        tokens = tokens[equals[0] + 1:]
+        if not tokens:
+            fail("nothing after '='")
+    shapes = dict(shapes or {})
+    expr, names = _read(tokens, shapes, log_base)
+    for name in arguments:
+        if name not in names:
+            fail(f"the left side names '{name}', which the right side does not use "
+                 f"(names: {', '.join(names) or 'none'})")
+    return Formula(text=tex.strip(), expr=expr, names=names, shapes=shapes)
+
+
+def _read(tokens: list[Token], shapes: dict, log_base):
+    from derive.latex.convert import Converter
+    from derive.latex.grammar import GrammarError, parse_tree
+    from derive.latex.normalize import Normalizer
+
+    import sympy as sp
+
+    normalized = Normalizer(tokens).run()
+    try:
+        tree = parse_tree(normalized.text)
+    except GrammarError as exc:
+        fail(f"cannot read the formula at column {normalized.source_offset(exc.column) + 1}: "
+             "check the braces and operators there")
+    except RecursionError:
+        fail("formula nested too deeply")
+    converter = Converter(normalized.slots, shapes, log_base)
+    try:
+        expr = converter.convert(tree)
+    except RecursionError:
+        fail("formula nested too deeply")
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("derive.matrix"):
+            raise
+        raise DeriveError("--latex: matrix formulas (--shape) need derive.matrix, which this "
+                          "build does not have yet") from None
+    if isinstance(expr, sp.Basic) and expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        fail("formula is undefined (division by zero or an infinite constant)")
+    return expr, converter.names
+
+
+def _check_nesting(tokens: list[Token]) -> None:
+    depth = 0
+    for t in tokens:
+        if t.text in ("{", "(", "["):
+            depth += 1
+            if depth > MAX_NESTING:
+                fail(f"formula nested too deeply (limit {MAX_NESTING} levels)")
+        elif t.text in ("}", ")", "]"):
+            depth -= 1
+            if depth < 0:
+                fail(f"'{t.text}' at column {t.pos + 1} closes nothing")
+    if depth > 0:
+        fail("a bracket is never closed")

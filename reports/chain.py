@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from reports.naming import local_forms
 from reports.texfmt import expr_tex, product_tex
 
 MAX_PATHS = 6
@@ -21,10 +22,11 @@ def gradient_chain(d, name: str, names) -> list[tuple[str, str]]:
     if paths and len(paths) <= MAX_PATHS and all(
             isinstance(s.local, sp.Basic) for p in paths for s in p):
         dout = d.steps[0].upstream if d.steps else sp.Symbol("dout")
-        named = [[names.rename(dout)] + [names.rename(s.local) for s in p] for p in paths]
+        named = [[names.rename(dout)] + [local_forms(d.graph.node(s.node_id), s, names)[-1]
+                                         for s in p] for p in paths]
         full = [[dout] + [s.local for s in p] for p in paths]
         lines.append((" + ".join(product_tex(f) for f in named),
-                      "upstream × locals" + (", per path" if len(paths) > 1 else "")))
+                      "upstream times locals" + (", per path" if len(paths) > 1 else "")))
         lines.append((" + ".join(product_tex(f) for f in full), "in the inputs"))
     if name in d.raw_gradients:
         lines.append((expr_tex(d.raw_gradients[name]), "multiplied out"))

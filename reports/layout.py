@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reports.texfmt import expr_tex, label_tex
+from reports.texfmt import expr_tex, label_tex, short_number
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
-ROW_SEP = 1.7  # cm
+ROW_SEP = 2.0  # cm between rows
+MIN_GAP = 2.8  # cm between columns
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class DrawnNode:
     y: float
     kind: str  # "input", "op" or "end"
     caption: str  # LaTeX math: the node's name (u_{3}, out), or ""
+    text: str = ""  # the label as plain text (×(−1), exp, x) for charts without LaTeX
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,11 @@ class Drawing:
     nodes: tuple[DrawnNode, ...]
     edges: tuple[DrawnEdge, ...]
 
+    def arrows(self):
+        """(source node, target node, edge) for every arrow, in drawing order."""
+        by_key = {n.key: n for n in self.nodes}
+        return [(by_key[e.source], by_key[e.target], e) for e in self.edges]
+
 
 def visible_width(tex: str) -> int:
     """Roughly how many characters `tex` shows when typeset."""
@@ -48,7 +55,7 @@ def visible_width(tex: str) -> int:
     return len(re.sub(r"[{}^_ ]", "", text))
 
 
-def draw_graph(graph, names, steps) -> Drawing:
+def draw_graph(graph, names, steps, order=()) -> Drawing:
     """The report's picture: expressions (or node names) above the arrows, the gradient
     flowing back (in node names) below them."""
     ids = {n.expr: n.id for n in graph.nodes}
@@ -67,14 +74,15 @@ def draw_graph(graph, names, steps) -> Drawing:
     backward = {k: v for k, v in below.items()}
     backward[(graph.output.id, None)] = expr_tex(steps[0].upstream) if steps else ""
     captions = {n.id: ("" if n.is_leaf else expr_tex(names.symbol(n.id))) for n in graph.nodes}
-    return layout(graph, forward, backward, captions)
+    return layout(graph, forward, backward, captions, order)
 
 
-def layout(graph, forward: dict, backward: dict, captions: dict) -> Drawing:
+def layout(graph, forward: dict, backward: dict, captions: dict, order=()) -> Drawing:
     """Place the nodes; `forward[node_id]` is written above every arrow leaving that node,
-    `backward[(child_id, parent_id)]` below it (parent None: the arrow out of the output)."""
+    `backward[(child_id, parent_id)]` below it (parent None: the arrow out of the output).
+    Inputs are stacked top to bottom in `order` (names), then in the graph's order."""
     column = _columns(graph)
-    rows = _rows(graph, column)
+    rows = _rows(graph, column, list(order))
     gaps = {}
     for node in graph.nodes:
         for child in node.args:
@@ -88,19 +96,20 @@ def layout(graph, forward: dict, backward: dict, captions: dict) -> Drawing:
     for col in range(last + 2):
         if col:
             width = gaps.get(col, 0) if col <= last else out_width
-            x += max(2.0, 0.2 * width + 1.2)
+            x += max(MIN_GAP, 0.2 * width + 1.2)
         x_of[col] = round(x, 2)
     nodes = []
     for node in graph.nodes:
         kind = "input" if node.is_leaf else "op"
         label = f"${expr_tex(node.expr)}$" if node.is_leaf else label_tex(node.label)
         nodes.append(DrawnNode(f"n{node.id}", label, x_of[column[node.id]],
-                               round(-rows[node.id] * ROW_SEP, 2) + 0.0, kind, captions.get(node.id, "")))
+                               round(-rows[node.id] * ROW_SEP, 2) + 0.0, kind,
+                               captions.get(node.id, ""), short_number(node.label)))
     out_y = round(-rows[graph.output.id] * ROW_SEP, 2) + 0.0
     end = DrawnNode("end", "", x_of[last + 1], out_y, "end", "")
     edges = []
-    for node in graph.nodes:
-        for child in node.args:
+    for node in sorted(graph.nodes, key=lambda n: (column[n.id], rows[n.id])):
+        for child in sorted(node.args, key=lambda c: rows[c]):
             edges.append(DrawnEdge(f"n{child}", f"n{node.id}", forward.get(child, ""),
                                    backward.get((child, node.id), ""),
                                    _bend(graph, column, rows, child, node.id)))
@@ -121,13 +130,15 @@ def _columns(graph) -> dict[int, int]:
     return column
 
 
-def _rows(graph, column) -> dict[int, float]:
+def _rows(graph, column, order: list[str]) -> dict[int, float]:
     """Row of each node: columns in order, each sorted by its inputs' mean row, 1 apart."""
     rows: dict[int, float] = {}
     by_column: dict[int, list] = {}
     for node in graph.nodes:
         by_column.setdefault(column[node.id], []).append(node)
-    leaves = [n for n in graph.nodes if n.is_leaf]
+    rank = {name: i for i, name in enumerate(order)}
+    leaves = sorted((n for n in graph.nodes if n.is_leaf),
+                    key=lambda n: (rank.get(str(n.expr), len(rank)), n.id))
     for i, node in enumerate(leaves):
         rows[node.id] = i - (len(leaves) - 1) / 2
     for col in sorted(by_column):

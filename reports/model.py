@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.rewrite import OUT, saved_form
 from reports.chain import gradient_chain
 from reports.layout import Drawing, draw_graph
-from reports.naming import NodeNames
-from reports.texfmt import expr_tex, label_tex, product_tex
+from reports.naming import NodeNames, local_forms
+from reports.texfmt import expr_tex, label_tex, product_tex, short_number
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,7 @@ class NodeRow:
     """One node of the graph legend: its name, its own function, its value in the inputs."""
 
     label: str
+    text: str
     name_tex: str
     function_tex: str
     value_tex: str
@@ -34,6 +34,7 @@ class StepView:
 
     number: int
     label: str
+    text: str
     rule: str
     name_tex: str
     node_tex: str
@@ -120,8 +121,8 @@ def build_report(derivation, verification=None) -> Report:
         inputs_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.inputs),
         constants_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.constants),
         layer=d.layer or "",
-        drawing=draw_graph(d.graph, names, d.steps),
-        nodes=tuple(NodeRow(label_tex(n.label), expr_tex(names.symbol(n.id)),
+        drawing=draw_graph(d.graph, names, d.steps, d.params),
+        nodes=tuple(NodeRow(label_tex(n.label), short_number(n.label), expr_tex(names.symbol(n.id)),
                             expr_tex(names.function_of(n)), expr_tex(n.expr))
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
@@ -139,29 +140,18 @@ def build_report(derivation, verification=None) -> Report:
 def _step_view(number, step, graph, names: NodeNames) -> StepView:
     node = graph.node(step.node_id)
     symbolic = isinstance(step.local, sp.Basic)
-    local_named = names.rename(step.local) if symbolic else None
+    forms = local_forms(node, step, names) if symbolic else []
     upstream = names.rename(step.upstream)
-    local_forms = [local_named, _via_own_output(node, names), step.local] if symbolic else []
     return StepView(
-        number=number, label=label_tex(step.node), rule=step.rule,
+        number=number, label=label_tex(step.node), text=short_number(step.node), rule=step.rule,
         name_tex=expr_tex(names.symbol(node.id)),
         node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
-        local_forms=_distinct(expr_tex(f) for f in local_forms if f is not None),
-        product_tex=product_tex([upstream, local_named]) if symbolic else expr_tex(upstream),
+        local_forms=_distinct(expr_tex(f) for f in [*forms, step.local] if symbolic),
+        product_tex=product_tex([upstream, forms[-1]]) if symbolic else expr_tex(upstream),
         downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
                                                          step.downstream)),
     )
-
-
-def _via_own_output(node, names: NodeNames):
-    """The local derivative of a one-input node written through the node's own output
-    (the / node: −1/u² = −out²), when that form exists."""
-    if node.is_matrix or len(node.args) != 1 or node.func is None:
-        return None
-    holder = node.placeholders[0]
-    form = saved_form(node.func, sp.diff(node.func, holder), [holder], {})
-    return None if form is None else form.xreplace({OUT: names.symbol(node.id)})
 
 
 def _distinct(items) -> tuple[str, ...]:
@@ -206,4 +196,4 @@ def _matrix_sections(d):
 def _listing_safe(code: str) -> str:
     """Code for a verbatim listing: ASCII only, and nothing that could end the listing."""
     code = "".join(c if ord(c) < 128 else "?" for c in code)
-    return code.replace("\\end{lstlisting}", "\\end {lstlisting}")
+    return code.replace("\\end{lstlisting}", "\\end {lstlisting}").replace("`"*3, "'"*3)

@@ -7,7 +7,8 @@ import re
 
 import sympy as sp
 
-from derive.rewrite import OUT
+from derive.rewrite import OUT, saved_form
+from derive.rules import at_kinks_zero
 
 
 class NodeNames:
@@ -56,3 +57,20 @@ class NodeNames:
 def _matrix_name(node, symbol):
     shape = getattr(node.expr, "shape", None)
     return sp.MatrixSymbol(symbol.name, *shape) if shape else symbol
+
+
+def local_forms(node, step, names: NodeNames) -> list:
+    """The step's local derivative in node names: of the node's own function (∂u/∂a of
+    u = f(a)), then, if it exists, through the node's own output (1/a → −out²)."""
+    if node.is_matrix or node.func is None or step.input not in node.child_exprs:
+        return [names.rename(step.local)]
+    index = node.child_exprs.index(step.input)
+    children = dict(zip(node.placeholders, (names.symbol(c) for c in node.args)))
+    holder = node.placeholders[index]
+    own = at_kinks_zero(sp.diff(node.func, holder))
+    forms = [own.xreplace(children)]
+    if len(node.args) == 1:
+        via_output = saved_form(node.func, own, [holder], {})
+        if via_output is not None:
+            forms.append(via_output.xreplace({OUT: names.symbol(node.id)}))
+    return forms

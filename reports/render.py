@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from reports.texfmt import escape_md, escape_tex
+from reports.mermaid import mermaid_chart
 from reports.tikz import tikz_picture
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -28,7 +29,9 @@ def environment() -> jinja2.Environment:
         autoescape=False, undefined=jinja2.StrictUndefined)
     env.filters["tex"] = escape_tex
     env.filters["md"] = escape_md
+    env.filters["mdcode"] = markdown_code
     env.filters["tikz"] = tikz_picture
+    env.filters["mermaid"] = mermaid_chart
     env.filters["mdmath"] = markdown_math
     return env
 
@@ -37,6 +40,11 @@ def markdown_math(tex: str) -> str:
     """LaTeX math made safe inside a Markdown table cell (no bare `|`)."""
     return (tex.replace(r"\left|", r"\left\vert ").replace(r"\right|", r"\right\vert ")
             .replace("|", r"\vert "))
+
+
+def markdown_code(text) -> str:
+    """User text for a Markdown code span: one line, no backtick that could end it."""
+    return " ".join(str(text).split()).replace("`", "'")
 
 
 def render(template: str, **data) -> str:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from reports.layout import Drawing
 
 STYLES = r"""[>=Stealth, x=1cm, y=1cm,
-  op/.style={circle, draw, thick, minimum size=9mm, inner sep=1pt, font=\small},
+  op/.style={circle, draw, thick, minimum size=10mm, inner sep=1pt},
   input/.style={inner sep=3pt},
   caption/.style={font=\scriptsize, text=black!55},
-  fwd/.style={above, font=\footnotesize, inner sep=2pt},
-  bwd/.style={below, font=\footnotesize, text=red!70!black, inner sep=2pt}]"""
+  fwd/.style={above, sloped, font=\small, inner sep=2pt},
+  bwd/.style={below, sloped, font=\small, text=red!70!black, inner sep=2pt}]"""
 
 
 def tikz_picture(drawing: Drawing) -> str:

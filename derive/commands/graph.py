@@ -1,0 +1,58 @@
+"""`derive graph EXPR --at NAME=VALUE,... [--format text|pdf|tex] [--out DIR]`: the tutorial's
+supermarket figure for any scalar formula — forward value on every arrow, backward under it."""
+
+from __future__ import annotations
+
+FORMATS = ("text", "pdf", "tex")
+
+
+def add_arguments(parser):
+    parser.add_argument("expr", metavar="EXPR", help="a scalar formula in SymPy/NumPy syntax")
+    parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...",
+                        help="the value of every name in EXPR, such as --at x=2.6,n=10")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text: a table in the terminal (default); tex or pdf: a drawn graph")
+    parser.add_argument("--out", metavar="DIR", default=".",
+                        help="folder for graph.tex / graph.pdf (default: the current folder)")
+
+
+def run(args) -> int:
+    from derive.cache import cached_derive
+    from derive.errors import DeriveError
+    from reports.values import graph_values, parse_point
+
+    if not args.at:
+        raise DeriveError("derive graph: --at NAME=VALUE,... is needed, with a value for every "
+                          "name in the formula")
+    derivation = cached_derive(formula=args.expr)
+    values = graph_values(derivation, parse_point(args.at, derivation.params))
+    if args.format == "text":
+        _print_table(values)
+        return 0
+    from pathlib import Path
+
+    from reports.write import write_graph
+
+    path = write_graph(values, args.format, Path(args.out))
+    print(f"wrote {path}")
+    return 0
+
+
+def _print_table(values) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    point = ", ".join(f"{n}={v}" for n, v in values.point)
+    table = Table(title=escape(f"{values.typed}   at {point}"))
+    table.add_column("arrow")
+    table.add_column("forward (above the arrow)", justify="right")
+    table.add_column("backward (below the arrow)", justify="right", style="red")
+    for arrow in values.arrows:
+        table.add_row(escape(f"{arrow.source} → {arrow.target}"), arrow.forward,
+                      arrow.backward or "—")
+    console.print(table)
+    console.print(f"output = {values.output}")
+    console.print(escape("gradients (dout = 1): " + ", ".join(
+        f"d/d{name} = {value}" for name, _, value in values.gradients)))

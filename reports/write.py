@@ -1,0 +1,63 @@
+"""Documents to files: one report per derivation, the index, the `derive graph` page.
+
+Each file is rendered completely in memory (and, for PDF, compiled in a sandbox) before it
+is moved into place, so a failure never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from reports.build import build_pdf, write_atomic
+from reports.markdown import graph_md, index_md, report_md
+from reports.model import Report, build_report
+from reports.render import graph_tex, index_tex, report_tex
+
+FORMATS = ("pdf", "tex", "md")
+SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md"}
+
+
+def file_stem(name: str) -> str:
+    """A file name for a report: letters, digits, `_`, `-` and `.` only."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:64]
+    return stem or "formula"
+
+
+def _write(latex: str, markdown, fmt: str, path: Path, what: str) -> Path:
+    if fmt == "pdf":
+        return build_pdf(latex, path, what)
+    return write_atomic(path, latex if fmt == "tex" else markdown())
+
+
+def write_report(derivation, fmt: str, out: Path, verification=None) -> tuple[Report, Path]:
+    """Render one derivation's report into `out` as pdf, tex or md."""
+    report = build_report(derivation, verification)
+    path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
+    latex = report_tex(report) if fmt != "md" else ""
+    return report, _write(latex, lambda: report_md(report), fmt, path,
+                          f"report {derivation.name}")
+
+
+def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path) -> Path:
+    """The index of `entries`: every operator with formula, gradients, status, file."""
+    rows = [(report, path.name) for report, path in entries]
+    path = Path(out) / ("index" + SUFFIX[fmt])
+    latex = index_tex(rows) if fmt != "md" else ""
+    return _write(latex, lambda: index_md(rows), fmt, path, "report index")
+
+
+def write_graph(values, fmt: str, out: Path) -> Path:
+    """The drawn graph of `derive graph` as graph.tex or graph.pdf (graph.md for md)."""
+    path = Path(out) / ("graph" + SUFFIX[fmt])
+    latex = graph_tex(values) if fmt != "md" else ""
+    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph")
+
+
+def catalog_report(op: str, fmt: str, out: str) -> tuple[Report, Path]:
+    """Worker for parallel builds: derive catalog operator `op` and write its report."""
+    from derive.cache import cached_derive
+    from reports.verification import verification_for
+
+    derivation = cached_derive(op=op)
+    return write_report(derivation, fmt, Path(out), verification_for(derivation))

@@ -1,0 +1,103 @@
+"""Find what a namespace offers to verify and bind each piece to a catalog operator.
+
+Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`,
+loss functions `op_loss`. Binding, in order: `--op`; the class's `op` attribute; the catalog's
+declared `layer` name; the name itself (case-insensitive, a `Layer` suffix and underscores
+ignored); for pairs and loss functions also catalog operators whose name extends the stem
+(`softmax_loss` → `softmax_cross_entropy...`), among which the conventions decide.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from derive import catalog
+from derive.errors import DeriveError
+from derive.verify.targets import Loaded
+
+
+@dataclass
+class Candidate:
+    """Something verifiable: a class, a function pair or a loss function."""
+
+    label: str
+    kind: str          # "class" | "pair" | "loss"
+    objects: tuple
+    name: str          # class name, or the stem of a function pair / loss function
+
+
+class Unbound(Exception):
+    """No catalog operator fits; the message says why."""
+
+
+def candidates(loaded: Loaded) -> list[Candidate]:
+    """Everything in the loaded namespace that can be verified (only the named one if given)."""
+    ns, prefix = loaded.namespace, loaded.label.rpartition(":")[0] or loaded.label
+    if loaded.name is not None:
+        found = _named(ns, loaded.name, loaded.label)
+        if found is None:
+            raise DeriveError(f"verify target '{loaded.label}': '{loaded.name}' is neither a class "
+                              "with forward/backward, an op_forward/op_backward pair nor an "
+                              "op_loss function")
+        return [found]
+    found = []
+    for key, value in ns.items():
+        if not _defined_in(value, loaded.module_name):
+            continue
+        candidate = _named(ns, key, f"{prefix}:{key}")
+        if candidate is not None:
+            found.append(candidate)
+    return found
+
+
+def _defined_in(value, module_name: str) -> bool:
+    module = getattr(value, "__module__", None) or ""
+    return module == module_name or module.startswith(module_name + ".")
+
+
+def _named(ns: dict, key: str, label: str) -> Candidate | None:
+    value = ns.get(key)
+    if inspect.isclass(value):
+        if callable(getattr(value, "forward", None)) and callable(getattr(value, "backward", None)):
+            return Candidate(label, "class", (value,), key)
+        return None
+    stem = key[:-len("_forward")] if key.endswith("_forward") else key
+    forward, backward = ns.get(f"{stem}_forward"), ns.get(f"{stem}_backward")
+    if inspect.isfunction(forward) and inspect.isfunction(backward):
+        return Candidate(label.removesuffix("_forward"), "pair", (forward, backward), stem)
+    if inspect.isfunction(value) and key.endswith("_loss") and len(key) > 5:
+        return Candidate(label, "loss", (value,), key[:-len("_loss")])
+    return None
+
+
+def normalise(name: str) -> str:
+    text = name.lower().replace("_", "")
+    return text[:-len("layer")] if text.endswith("layer") and len(text) > 5 else text
+
+
+def bind(candidate: Candidate, op: str | None = None) -> list[str]:
+    """Catalog operators the candidate may implement, most likely first; Unbound if none."""
+    entries = catalog.load()
+    if op is not None:
+        return [op]
+    if candidate.kind == "class":
+        declared = getattr(candidate.objects[0], "op", None)
+        if isinstance(declared, str):
+            if declared in entries:
+                return [declared]
+            raise Unbound(f"its op attribute names '{declared}', which is not in the catalog "
+                          "(see derive list)")
+        by_layer = [e.name for e in entries.values() if e.layer == candidate.name]
+        if by_layer:
+            return by_layer
+    key = normalise(candidate.name)
+    exact = [n for n in entries if normalise(n) == key]
+    if exact:
+        return exact
+    if candidate.kind != "class":
+        extended = [n for n in entries if n.startswith(candidate.name + "_")]
+        if extended:
+            return extended
+    raise Unbound(f"no catalog operator is named like '{candidate.name}', give --op NAME "
+                  "(see derive list)")

@@ -1,0 +1,154 @@
+"""What every check needs: the adapter, the chosen variant, seeded cases, tolerances and the
+shared ways of running the user's code and describing a mismatch."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from derive.verify.compare import (as_float, index_text, number, relative_error, tolerance,
+                                   worst_entry)
+from derive.verify.conventions import Case, Variant
+from derive.verify.diagnosis import guess_cause
+from derive.verify.hints import mistake_hints
+from derive.verify.protocols import ProtocolError
+from derive.verify.results import Check
+from derive.verify.sampling import fixed_sizes
+
+
+class CheckFailed(Exception):
+    """Raised inside a check to end it with a verdict (status, message)."""
+
+    def __init__(self, status: str, message: str, counterexample=None):
+        super().__init__(message)
+        self.status, self.message, self.counterexample = status, message, counterexample
+
+
+@dataclass
+class Context:
+    adapter: object
+    variant: Variant
+    seed: int
+    strict: bool = False
+
+    @property
+    def derivation(self):
+        return self.variant.derivation
+
+    def rng(self, k: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, k])
+
+    def case(self, k: int) -> Case:
+        if not hasattr(self, "_sizes"):
+            self._sizes = fixed_sizes(self.derivation, self.rng(999))
+        return self.variant.case(self.rng(k), self._sizes)
+
+    def dout(self, out, rng) -> np.ndarray | float:
+        """1.0 for a scalar (loss) output, else a random array shaped like out."""
+        if np.ndim(out) == 0:
+            return 1.0
+        return rng.standard_normal(np.shape(out))
+
+    def run(self, values: dict, copy: bool = True, warmup: dict | None = None):
+        """The user's forward on a fresh layer; errors become CheckFailed verdicts."""
+        return call_user(lambda: self.adapter.start(values, copy=copy, warmup=warmup), "forward")
+
+    def backward(self, run, dout) -> dict:
+        return call_user(lambda: run.backward(dout), "backward", getattr(run, "layer", None))
+
+    def sizes(self, values: dict) -> set:
+        sizes = set()
+        for v in values.values():
+            sizes.update(np.shape(v))
+            sizes.add(np.size(v))
+        return sizes
+
+
+def call_user(thunk, what: str, layer=None):
+    try:
+        return thunk()
+    except ProtocolError as exc:
+        raise CheckFailed("fail", str(exc)) from None
+    except Exception as exc:  # the user's code raised: that is the verdict
+        raise CheckFailed("error", raised_message(exc, what, layer)) from None
+
+
+def raised_message(exc: BaseException, what: str, layer=None) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    text = f"{what} raised {type(exc).__name__}: {exc}{where}"
+    layer = layer if layer is not None else getattr(exc, "derive_layer", None)
+    name = getattr(exc, "name", None)
+    if isinstance(exc, NameError) and name and layer is not None and hasattr(layer, name):
+        text += f"; the layer has self.{name} (did you mean self.{name}?)"
+    return text
+
+
+def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None, fd=None,
+             hints: dict | None = None, sizes=()) -> tuple[float, str | None]:
+    """(relative error, message or None when within tolerance) for one tensor."""
+    found_arr = np.asarray(found) if found is not None else None
+    if found_arr is None or found_arr.dtype == object:
+        return float("inf"), f"{label} is {found!r}, not an array"
+    err = relative_error(found_arr, expected)
+    if err <= tol:
+        return err, None
+    cause = guess_cause(found_arr, expected, sizes, hints)
+    if found_arr.shape != np.shape(expected):
+        return err, f"{label}: {cause}"
+    index, f, e = worst_entry(found_arr, expected)
+    text = (f"{label}: worst entry {index_text(index)}: expected {number(e)} (derived), "
+            f"found {number(f)}")
+    if fd is not None:
+        fd_value = fd(index)
+        if fd_value is not None:
+            text += f", finite difference {number(fd_value)}"
+    text += f"; relative error {err:.2e}"
+    return err, text + (f"; likely cause: {cause}" if cause else "")
+
+
+def compare_all(name: str, items: list, tol: float, counterexample=None) -> Check:
+    """A Check from (label, found, expected, extra kwargs for mismatch) items."""
+    worst, messages = 0.0, []
+    for label, found, expected, extra in items:
+        err, message = mismatch(label, found, expected, tol, **extra)
+        worst = max(worst, err)
+        if message:
+            messages.append(message)
+    if messages:
+        return Check(name, "fail", "; ".join(messages), worst, counterexample)
+    labels = ", ".join(label for label, *_ in items)
+    return Check(name, "pass", f"{labels} agree within {tol:.0e}", worst)
+
+
+def gradient_hints(ctx: Context, name: str, case: Case, dout, out) -> dict:
+    return mistake_hints(ctx.variant, name, case.reference, dout, out)
+
+
+def entry_fd(ctx: Context, case: Case, name: str, dout):
+    """f(index) → central difference of ⟨dout, forward⟩ in one entry of input `name`."""
+    def at(index):
+        values = case.layer
+        x = as_float(values[name])
+        h = np.finfo(float).eps ** (1 / 3) * max(1.0, float(np.max(np.abs(x)) if x.size else 1))
+        try:
+            total = []
+            for sign in (1, -1):
+                moved = np.array(x, copy=True)
+                moved[index] += sign * h
+                out = ctx.adapter.start({**values, name: moved}).out
+                total.append(float(np.sum(as_float(dout) * as_float(out))))
+            return (total[0] - total[1]) / (2 * h)
+        except Exception:  # the number is only an illustration; the checks decide
+            return None
+    return at
+
+
+def as_list(values: dict) -> dict:
+    return {k: np.asarray(v).tolist() for k, v in values.items()}
+
+
+def tol_for(*arrays) -> float:
+    return tolerance(*arrays)

@@ -1,0 +1,119 @@
+"""Conventions a hand-written layer may follow, as variants of the derived reference.
+
+A variant is one catalog operator (the bound one or a related layout such as `affine_rows`),
+a reduction (the formula's own, or ÷N / ×N along an axis of the first input, for scalar
+losses) and a form of the targets (as sampled, one-hot along an axis, or integer labels along
+an axis). The verifier tries the default first and, if it fails, names the variant that passes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from derive import catalog
+from derive.verify.sampling import sample_values
+
+
+@dataclass
+class Case:
+    """One set of values: what the layer is given, what the reference is given."""
+
+    layer: dict
+    reference: dict
+
+
+@dataclass(frozen=True)
+class Variant:
+    derivation: object
+    reduction: tuple | None = None   # ("mean" | "sum", axis)
+    targets: tuple | None = None     # ("onehot" | "labels", axis)
+
+    @property
+    def op(self) -> str:
+        return self.derivation.name
+
+    @property
+    def is_default(self) -> bool:
+        return self.reduction is None and self.targets is None
+
+    def describe(self) -> str:
+        parts = []
+        if self.reduction:
+            kind, axis = self.reduction
+            parts.append(f"reduction={kind} (N = size of axis {axis})")
+        if self.targets:
+            kind, axis = self.targets
+            names = ", ".join(self.derivation.constants)
+            parts.append(f"{names} as integer labels (classes on axis {axis})" if kind == "labels"
+                         else f"{names} one-hot (classes on axis {axis})")
+        return self.op + (" with " + ", ".join(parts) if parts else "")
+
+    def case(self, rng: np.random.Generator, sizes: dict | None = None) -> Case:
+        """Random values for this variant (matrix dimensions from `sizes` when given)."""
+        values = sample_values(self.derivation, rng, sizes)
+        layer = dict(values)
+        if self.targets:
+            kind, axis = self.targets
+            for name in self.derivation.constants:
+                onehot = _onehot(rng, np.shape(values[name]), axis)
+                values[name] = layer[name] = onehot
+                if kind == "labels":
+                    layer[name] = np.argmax(onehot, axis=axis)
+        return Case(layer, values)
+
+    def scale(self, values: dict) -> float:
+        if not self.reduction:
+            return 1.0
+        kind, axis = self.reduction
+        n = np.shape(values[self.derivation.inputs[0]])[axis]
+        return 1.0 / n if kind == "mean" else float(n)
+
+    def forward(self, values: dict):
+        forward, _ = self.derivation.functions()
+        with np.errstate(all="ignore"):
+            return forward(**values) * self.scale(values) if self.reduction else forward(**values)
+
+    def backward(self, dout, values: dict) -> dict:
+        _, backward = self.derivation.functions()
+        with np.errstate(all="ignore"):
+            return backward(np.asarray(dout, dtype=float) * self.scale(values), **values)
+
+
+def _onehot(rng, shape, axis) -> np.ndarray:
+    if len(shape) == 0 or axis >= len(shape):
+        return np.ones(shape)
+    classes = rng.integers(0, shape[axis], size=shape[:axis] + shape[axis + 1:])
+    return (np.expand_dims(classes, axis) == np.arange(shape[axis]).reshape(
+        [-1 if i == axis else 1 for i in range(len(shape))])).astype(float)
+
+
+def related_ops(op: str) -> list[str]:
+    """Catalog operators that are another layout of `op`: one name extends the other, same names."""
+    entries = catalog.load()
+    base = entries[op]
+    names = sorted((*base.inputs, *base.constants))
+    return [n for n, e in entries.items() if n != op
+            and (n.startswith(op + "_") or op.startswith(n + "_"))
+            and sorted((*e.inputs, *e.constants)) == names]
+
+
+def variants(derivations: list, scalar_output: bool, labels_first: bool = False) -> list[Variant]:
+    """Every variant worth trying, the default (first derivation, nothing changed) first."""
+    found = []
+    for derivation in derivations:
+        ndim = max((len(np.shape(v)) for v in sample_values(
+            derivation, np.random.default_rng(0)).values()), default=0)
+        axes = range(max(ndim, 1))
+        reductions = [None] + ([(k, a) for k in ("mean", "sum") for a in axes]
+                               if scalar_output else [])
+        targets = [None]
+        if derivation.constants:
+            targets += [(k, a) for k in ("onehot", "labels") for a in axes]
+        for reduction, target in itertools.product(reductions, targets):
+            found.append(Variant(derivation, reduction, target))
+    if labels_first:
+        found.sort(key=lambda v: not (v.targets and v.targets[0] == "labels"))
+    return found

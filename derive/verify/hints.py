@@ -1,0 +1,67 @@
+"""Common mistakes, evaluated: what a backward would return if it made each one.
+
+Built from the derivation's own expressions, so they hold for any catalog operator: ignoring
+dout, using the input where the saved output was meant (and the reverse), leaving out one term
+of a sum. The diagnosis names the mistake whose tensor matches what the layer returned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from derive.codegen import compile_expression
+from derive.sweep import DOUT
+
+_COMPILED: dict = {}
+
+
+def _compiled(key, expr, names):
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_expression(expr, names, "hint")
+    return _COMPILED[key]
+
+
+def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
+    """{description of a mistake: the gradient for `name` that mistake gives}."""
+    derivation = variant.derivation
+    hints = {}
+    try:
+        _, backward = derivation.functions()
+        scale = variant.scale(values)
+        hints["it ignores dout: returns the local derivative instead of dout × local"] = (
+            backward(np.ones_like(np.asarray(dout, dtype=float)) * scale, **values)[name])
+    except Exception:  # a hint that cannot be evaluated is simply not offered
+        pass
+    if derivation.shapes or name not in derivation.gradients:
+        return hints
+    try:
+        hints.update(_expression_hints(derivation, name, values, dout * variant.scale(values),
+                                       out))
+    except Exception:  # same: hints are optional
+        pass
+    return hints
+
+
+def _expression_hints(derivation, name, values, dout, out) -> dict:
+    names = [*derivation.params, "dout", "out"]
+    args = {**values, "dout": dout, "out": out}
+    hints = {}
+    gradient = derivation.gradients[name]
+    saved = derivation.saved_form.get(name)
+    key = (derivation.name, name)
+    if saved is not None and len(derivation.inputs) == 1:
+        fn = _compiled(key + ("saved",), saved, names)
+        hints[f"it uses the input {name} where the output out was meant"] = fn(
+            **{**args, "out": values[name]})
+    if saved is not None or any(str(s) == name for s in gradient.free_symbols):
+        fn = _compiled(key + ("grad",), gradient, names)
+        hints[f"it uses the output out where the input {name} was meant"] = fn(
+            **{**args, name: np.asarray(out, dtype=float)})
+    expanded = sp.expand(gradient)
+    if isinstance(expanded, sp.Add) and len(expanded.args) <= 6:
+        for i, term in enumerate(expanded.args):
+            fn = _compiled(key + ("term", i), expanded - term, names)
+            shown = sp.simplify(term / DOUT) if term.has(DOUT) else term
+            hints[f"it misses the term {shown} (times dout) of d{name}"] = fn(**args)
+    return hints

@@ -1,0 +1,51 @@
+"""Inputs placed exactly on a non-differentiable point, found from the derivation's kinks.
+
+For the first kink expression g (zero at the kink, e.g. `x` for ReLU, `x - y` for max) the
+verifier solves g = 0 for one input with SymPy and sets every other entry to that solution, so
+the convention the layer uses there (ReLU′(0) = 0 or 1) can be compared and reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from derive.codegen import compile_expression
+
+_SOLVED: dict = {}
+
+
+def _solution(derivation):
+    key = (derivation.name, str(derivation.expr))
+    if key not in _SOLVED:
+        _SOLVED[key] = None
+        for kink in derivation.kinks:
+            for symbol in sorted(kink.free_symbols, key=str):
+                if str(symbol) not in derivation.inputs:
+                    continue
+                real = [s for s in sp.solve(sp.Eq(kink, 0), symbol) if s.is_real is not False]
+                if real:
+                    fn = compile_expression(real[0], derivation.params, "kink_point")
+                    _SOLVED[key] = (str(symbol), fn, f"{symbol} = {real[0]}")
+                    break
+            if _SOLVED[key]:
+                break
+    return _SOLVED[key]
+
+
+def kink_case(ctx):
+    """(case, mask of entries on the kink, description) or None when the formula has no kink."""
+    derivation = ctx.derivation
+    if not derivation.kinks or derivation.shapes:
+        return None
+    solved = _solution(derivation)
+    if solved is None:
+        return None
+    name, fn, description = solved
+    case = ctx.case(80)
+    shape = np.shape(case.reference[name])
+    mask = (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
+    point = np.broadcast_to(np.asarray(fn(**case.reference), dtype=float), shape)
+    for values in (case.reference, case.layer):
+        values[name] = np.where(mask, point, values[name])
+    return case, mask, description

@@ -1,0 +1,197 @@
+"""The layer protocols of DESIGN.md behind one interface: `adapter.start(values) -> Run`.
+
+- class style: `__init__(*params)`, `forward(*inputs)`, `backward(dout)` returning the input
+  gradient (a tuple for several inputs), parameter gradients in attributes `d<param>`;
+- function pairs (cs231n): `op_forward(*inputs, *params[, config]) -> (out, cache)` and
+  `op_backward(dout, cache) -> grads`;
+- loss functions (cs231n): `op_loss(x, y) -> (loss, dx)`, dx meant for dout = 1.
+
+Arguments are matched to the operator's names (inputs and constants) case-insensitively, else
+by position. A protocol breach (None returned, the wrong number of gradients) is a ProtocolError.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+
+class ProtocolError(Exception):
+    """The layer does not follow its protocol; the message says how."""
+
+
+class NotImplementedLayer(ProtocolError):
+    """An unfilled exercise: a method that returns None."""
+
+
+def _positional(func, skip_self: bool) -> list[inspect.Parameter]:
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    params = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return params[1:] if skip_self and params and p_is_self(params[0]) else params
+
+
+def p_is_self(param) -> bool:
+    return param.name in ("self", "cls")
+
+
+def _match(arg_names: list[str], names: list[str]) -> list[str] | None:
+    """The operator name for each argument, by case-insensitive name, else by position."""
+    lower = {n.lower(): n for n in names}
+    if all(a.lower() in lower for a in arg_names):
+        return [lower[a.lower()] for a in arg_names]
+    if len(arg_names) <= len(names):
+        return names[:len(arg_names)]
+    return None
+
+
+def _copy(values: dict) -> dict:
+    return {k: np.array(v, copy=True) for k, v in values.items()}
+
+
+def _grads_tuple(result, count: int, what: str) -> list:
+    if result is None:
+        raise NotImplementedLayer(f"{what} returned None (not implemented?)")
+    if count == 1:
+        if isinstance(result, (tuple, list)):
+            if len(result) != 1:
+                raise ProtocolError(f"{what} returned {len(result)} values but the layer has "
+                                    "1 input: return just its gradient")
+            result = result[0]
+        return [result]
+    if not isinstance(result, (tuple, list)) or len(result) != count:
+        got = len(result) if isinstance(result, (tuple, list)) else 1
+        raise ProtocolError(f"{what} returned {got} gradient(s) but the layer has {count} "
+                            "inputs: return one gradient per input, as a tuple")
+    return list(result)
+
+
+class Run:
+    """One forward pass on a fresh layer; `backward(dout)` gives every gradient by name."""
+
+    def __init__(self, out, backward):
+        self.out = out
+        self._backward = backward
+
+    def backward(self, dout) -> dict:
+        return self._backward(dout)
+
+
+class ClassAdapter:
+    """A class with forward/backward, parameters passed to __init__, gradients in d<param>."""
+
+    kind = "class"
+    assumes_unit_dout = False
+
+    def __init__(self, cls, inputs: list[str], constants: list[str]):
+        self.cls = cls
+        names = [*inputs, *constants]
+        init_args = [p for p in _positional(cls.__init__, True) if p.default is p.empty]
+        init_args = [p.name for p in init_args] if cls.__init__ is not object.__init__ else []
+        lower = {n.lower(): n for n in names}
+        missing = [a for a in init_args if a.lower() not in lower]
+        if missing:
+            raise ProtocolError(f"__init__ needs {', '.join(missing)}, which the operator does "
+                                f"not have (its names: {', '.join(names)})")
+        self.init = [(a, lower[a.lower()]) for a in init_args]
+        rest = [n for n in names if n not in {d for _, d in self.init}]
+        forward_args = [p.name for p in _positional(cls.forward, True)]
+        matched = _match(forward_args[:len(rest)], rest) if forward_args else []
+        self.forward_names = matched if matched and len(matched) == len(rest) else rest
+        self.grad_names = [n for n in self.forward_names if n in inputs]
+        self.param_attrs = [("d" + a, d) for a, d in self.init if d in inputs]
+
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+        values = _copy(values) if copy else values
+        layer = self.cls(*[values[d] for _, d in self.init])
+        try:
+            if warmup is not None:
+                layer.forward(*[_copy(warmup)[n] for n in self.forward_names])
+            out = layer.forward(*[values[n] for n in self.forward_names])
+        except Exception as exc:
+            exc.derive_layer = layer  # lets the message suggest self.<name> for a NameError
+            raise
+        if out is None:
+            raise NotImplementedLayer("forward returned None (not implemented?)")
+
+        def backward(dout):
+            result = layer.backward(dout)
+            grads = dict(zip(self.grad_names, _grads_tuple(result, len(self.grad_names),
+                                                           "backward")))
+            for attr, name in self.param_attrs:
+                value = getattr(layer, attr, None)
+                if value is None:
+                    raise ProtocolError(f"after backward the layer has no gradient attribute "
+                                        f"{attr} (the gradient for parameter {name})")
+                grads[name] = value
+            return grads
+
+        run = Run(out, backward)
+        run.layer = layer
+        return run
+
+
+class PairAdapter:
+    """cs231n style: `op_forward(...) -> (out, cache)` and `op_backward(dout, cache)`."""
+
+    kind = "pair"
+    assumes_unit_dout = False
+
+    def __init__(self, forward, backward, inputs: list[str], constants: list[str]):
+        self.forward, self.backward = forward, backward
+        names = [*inputs, *constants]
+        params = _positional(forward, False)
+        required = [p.name for p in params if p.default is p.empty]
+        matched = _match(required[:len(names)], names)
+        if matched is None:
+            raise ProtocolError(f"{forward.__name__} takes {len(required)} arguments but the "
+                                f"operator has {len(names)} ({', '.join(names)})")
+        self.forward_names = matched
+        self.config = len(required) > len(names)  # a trailing config dict such as bn_param
+        self.grad_names = [n for n in matched if n in inputs]
+
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+        values = _copy(values) if copy else values
+        args = [values[n] for n in self.forward_names] + ([{}] if self.config else [])
+        result = self.forward(*args)
+        if result is None:
+            raise NotImplementedLayer(f"{self.forward.__name__} returned None (not implemented?)")
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise ProtocolError(f"{self.forward.__name__} must return (out, cache)")
+        out, cache = result
+
+        def backward(dout):
+            grads = self.backward(dout, cache)
+            return dict(zip(self.grad_names, _grads_tuple(grads, len(self.grad_names),
+                                                          self.backward.__name__)))
+
+        return Run(out, backward)
+
+
+class LossFunctionAdapter:
+    """cs231n loss style: `op_loss(x, y) -> (loss, dx)`, dx for dout = 1."""
+
+    kind = "loss"
+    assumes_unit_dout = True
+
+    def __init__(self, func, inputs: list[str], constants: list[str]):
+        self.func = func
+        self.forward_names = [*inputs, *constants]
+        self.grad_names = list(inputs)
+        if len(_positional(func, False)) < len(self.forward_names):
+            raise ProtocolError(f"{func.__name__} takes fewer arguments than the operator's "
+                                f"{', '.join(self.forward_names)}")
+
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+        values = _copy(values) if copy else values
+        result = self.func(*[values[n] for n in self.forward_names])
+        if result is None:
+            raise NotImplementedLayer(f"{self.func.__name__} returned None (not implemented?)")
+        if not isinstance(result, tuple) or len(result) != len(self.grad_names) + 1:
+            raise ProtocolError(f"{self.func.__name__} must return (loss, "
+                                f"{', '.join('d' + n for n in self.grad_names)})")
+        loss, *grads = result
+        return Run(loss, lambda dout: dict(zip(self.grad_names, grads)))

@@ -1,0 +1,83 @@
+"""Verification results as plain data: one Check per named check, one Result per target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STATUSES = ("pass", "warn", "fail", "error")
+
+
+@dataclass
+class Check:
+    """The outcome of one named check (`forward`, `backward`, `side_effects`, ...)."""
+
+    name: str
+    status: str
+    message: str = ""
+    max_rel_err: float | None = None
+    counterexample: dict | None = None
+
+    def to_json(self) -> dict:
+        err = self.max_rel_err
+        return {"name": self.name, "status": self.status,
+                "max_rel_err": None if err is None else float(err),
+                "message": self.message, "counterexample": self.counterexample}
+
+
+@dataclass
+class Result:
+    """The verdict on one target (a class, a function pair or a loss function)."""
+
+    target: str
+    op: str | None
+    status: str
+    convention: str | None = None
+    checks: list[Check] = field(default_factory=list)
+    message: str = ""
+
+    def to_json(self) -> dict:
+        data = {"target": self.target, "op": self.op, "status": self.status,
+                "convention": self.convention, "checks": [c.to_json() for c in self.checks]}
+        if self.message:
+            data["message"] = self.message
+        return data
+
+
+@dataclass
+class Report:
+    """Everything one `derive verify` run found, plus what it could not check and why."""
+
+    results: list[Result]
+    seed: int
+    skipped: list[dict] = field(default_factory=list)
+    blocks: list[dict] = field(default_factory=list)
+    rerun: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "pass" for r in self.results)
+
+    def summary(self) -> dict:
+        counts = {s: sum(r.status == s for r in self.results) for s in ("pass", "fail", "error")}
+        return {"targets": len(self.results), **counts,
+                "warnings": sum(c.status == "warn" for r in self.results for c in r.checks),
+                "skipped": self.skipped, "failed_blocks": self.blocks,
+                "seed": self.seed, "rerun": self.rerun}
+
+    def to_json(self) -> dict:
+        return {"results": [r.to_json() for r in self.results], "summary": self.summary()}
+
+
+def verdict(checks: list[Check], strict: bool) -> str:
+    """pass | fail | error for a list of checks (a warn counts as a fail under --strict)."""
+    if strict:
+        for check in checks:
+            if check.status == "warn":
+                check.status = "fail"
+                check.message = f"{check.message} (a failure under --strict)"
+    statuses = {c.status for c in checks}
+    if "fail" in statuses:
+        return "fail"
+    if "error" in statuses:
+        return "error"
+    return "pass"

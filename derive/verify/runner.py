@@ -1,0 +1,189 @@
+"""Run every check on every target: bind, pick the convention, check, and give a verdict.
+
+Each check runs under a time limit, with the user's printing swallowed; a layer that raises,
+hangs or breaks its protocol gets a verdict with the reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+from derive.errors import DeriveError
+from derive.verify import checks, checks_more
+from derive.verify.binding import Candidate, Unbound, bind, candidates
+from derive.verify.context import CheckFailed, Context
+from derive.verify.conventions import related_ops, variants
+from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.protocols import (ClassAdapter, LossFunctionAdapter, PairAdapter,
+                                     ProtocolError)
+from derive.verify.results import Check, Report, Result, verdict
+from derive.verify.search import smallest_counterexample
+from derive.verify.targets import load_target
+
+CHECKS = [
+    ("forward", checks.check_forward),
+    ("backward", checks.check_backward),
+    ("param_gradients", checks.check_param_gradients),
+    ("finite_difference", checks.check_finite_difference),
+    ("side_effects", checks_more.check_side_effects),
+    ("extreme_inputs", checks_more.check_extreme_inputs),
+    ("dtype_shape", checks_more.check_dtype_shape),
+    ("linearity", checks_more.check_linearity),
+    ("state", checks_more.check_state),
+    ("kink_convention", checks_more.check_kink_convention),
+]
+SEARCH_SECONDS = 5.0
+
+
+def verify(targets: list[str], op: str | None = None, seed: int = 0,
+           strict: bool = False) -> Report:
+    """Load every target (DeriveError if one cannot be loaded), then verify what it offers."""
+    if op is not None:
+        from derive import catalog
+
+        catalog.get(op)
+    loaded = [load_target(t) for t in targets]
+    report = Report([], seed)
+    for item in loaded:
+        report.blocks.extend({"target": item.label, **b} for b in item.failed_blocks)
+        for candidate in candidates(item):
+            result = verify_candidate(candidate, op, seed, strict, explicit=item.name is not None)
+            if isinstance(result, Result):
+                report.results.append(result)
+            else:
+                report.skipped.append({"target": candidate.label, "reason": result})
+    return report
+
+
+def make_adapter(candidate: Candidate, derivation):
+    inputs, constants = list(derivation.inputs), list(derivation.constants)
+    if candidate.kind == "class":
+        return ClassAdapter(candidate.objects[0], inputs, constants)
+    if candidate.kind == "pair":
+        return PairAdapter(*candidate.objects, inputs, constants)
+    return LossFunctionAdapter(candidate.objects[0], inputs, constants)
+
+
+def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
+                     explicit=False) -> Result | str:
+    """A Result, or the reason (a string) why a candidate found by scanning was skipped."""
+    from derive.cache import cached_derive
+
+    try:
+        ops = bind(candidate, op)
+    except Unbound as exc:
+        if explicit:
+            return Result(candidate.label, None, "error", message=str(exc))
+        return str(exc)
+    try:
+        derivations = [cached_derive(op=name) for name in _with_related(ops)]
+    except DeriveError as exc:
+        return Result(candidate.label, ops[0], "error",
+                      message=f"the operator could not be derived: {exc}")
+    with quiet():
+        try:
+            variant, adapter = _choose_variant(candidate, derivations, seed)
+        except (ProtocolError, TimeLimit) as exc:
+            return Result(candidate.label, ops[0], "error",
+                          checks=[Check("forward", "error", str(exc))], message=str(exc))
+        ctx = Context(adapter, variant, seed, strict)
+        found = run_checks(ctx, candidate)
+    result = Result(candidate.label, variant.op, verdict(found, strict), variant.describe(), found)
+    if not variant.is_default and result.status == "pass":
+        result.message = f"passes as {variant.describe()}"
+    return result
+
+
+def _with_related(ops: list[str]) -> list[str]:
+    names = list(ops)
+    for op in ops:
+        names += [n for n in related_ops(op) if n not in names]
+    return names
+
+
+def _choose_variant(candidate, derivations, seed):
+    """The first variant under which forward and backward pass; else the closest one."""
+    scalar = _scalar_output(derivations[0])
+    best = None
+    for variant in variants(derivations, scalar, labels_first=candidate.kind == "loss"):
+        try:
+            adapter = make_adapter(candidate, variant.derivation)
+        except ProtocolError:
+            continue
+        score = _screen(Context(adapter, variant, seed))
+        if score == 0:
+            return variant, adapter
+        if best is None or score < best[0]:
+            best = (score, variant, adapter)
+    if best is None:
+        raise ProtocolError(f"{candidate.name} cannot be called as "
+                            f"{derivations[0].name}({', '.join(derivations[0].params)})")
+    return best[1], best[2]
+
+
+def _scalar_output(derivation) -> bool:
+    import numpy as np
+
+    from derive.verify.sampling import sample_values
+
+    values = sample_values(derivation, np.random.default_rng(0))
+    forward, _ = derivation.functions()
+    return np.ndim(forward(**values)) == 0
+
+
+def _screen(ctx: Context) -> int:
+    failures = 0
+    for check in (checks.check_forward, checks.check_backward, checks.check_param_gradients):
+        if check is checks.check_param_gradients and not checks.param_names(ctx):
+            continue
+        try:
+            with time_limit():
+                failures += check(ctx).status != "pass"
+        except CheckFailed:
+            failures += 2
+    return failures
+
+
+def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
+    found = []
+    for name, check in CHECKS:
+        if name == "param_gradients" and not checks.param_names(ctx):
+            continue
+        if name == "linearity" and ctx.adapter.assumes_unit_dout:
+            continue
+        if name == "state" and candidate.kind != "class":
+            continue
+        try:
+            with time_limit():
+                result = check(ctx)
+        except CheckFailed as exc:
+            result = Check(name, exc.status, exc.message, counterexample=exc.counterexample)
+        except TimeLimit as exc:
+            found.append(Check(name, "error", f"the layer {exc}"))
+            break
+        except Exception as exc:  # a verifier bug must not hide the other checks
+            result = Check(name, "error", f"verifier error {type(exc).__name__}: {exc}")
+        if result is None:
+            continue
+        if result.status == "fail" and name in ("forward", "backward"):
+            _attach_search(ctx, result, name)
+        found.append(result)
+        if name in ("forward", "backward") and result.status == "error":
+            break
+    return found
+
+
+def _attach_search(ctx: Context, result: Check, which: str) -> None:
+    try:
+        with time_limit(SEARCH_SECONDS):
+            shrunk = smallest_counterexample(ctx, which)
+    except TimeLimit:
+        shrunk = None
+    if shrunk is not None:
+        result.counterexample = shrunk
+        result.message += f" (smallest failing input found: {_describe(shrunk)})"
+
+
+def _describe(example: dict) -> str:
+    parts = [f"{k} = {v[0]:.6g}" for k, v in example["inputs"].items()]
+    if example.get("dout"):
+        parts.append(f"dout = {example['dout'][0]:.6g}")
+    return ", ".join(parts)

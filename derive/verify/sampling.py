@@ -1,0 +1,42 @@
+"""Random inputs for a derivation: its own domain-, kink- and constraint-aware `sample`, with
+elementwise operators on a small 2-D shape and matrix dimensions fixed per verification (and
+distinct from each other where possible, so that a transposed result cannot hide)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+ELEMENTWISE_SHAPE = (3, 4)
+MATRIX_SIZES = (2, 3, 4, 5)
+
+
+def fixed_sizes(derivation, rng: np.random.Generator) -> dict | None:
+    """{dimension: size} for a matrix derivation's symbolic dimensions (None if elementwise)."""
+    if not derivation.shapes:
+        return None
+    dims = []
+    for shape in derivation.shapes.values():
+        for d in shape:
+            if not _is_number(d) and d not in dims:
+                dims.append(d)
+    dims.sort(key=str)
+    sizes = [int(n) for n in rng.permutation(MATRIX_SIZES)]
+    while len(sizes) < len(dims):
+        sizes.append(int(rng.integers(2, 6)))
+    return dict(zip(dims, sizes))
+
+
+def _is_number(d) -> bool:
+    try:
+        int(d)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def sample_values(derivation, rng: np.random.Generator, sizes: dict | None = None) -> dict:
+    """float64 values for every parameter of the derivation."""
+    if not derivation.shapes:
+        return derivation.sample(rng, size=ELEMENTWISE_SHAPE)
+    sizes = fixed_sizes(derivation, rng) if sizes is None else sizes
+    return {k: np.asarray(v, dtype=float) for k, v in derivation.sample(rng, size=sizes).items()}

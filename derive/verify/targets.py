@@ -1,0 +1,143 @@
+"""Load verify TARGETs into namespaces: `module:Name`, `path/file.py:Name`, a module, a `.py`
+file, or a Markdown tutorial (its python code blocks run in order in one namespace).
+
+Anything that cannot be loaded is a DeriveError (exit code 2) raised before any check runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import os
+import re
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from derive.errors import DeriveError
+from derive.verify.limits import TimeLimit, quiet, time_limit
+
+FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[ \t]*(python3?|py)\b[^\n]*\n(.*?)^[ \t]{0,3}\1[ \t]*$",
+                   re.MULTILINE | re.DOTALL | re.IGNORECASE)
+BLOCK_SECONDS = 10.0
+
+
+@dataclass
+class Loaded:
+    """A loaded target: where names live, which name was asked for, failed Markdown blocks."""
+
+    label: str
+    namespace: dict
+    module_name: str
+    name: str | None = None
+    failed_blocks: list[dict] = field(default_factory=list)
+
+
+def load_target(text: str) -> Loaded:
+    """Load one TARGET string; DeriveError naming the target when that is impossible."""
+    where, _, name = text.rpartition(":") if _has_name(text) else (text, "", "")
+    where = where or text
+    path = Path(where)
+    if path.suffix.lower() in (".md", ".markdown"):
+        if name:
+            raise DeriveError(f"verify target '{text}': a Markdown file is verified as a whole, "
+                              "drop the ':Name'")
+        return _load_markdown(path, text)
+    if path.suffix == ".py" or os.sep in where or "/" in where:
+        loaded = _load_file(path, text)
+    else:
+        loaded = _load_module(where, text)
+    if name:
+        if name not in loaded.namespace and f"{name}_forward" not in loaded.namespace:
+            raise DeriveError(f"verify target '{text}': no name '{name}' in {where}, "
+                              "check the spelling (names are case-sensitive)")
+        loaded.name = name
+        loaded.label = text
+    return loaded
+
+
+def _has_name(text: str) -> bool:
+    head, sep, tail = text.rpartition(":")
+    return bool(sep) and bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tail)) and len(head) > 1
+
+
+def _load_module(name: str, text: str) -> Loaded:
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        with quiet():
+            module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise DeriveError(f"verify target '{text}': no module named '{exc.name}', give a module "
+                          "importable from here, a .py file or a .md file") from None
+    except (Exception, TimeLimit) as exc:
+        raise DeriveError(f"verify target '{text}': importing it raised "
+                          f"{type(exc).__name__}: {exc}, fix the module first") from None
+    return Loaded(text, _module_namespace(module), module.__name__)
+
+
+def _module_namespace(module) -> dict:
+    namespace = dict(vars(module))
+    if hasattr(module, "__path__"):  # a package: its submodules' names count too
+        for sub in list(sys.modules.values()):
+            if getattr(sub, "__name__", "").startswith(module.__name__ + "."):
+                for key, value in vars(sub).items():
+                    namespace.setdefault(key, value)
+    return namespace
+
+
+def _load_file(path: Path, text: str) -> Loaded:
+    if not path.is_file():
+        raise DeriveError(f"verify target '{text}': file {path} does not exist, check the path")
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    module_name = f"derive_verify_{_identifier(path.stem)}_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        with quiet(), time_limit(BLOCK_SECONDS):
+            spec.loader.exec_module(module)
+    except (Exception, TimeLimit) as exc:
+        raise DeriveError(f"verify target '{text}': running {path} raised "
+                          f"{type(exc).__name__}: {exc}, fix the file first") from None
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    return Loaded(str(path), vars(module), module_name)
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"\W", "_", text)
+
+
+def python_blocks(markdown: str) -> list[tuple[int, str]]:
+    """(line number, dedented code) of every python code block, in order."""
+    blocks = []
+    for match in FENCE.finditer(markdown):
+        line = markdown.count("\n", 0, match.start(3)) + 1
+        blocks.append((line, textwrap.dedent(match.group(3))))
+    return blocks
+
+
+def _load_markdown(path: Path, text: str) -> Loaded:
+    try:
+        markdown = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeriveError(f"verify target '{text}': cannot read {path} ({exc}), "
+                          "give a UTF-8 Markdown file") from None
+    module_name = f"derive_markdown_{_identifier(path.stem)}"
+    namespace = {"__name__": module_name, "np": np, "numpy": np}
+    failed = []
+    for number, (line, code) in enumerate(python_blocks(markdown), start=1):
+        try:
+            compiled = compile(code, f"{path}:block {number} (line {line})", "exec")
+            with quiet(), time_limit(BLOCK_SECONDS):
+                exec(compiled, namespace)  # noqa: S102  (the user asked to run this file's code)
+        except (Exception, TimeLimit) as exc:
+            failed.append({"block": number, "line": line,
+                           "error": f"{type(exc).__name__}: {exc}"})
+    return Loaded(str(path), namespace, module_name, failed_blocks=failed)

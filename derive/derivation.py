@@ -76,10 +76,14 @@ class Derivation:
 
 
 def derive(op: str | None = None, *, formula: str | None = None, latex: str | None = None,
-           shapes: dict | None = None, constants=(), name: str | None = None) -> Derivation:
-    """Derive a catalog operator (`op`) or a formula typed in SymPy syntax or LaTeX."""
+           shapes: dict | None = None, constants=(), name: str | None = None,
+           log_base: int | None = None) -> Derivation:
+    """Derive a catalog operator (`op`) or a formula typed in SymPy syntax or LaTeX
+    (where \\log is natural unless `log_base` says otherwise)."""
     if sum(x is not None for x in (op, formula, latex)) != 1:
         raise DeriveError("give exactly one of an operator name, --formula or --latex")
+    if log_base is not None and latex is None:
+        raise DeriveError("--log10 applies to --latex formulas only")
     if op is not None:
         entry = catalog.get(op)
         parsed = parse_formula(entry.formula, entry.shapes, where=f"catalog entry '{op}'")
@@ -89,7 +93,7 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     if latex is not None:
         from derive.latex import parse_latex
 
-        parsed = parse_latex(latex, shapes or {})
+        parsed = parse_latex(latex, shapes or {}, log_base=log_base)
     else:
         parsed = parse_formula(formula, shapes or {})
     constants = list(constants)
@@ -100,7 +104,12 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     inputs = [n for n in parsed.names if n not in constants]
     if not inputs:
         raise DeriveError("formula: nothing to differentiate (every name is a constant)")
-    return _derive(parsed, name or "formula", inputs, constants, {}, None)
+    derivation = _derive(parsed, name or "formula", inputs, constants, {}, None)
+    if latex is not None:
+        from derive.latex import reading_notes
+
+        derivation.conventions[:0] = reading_notes(latex, log_base)
+    return derivation
 
 
 def _derive(parsed: Formula, name, inputs, constants, domains, entry) -> Derivation:

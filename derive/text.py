@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
@@ -10,8 +11,12 @@ from rich.table import Table
 
 def print_derivation(d, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(f"[bold]{d.name}[/bold]: {d.expr}" + (f"   (typed: {d.text})"
-                                                          if d.text != str(d.expr) else ""))
+    console.print(f"[bold]{d.name}[/bold]: {escape(str(d.expr))}")
+    if d.text != str(d.expr):  # show what was understood, in both notations
+        from sympy import latex
+
+        console.print(f"  typed:   {escape(d.text)}")
+        console.print(f"  read as: {escape(str(d.expr))}   (LaTeX: {escape(latex(d.expr))})")
     if d.description:
         console.print(d.description)
     nodes = [n for n in d.graph.nodes if not n.is_leaf]

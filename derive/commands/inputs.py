@@ -13,6 +13,8 @@ def add_formula_arguments(parser, op_nargs="?"):
     parser.add_argument("op", nargs=op_nargs, metavar="OP", help="a catalog operator (see derive list)")
     parser.add_argument("--formula", metavar="EXPR", help="a formula in SymPy/NumPy syntax")
     parser.add_argument("--latex", metavar="TEX", help="a formula in LaTeX (\\log is natural log)")
+    parser.add_argument("--log10", action="store_true",
+                        help="read \\log in --latex as the base-10 logarithm (default: natural)")
     parser.add_argument("--shape", action="append", default=[], metavar="NAME=D1,D2",
                         help="declare NAME a matrix of shape D1×D2 (numbers or symbols)")
     parser.add_argument("--const", action="append", default=[], metavar="NAME",
@@ -43,5 +45,6 @@ def derivation_from_args(args):
     shapes = parse_shapes(args.shape)
     if args.op is not None and (shapes or args.const):
         raise DeriveError("--shape and --const apply to --formula or --latex, not to a catalog OP")
+    extra = {"log_base": 10} if getattr(args, "log10", False) else {}
     return cached_derive(op=args.op, formula=args.formula, latex=args.latex, shapes=shapes,
-                         constants=tuple(args.const))
+                         constants=tuple(args.const), **extra)

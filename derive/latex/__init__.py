@@ -17,6 +17,8 @@ is the formula.
 
 from __future__ import annotations
 
+import re
+
 from derive.errors import DeriveError
 from derive.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
 from derive.parse import Formula
@@ -25,7 +27,18 @@ MAX_LENGTH = 1000
 MAX_TOKENS = 400
 MAX_NESTING = 40
 
-__all__ = ["parse_latex", "MAX_LENGTH"]
+__all__ = ["parse_latex", "reading_notes", "MAX_LENGTH"]
+_PLAIN_LOG = re.compile(r"\\log(?![A-Za-z])(?!\s*_)|\\(?:operatorname|mathrm|text)\s*\{\s*log\s*\}")
+
+
+def reading_notes(tex: str, log_base: int | None = None) -> list[str]:
+    """The conventions a reader of this LaTeX formula should be told (for reports)."""
+    if not _PLAIN_LOG.search(tex):
+        return []
+    if log_base is None:
+        return [r"\log is read as the natural logarithm (the machine-learning convention); "
+                "--log10 reads it as base 10"]
+    return [f"\\log is read as the base-{log_base} logarithm"]
 
 
 def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = None) -> Formula:

@@ -101,7 +101,7 @@ class Converter:
             operand = self.visit(kids[1])
             if token(kids[0]) == "ADD":
                 return operand
-            return self.binary("*", sp.Integer(-1), operand) if is_matrix(operand) else -operand
+            return -operand
         value, i = None, 0
         while i < len(kids):
             function = self.function_slot(kids[i])
@@ -296,7 +296,9 @@ class Converter:
         return builder(*args)
 
     def juxtapose(self, left, right):
-        if is_matrix(left) and is_matrix(right):
+        """Matrices side by side: the matrix product, except inside \\sum_k, whose summand
+        is written entry by entry (t_k y_k), so its products are elementwise."""
+        if is_matrix(left) and is_matrix(right) and not self.scope:
             return self.binary("@", left, right)
         return self.binary("*", left, right)
 

@@ -23,9 +23,10 @@ from derive.errors import DeriveError
 from derive.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
 from derive.parse import Formula
 
-MAX_LENGTH = 1000
-MAX_TOKENS = 400
-MAX_NESTING = 40
+MAX_LENGTH = 600
+MAX_TOKENS = 300
+MAX_NESTING = 20
+MAX_BARS = 6  # |...| is ambiguous to the grammar: many bars take it exponential time
 
 __all__ = ["parse_latex", "reading_notes", "MAX_LENGTH"]
 _PLAIN_LOG = re.compile(r"\\log(?![A-Za-z])(?!\s*_)|\\(?:operatorname|mathrm|text)\s*\{\s*log\s*\}")
@@ -57,6 +58,9 @@ def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = 
     if len(tokens) > MAX_TOKENS:
         fail(f"formula too large ({len(tokens)} symbols, limit {MAX_TOKENS})")
     _check_nesting(tokens)
+    bars = sum(t.text in ("|", r"\lvert", r"\rvert", r"\vert") for t in tokens)
+    if bars > MAX_BARS:
+        fail(f"too many '|' bars ({bars}, limit {MAX_BARS}): write \\operatorname{{abs}}(x)")
     equals = top_level_equals(tokens)
     if len(equals) > 1:
         fail("more than one '=': give one formula, or one definition such as y = ...")

@@ -19,7 +19,7 @@ from derive.latex.tokens import fail
 from derive.latex.vocabulary import GRAMMAR_FUNCTIONS
 from derive.parse import MAX_EXPONENT, NAME_PATTERN, symbol_for
 
-MAX_DEPTH = 200
+MAX_DEPTH = 300
 _PRODUCTS = {"MUL": "*", "CMD_TIMES": "product", "CMD_CDOT": "product", "CMD_MOD": "odot",
              "DIV": "/", "CMD_DIV": "/"}
 _SLOT = re.compile(r"\\variable\{(v\d+)\}\Z")
@@ -71,29 +71,39 @@ class Converter:
     rule_math = rule_relation = rule_expr = rule_func_single_arg = only_child
     rule_func_single_arg_noparens = only_child
 
+    def left_chain(self, node):
+        """a op b op c as the grammar nests it, ((a op b) op c), without recursing per term."""
+        operations = []
+        while len(children(node)) == 3:
+            left, op, right = children(node)
+            operations.append((op, right))
+            node = left
+        return self.visit(children(node)[0]), reversed(operations)
+
     def rule_additive(self, node):
-        kids = children(node)
-        if len(kids) == 1:
-            return self.visit(kids[0])
-        left, right = self.visit(kids[0]), self.visit(kids[2])
-        return self.binary("+" if token(kids[1]) == "ADD" else "-", left, right)
+        value, operations = self.left_chain(node)
+        for op, right in operations:
+            value = self.binary("+" if token(op) == "ADD" else "-", value, self.visit(right))
+        return value
 
     def rule_mp(self, node):
-        kids = children(node)
-        if len(kids) == 1:
-            return self.visit(kids[0])
-        kind = _PRODUCTS.get(token(kids[1]))
+        value, operations = self.left_chain(node)
+        for op, right in operations:
+            value = self.product(value, op, self.visit(right))
+        return value
+
+    rule_mp_nofunc = rule_mp
+
+    def product(self, left, op, right):
+        kind = _PRODUCTS.get(token(op))
         if kind is None:
-            fail(f"operator '{kids[1].getText()}' is not read")
-        left, right = self.visit(kids[0]), self.visit(kids[2])
+            fail(f"operator '{op.getText()}' is not read")
         if kind == "*" and is_matrix(left) and is_matrix(right):
             fail("'*' between matrices is ambiguous: write \\odot for the elementwise product, "
                  "or juxtaposition (W X) or \\cdot for the matrix product")
         if kind == "product":
             return self.juxtapose(left, right)
         return self.binary("*" if kind in ("*", "odot") else "/", left, right)
-
-    rule_mp_nofunc = rule_mp
 
     def rule_unary(self, node):
         kids = children(node)

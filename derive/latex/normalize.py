@@ -181,6 +181,11 @@ class Normalizer:
                 return self.after_function(end, text)
             self.slot(FunctionSlot(V.FUNCTION_WORDS[lower], f"{tok.text}{{{text}}}"), tok.pos)
             return end
+        after = self.peek(end)
+        if tok.text.startswith(r"\operatorname") or (len(text) > 1 and after is not None
+                                                       and after.text == "("):
+            fail(f"unknown function '{text}' ({tok.text}{{{text}}}): derive reads "
+                 f"{', '.join(sorted(set(V.FUNCTION_WORDS.values())))}")
         if text == "d":
             fail(f"'{tok.text}{{d}}' at column {tok.pos + 1}: {V.DERIVATIVE_HINT}")
         if text == "e":
@@ -203,8 +208,21 @@ class Normalizer:
         if after is not None and after.text == "_":
             i = self.tokens.index(after, i)
             sub, i = self.subscript(i)
-        self.slot(NameSlot(base, sub, tok.text + (f"_{sub}" if sub else "")), tok.pos)
+        shown = tok.text + (f"_{sub}" if sub else "")
+        self.refuse_call_look(i, shown)
+        self.slot(NameSlot(base, sub, shown), tok.pos)
         return i
+
+    def refuse_call_look(self, i: int, shown: str) -> None:
+        """`g(z)`: a name, then one name in parentheses, reads like a call; refuse it."""
+        rest = [t for t in self.tokens[i:i + 8] if not t.is_space
+                and t.text not in V.IGNORED_COMMANDS]
+        if len(rest) >= 3 and rest[0].text == "(" and rest[2].text == ")" and (
+                rest[1].is_letter or rest[1].text[1:] in V.GREEK_LETTERS):
+            arg = rest[1].text
+            fail(f"'{shown}({arg})' reads like a call of an unknown function '{shown}': for a "
+                 f"product write {shown} \\cdot {arg}; known functions: \\operatorname{{relu}}"
+                 r", \sigma, \tanh, ...")
 
     def subscript(self, i: int) -> tuple[str, int]:
         content, end = braced(self.tokens, i + 1, "subscript _")

@@ -7,8 +7,6 @@ way the tutorial ends its Sigmoid derivation with σ(1 − σ). Repeated lines a
 
 from __future__ import annotations
 
-import sympy as sp
-
 from reports.naming import local_forms
 from reports.texfmt import expr_tex, product_tex
 
@@ -19,8 +17,7 @@ def gradient_chain(d, name: str, names) -> list[tuple[str, str]]:
     """[(LaTeX, note)] from the path products to the final, saved-value form."""
     lines: list[tuple[str, str]] = []
     paths = _paths(d, name)
-    if paths and len(paths) <= MAX_PATHS and all(
-            isinstance(s.local, sp.Basic) for p in paths for s in p):
+    if paths and len(paths) <= MAX_PATHS and not any(n.is_matrix for n in d.graph.nodes):
         dout = d.steps[0].upstream if d.steps else sp.Symbol("dout")
         named = [[names.rename(dout)] + [local_forms(d.graph.node(s.node_id), s, names)[-1]
                                          for s in p] for p in paths]
@@ -36,7 +33,9 @@ def gradient_chain(d, name: str, names) -> list[tuple[str, str]]:
         lines.append((expr_tex(saved), "in the saved output"))
     unique: list[tuple[str, str]] = []
     for tex, note in lines:
-        if not unique or unique[-1][0] != tex:
+        if unique and unique[-1][0] == tex:
+            unique[-1] = (tex, note)  # the same expression: name the later stage
+        else:
             unique.append((tex, note))
     return unique
 

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from reports.chain import gradient_chain
-from reports.layout import Drawing, draw_graph
+from reports.layout import Drawing, draw_graph, visible_width
 from reports.naming import NodeNames, local_forms
-from reports.texfmt import expr_tex, label_tex, product_tex, short_number
+from reports.texfmt import (escape_tex, expr_tex, label_tex, product_tex, short_number,
+                            symbol_tex)
+
+MAX_EXTRA_FORM = 160  # visible characters
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class StepView:
     """One edge of the reverse sweep, as the tutorial walks it."""
 
     number: int
+    kind: str  # "scalar": upstream × local; "differential": a matrix node's differential
     label: str
     text: str
     rule: str
@@ -116,7 +120,7 @@ def build_report(derivation, verification=None) -> Report:
     steps = tuple(_step_view(i + 1, s, d.graph, names) for i, s in enumerate(d.steps))
     return Report(
         name=d.name, description=d.description or "", typed=d.text,
-        formula_tex=expr_tex(d.expr), formula_code=str(d.expr),
+        formula_tex=expr_tex(d.expr), formula_code=_code_text(d),
         inputs=tuple(d.inputs), constants=tuple(d.constants),
         inputs_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.inputs),
         constants_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.constants),
@@ -139,11 +143,13 @@ def build_report(derivation, verification=None) -> Report:
 
 def _step_view(number, step, graph, names: NodeNames) -> StepView:
     node = graph.node(step.node_id)
+    if node.is_matrix or any(graph.node(c).is_matrix for c in node.args):
+        return _differential_step(number, step, node, names)
     symbolic = isinstance(step.local, sp.Basic)
     forms = local_forms(node, step, names) if symbolic else []
     upstream = names.rename(step.upstream)
     return StepView(
-        number=number, label=label_tex(step.node), text=short_number(step.node), rule=step.rule,
+        number=number, kind="scalar", label=label_tex(step.node), text=short_number(step.node), rule=step.rule,
         name_tex=expr_tex(names.symbol(node.id)),
         node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
@@ -154,10 +160,26 @@ def _step_view(number, step, graph, names: NodeNames) -> StepView:
     )
 
 
+def _differential_step(number, step, node, names: NodeNames) -> StepView:
+    """A matrix node: its differential (the part from this input), and the gradient read off
+    from ⟨upstream, d node⟩ = ⟨downstream, d input⟩."""
+    return StepView(
+        number=number, kind="differential", label=label_tex(step.node),
+        text=short_number(step.node), rule=step.rule,
+        name_tex=expr_tex(names.symbol(node.id)),
+        node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
+        input_tex=expr_tex(names.rename(step.input)),
+        local_forms=_distinct([expr_tex(names.rename(step.local))]),
+        product_tex=expr_tex(names.rename(step.upstream)),
+        downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
+                                                         step.downstream)))
+
+
 def _distinct(items) -> tuple[str, ...]:
+    """Different forms of one expression, in order; a form too long to read is left out."""
     result: list[str] = []
     for item in items:
-        if item not in result:
+        if item not in result and (not result or visible_width(item) <= MAX_EXTRA_FORM):
             result.append(item)
     return tuple(result)
 
@@ -171,6 +193,15 @@ def _gradient_view(d, name: str, names: NodeNames) -> GradientView:
         saved_tex=None if saved is None else expr_tex(saved))
 
 
+def _code_text(d) -> str:
+    """The formula as read, in the engine's text syntax (NumPy style for matrices)."""
+    if d.shapes:
+        from derive.matrix.text import matrix_text
+
+        return matrix_text(d.expr)
+    return str(d.expr)
+
+
 def _check_row(check) -> CheckRow:
     get = check.get if isinstance(check, dict) else (lambda k, default=None: getattr(
         check, k, default))
@@ -180,17 +211,43 @@ def _check_row(check) -> CheckRow:
 
 
 def _matrix_sections(d):
-    """Sections the matrix engine attached to the derivation, rendered generically."""
-    for section in getattr(d, "report_sections", None) or ():
-        get = section.get if isinstance(section, dict) else (lambda k, default=None: getattr(
-            section, k, default))
-        lines = []
-        for kind, content in get("lines", ()) or ():
-            if kind == "math":
-                lines.append(("math", content if isinstance(content, str) else expr_tex(content)))
-            else:
-                lines.append(("text", str(content)))
-        yield MatrixSection(str(get("title", "")), tuple(lines))
+    """Sections the matrix engine provides: the element-by-element case at size 2."""
+    rows = getattr(d, "worked_case", None) or []
+    if not rows:
+        return
+    lines = [("text", "With every dimension set to 2, the loss is written out entry by entry "
+                      "and each entry of each input is differentiated on its own (sympy.diff), "
+                      "as the tutorial does for Affine; each entry of the general result must "
+                      "agree.")]
+    for name in d.inputs:
+        mine = [row for row in rows if row.get("input") == name]
+        if not mine:
+            continue
+        lines.append(("math", rf"\frac{{\partial L}}{{\partial {expr_tex(sp.Symbol(name))}}} = "
+                              + expr_tex(d.gradients[name])))
+        for row in mine:
+            by_entries, general = (_engine_text_tex(row.get(k, "")) for k in
+                                   ("by_entries", "general_entry"))
+            verdict = r"\checkmark" if row.get("agrees") else r"\text{DISAGREES}"
+            same = "" if general == by_entries else f" = {general}"
+            if visible_width(by_entries) > MAX_EXTRA_FORM:
+                by_entries, same = general, ""
+                verdict += r"\ \text{(the written-out derivative is too long to print)}"
+            lines.append(("math", rf"\frac{{\partial L}}{{\partial "
+                                  rf"{symbol_tex(str(row.get('symbol', '')))}}} = {by_entries}"
+                                  rf"{same} \quad {verdict}"))
+    yield MatrixSection("The 2 × 2 case, entry by entry", tuple(lines))
+
+
+def _engine_text_tex(text: str) -> str:
+    """An expression the engine wrote as text, read back with derive's safe parser."""
+    from derive.errors import DeriveError
+    from derive.parse import parse_formula
+
+    try:
+        return expr_tex(parse_formula(str(text), where="worked case").expr)
+    except DeriveError:
+        return rf"\texttt{{{escape_tex(text)}}}"
 
 
 def _listing_safe(code: str) -> str:

@@ -32,6 +32,21 @@ class NodeNames:
             if node.is_leaf:
                 self._symbols[node.id] = node.expr
         self._by_value = {n.expr: self._symbols[n.id] for n in inner}
+        if any(n.is_matrix for n in graph.nodes):
+            self._by_value.update(self._differentials())
+
+    def _differentials(self) -> dict:
+        """The matrix engine's differential symbols d(<child>) → d:<child's name>."""
+        from derive.matrix.rules import differential_symbol
+
+        found = {}
+        for node in self.graph.nodes:
+            name = self._symbols[node.id]
+            shape = getattr(name, "shape", None)
+            renamed = (sp.MatrixSymbol(f"d:{name.name}", *shape) if shape
+                       else sp.Symbol(f"d:{name.name}"))
+            found[differential_symbol(node.expr)] = renamed
+        return found
 
     def symbol(self, node_id: int):
         return self._symbols[node_id]

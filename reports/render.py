@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from reports.texfmt import escape_md, escape_tex
+from reports.texfmt import break_tex, escape_md, escape_tex
 from reports.mermaid import mermaid_chart
 from reports.tikz import tikz_picture
 
@@ -28,6 +28,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False, undefined=jinja2.StrictUndefined)
     env.filters["tex"] = escape_tex
+    env.filters["texbreak"] = break_tex
     env.filters["md"] = escape_md
     env.filters["mdcode"] = markdown_code
     env.filters["tikz"] = tikz_picture

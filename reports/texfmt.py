@@ -74,11 +74,46 @@ class ReportPrinter(LatexPrinter):
     def _print_Float(self, expr):
         return short_number(super()._print_Float(expr))
 
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print(self, expr, **kwargs):
+        if type(expr).__name__ == "Elementwise":  # before the class's own _latex
+            return self._print_Elementwise(expr)
+        return super()._print(expr, **kwargs)
+
+    def _print_Elementwise(self, expr):
+        """A function applied entry by entry: its body with the argument printed in place."""
+        function, arg = expr.args[1], expr.args[2]
+        token = sp.Symbol("elementwiseargument")
+        body = self._print(function.expr.xreplace({function.variables[0]: token}))
+        return body.replace(self._print(token), self.parenthesize(arg, 1000))
+
+    def _print_MatMul(self, expr):
+        return r" \, ".join(self.parenthesize(a, self._print_MatMul_precedence(expr))
+                             for a in expr.args)
+
+    @staticmethod
+    def _print_MatMul_precedence(expr):
+        from sympy.printing.precedence import precedence_traditional
+
+        return precedence_traditional(expr)
+
+
+def break_tex(text) -> str:
+    """User text as LaTeX (escaped) that may break after underscores in narrow columns."""
+    return escape_tex(text).replace(r"\_", r"\_\allowbreak{}")
+
 
 def symbol_tex(name: str) -> str:
     """A name as LaTeX: x, u_{3}, \\alpha stay math; longer names are upright words."""
     if name in ("dout", "out"):
         return rf"\mathrm{{{name}}}"
+    if name.startswith("d:"):
+        return rf"\mathrm{{d}}\,{symbol_tex(name[2:])}"
+    indexed = re.fullmatch(r"([A-Za-z]{2,})_([0-9]+)", name)
+    if indexed and indexed.group(1) not in GREEK:
+        return rf"\mathrm{{{indexed.group(1)}}}_{{{indexed.group(2)}}}"
     if SINGLE.match(name) or name.split("_")[0] in GREEK and IDENTIFIER.match(name):
         return LatexPrinter()._print_Symbol(sp.Symbol(name))
     if IDENTIFIER.match(name):

@@ -95,7 +95,7 @@ def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None,
     err = relative_error(found_arr, expected)
     if err <= tol:
         return err, None
-    cause = guess_cause(found_arr, expected, sizes, hints)
+    cause = guess_cause(found_arr, expected, sizes, hints, tol)
     if found_arr.shape != np.shape(expected):
         return err, f"{label}: {cause}"
     index, f, e = worst_entry(found_arr, expected)

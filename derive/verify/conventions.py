@@ -30,6 +30,7 @@ class Variant:
     derivation: object
     reduction: tuple | None = None   # ("mean" | "sum", axis)
     targets: tuple | None = None     # ("onehot" | "labels", axis)
+    other_layout: bool = False       # a related operator, not the one the layer was bound to
 
     @property
     def op(self) -> str:
@@ -37,7 +38,7 @@ class Variant:
 
     @property
     def is_default(self) -> bool:
-        return self.reduction is None and self.targets is None
+        return self.reduction is None and self.targets is None and not self.other_layout
 
     def describe(self) -> str:
         parts = []
@@ -103,7 +104,7 @@ def related_ops(op: str) -> list[str]:
 def variants(derivations: list, scalar_output: bool, labels_first: bool = False) -> list[Variant]:
     """Every variant worth trying, the default (first derivation, nothing changed) first."""
     found = []
-    for derivation in derivations:
+    for position, derivation in enumerate(derivations):
         ndim = max((len(np.shape(v)) for v in sample_values(
             derivation, np.random.default_rng(0)).values()), default=0)
         axes = range(max(ndim, 1))
@@ -113,7 +114,7 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         if derivation.constants:
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
         for reduction, target in itertools.product(reductions, targets):
-            found.append(Variant(derivation, reduction, target))
+            found.append(Variant(derivation, reduction, target, position > 0))
     if labels_first:
         found.sort(key=lambda v: not (v.targets and v.targets[0] == "labels"))
     return found

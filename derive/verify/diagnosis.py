@@ -17,7 +17,7 @@ from derive.verify.compare import as_float, relative_error
 MATCH = 1e-6
 
 
-def guess_cause(found, expected, sizes=(), hints: dict | None = None) -> str:
+def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float = MATCH) -> str:
     """A short guess at the cause, or '' when nothing recognisable fits."""
     found, expected = np.asarray(found), np.asarray(expected)
     if found.shape != expected.shape:
@@ -42,7 +42,7 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None) -> str:
     factor = _constant_factor(f, e) if e.size > 1 else None
     if factor is not None:
         return _factor_text(factor, sizes)
-    return _few_entries(f, e)
+    return _few_entries(f, e, tol)
 
 
 def _shape_cause(found, expected) -> str:
@@ -93,11 +93,11 @@ def _factor_text(c: float, sizes) -> str:
     return f"off by a constant factor {c:.6g}"
 
 
-def _few_entries(f, e) -> str:
+def _few_entries(f, e, tol: float) -> str:
     scale = max(float(np.max(np.abs(e))), 1e-300)
-    wrong = np.abs(f - e) > MATCH * scale
+    wrong = np.abs(f - e) > tol * scale
     count, total = int(np.sum(wrong)), f.size
-    if 0 < count <= max(1, total // 4):
+    if total > 1 and 0 < count <= max(1, total // 4):
         where = ", ".join(str(tuple(int(i) for i in ix)) for ix in np.argwhere(wrong)[:3])
         return f"only {count} of {total} entries differ (at {where}); the others are right"
     return ""

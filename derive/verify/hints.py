@@ -33,6 +33,15 @@ def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
             backward(np.ones_like(np.asarray(dout, dtype=float)) * scale, **values)[name])
     except Exception:  # a hint that cannot be evaluated is simply not offered
         pass
+    for other in derivation.inputs:
+        if other != name and np.shape(values[other]) == np.shape(values[name]):
+            try:
+                swapped = {**values, name: values[other], other: values[name]}
+                hints[f"it uses {other} where {name} was meant (the inputs are swapped)"] = (
+                    backward(np.asarray(dout, dtype=float) * variant.scale(values),
+                             **swapped)[name])
+            except Exception:  # optional, as above
+                pass
     if derivation.shapes or name not in derivation.gradients:
         return hints
     try:

@@ -155,7 +155,10 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
             with time_limit():
                 result = check(ctx)
         except CheckFailed as exc:
-            result = Check(name, exc.status, exc.message, counterexample=exc.counterexample)
+            found.append(Check(name, exc.status, exc.message, counterexample=exc.counterexample))
+            if name in ("forward", "backward"):
+                break  # the layer cannot be run; every further check would say the same
+            continue
         except TimeLimit as exc:
             found.append(Check(name, "error", f"the layer {exc}"))
             break
@@ -166,8 +169,6 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
         if result.status == "fail" and name in ("forward", "backward"):
             _attach_search(ctx, result, name)
         found.append(result)
-        if name in ("forward", "backward") and result.status == "error":
-            break
     return found
 
 

@@ -30,6 +30,9 @@ def defined_arguments(tokens: list[Token]) -> list[str]:
         head, arguments = tokens[:start], _split(tokens[start + 1:-1], hint)
     if not head:
         fail(hint)
+    for t in tokens:
+        if t.text in V.REFUSED_CHARACTERS:
+            fail(f"'{t.text}' on the left of '=': {V.REFUSED_CHARACTERS[t.text]}")
     for t in head:
         if t.text.startswith("\\"):
             if t.text[1:] not in V.GREEK_LETTERS and t.text not in _ALLOWED_COMMANDS:

@@ -272,6 +272,13 @@ class Normalizer:
         content, end = braced(self.tokens, i + 1, "superscript ^")
         body = [t for t in content if not t.is_space]
         mark = "".join(t.text for t in body)
+        if body and (body[0].text in V.WORD_WRAPPERS or body[0].text in V.STYLE_COMMANDS) \
+                and self.peek(i + 1).text != "{":  # ^\mathsf{T}: the wrapper takes its group
+            inner, end = braced(self.tokens, self.tokens.index(body[0], i) + 1, body[0].text)
+            mark = body[0].text + "{" + "".join(t.text for t in inner if not t.is_space) + "}"
+            if mark not in V.TRANSPOSE_MARKS:
+                fail(f"superscript '^{mark}' at column {tok.pos + 1}: write ^{{{mark}}} "
+                     "with braces")
         if mark in V.TRANSPOSE_MARKS:
             self.emit("^T", tok.pos)
             return end

@@ -1,0 +1,150 @@
+"""The LaTeX corpus (tests/latex_corpus.toml): every formula is read to the intended formula
+(the same SymPy expression as the SymPy-syntax parser builds, and the same values at random
+points) or refused cleanly (one line naming the construct; CLI exit 2, no traceback)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive.cli import main
+from derive.codegen import compile_expression
+from derive.commands.inputs import parse_shapes
+from derive.errors import DeriveError
+from derive.latex import parse_latex
+from derive.parse import parse_formula
+
+CORPUS = tomllib.loads((Path(__file__).parent / "latex_corpus.toml").read_text())["formula"]
+READ = [e for e in CORPUS if "means" in e]
+REFUSED = [e for e in CORPUS if "refused" in e]
+
+
+def _id(entry):
+    return entry["latex"] + (" [shapes]" if "shapes" in entry else "")
+
+
+def _shapes(entry) -> dict:
+    return parse_shapes([f"{k}={v}" for k, v in entry.get("shapes", {}).items()])
+
+
+def _log_base(entry):
+    return 10 if entry.get("log10") else None
+
+
+def _matrices_available() -> bool:
+    try:
+        import derive.matrix  # noqa: F401
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
+def test_corpus_is_large_and_each_entry_says_what_it_expects():
+    assert len(CORPUS) >= 40
+    assert len(READ) >= 20 and len(REFUSED) >= 20
+    for entry in CORPUS:
+        assert ("means" in entry) != ("refused" in entry), entry["latex"]
+
+
+def _scalar_values(expr, names, points):
+    fn = compile_expression(expr, names, "corpus")
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(np.asarray(fn(*points), dtype=float), points[0].shape)
+
+
+def _matrix_values(expr, shapes, rng):
+    from derive.matrix.explicit import explicit
+
+    env = {n: sp.Matrix(rng.uniform(0.2, 2.0, size=tuple(int(d) for d in dims)))
+           for n, dims in shapes.items()}
+    return np.array(explicit(expr, env, {}).evalf(), dtype=float)
+
+
+@pytest.mark.parametrize("entry", READ, ids=_id)
+def test_read_as_the_same_formula_in_sympy_syntax(entry):
+    shapes = _shapes(entry)
+    if shapes and not _matrices_available():
+        with pytest.raises(DeriveError, match="need derive.matrix"):
+            parse_latex(entry["latex"], shapes, log_base=_log_base(entry))
+        return
+    read = parse_latex(entry["latex"], shapes, log_base=_log_base(entry))
+    meant = parse_formula(entry["means"], shapes)
+    assert read.expr == meant.expr, f"read {read.expr}, meant {meant.expr}"
+    assert sorted(read.names) == sorted(meant.names)
+    rng = np.random.default_rng(7)
+    if shapes:
+        for _ in range(3):
+            seed = int(rng.integers(1 << 30))
+            got = _matrix_values(read.expr, shapes, np.random.default_rng(seed))
+            want = _matrix_values(meant.expr, shapes, np.random.default_rng(seed))
+            np.testing.assert_allclose(got, want, rtol=1e-10)
+        return
+    for low, high in ((0.1, 0.9), (-2.5, 2.5)):
+        points = [rng.uniform(low, high, size=40) for _ in meant.names]
+        got = _scalar_values(read.expr, meant.names, points)
+        want = _scalar_values(meant.expr, meant.names, points)
+        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+        assert low < 0 or np.isfinite(want).all()
+
+
+@pytest.mark.parametrize("entry", REFUSED, ids=_id)
+def test_refused_with_one_line_naming_the_construct(entry):
+    with pytest.raises(DeriveError) as caught:
+        parse_latex(entry["latex"], _shapes(entry), log_base=_log_base(entry))
+    message = str(caught.value)
+    if entry.get("shapes") and not _matrices_available():
+        assert "need derive.matrix" in message
+        return
+    assert entry["refused"] in message
+    assert message.startswith("--latex: ") and "\n" not in message
+
+
+@pytest.mark.parametrize("entry", REFUSED, ids=_id)
+def test_cli_refusal_is_exit_2_and_one_line_on_stderr(entry, capsys):
+    argv = ["show", "--latex", entry["latex"]]
+    for name, dims in entry.get("shapes", {}).items():
+        argv += ["--shape", f"{name}={dims}"]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    if not (entry.get("shapes") and not _matrices_available()):
+        assert entry["refused"] in err
+
+
+def test_show_prints_the_formula_as_read(capsys, monkeypatch):
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    assert main(["show", "--latex", r"\sigma(x) = \frac{1}{1+e^{-x}}"]) == 0
+    out = capsys.readouterr().out
+    assert r"typed:   \sigma(x) = \frac{1}{1+e^{-x}}" in out
+    assert r"read as: 1/(1 + exp(-x))   (LaTeX: \frac{1}{1 + e^{- x}})" in out
+    assert "dL/dx" in out
+
+
+def test_show_json_has_both_notations_and_the_log_convention(capsys, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    assert main(["show", "--latex", r"-t \log y", "--const", "t", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["formula"] == "-t*log(y)"
+    assert data["formula_as_typed"] == r"-t \log y"
+    assert data["latex"] == r"- t \log{\left(y \right)}"
+    assert data["gradients"] == {"y": "-dout*t/y"}
+    assert any("natural logarithm" in c for c in data["conventions"])
+
+
+def test_log10_flag_reads_log_in_base_10(capsys, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    assert main(["show", "--latex", r"\log x", "--log10", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["formula"] == "log(x)/log(10)"
+    assert any("base-10" in c for c in data["conventions"])
+    assert main(["show", "--formula", "log(x)", "--log10"]) == 2
+    assert "--log10 applies to --latex" in capsys.readouterr().err

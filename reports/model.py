@@ -132,7 +132,8 @@ def build_report(derivation, verification=None) -> Report:
         steps=steps,
         gradients=tuple(_gradient_view(d, name, names) for name in d.inputs),
         notes=tuple([*d.conventions, *d.assumptions]),
-        checks=tuple(CheckRow(c.name, "pass", f"{c.max_error:.1e}", c.detail) for c in d.checks),
+        checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), c.detail)
+                     for c in d.checks),
         verification=None if verification is None else tuple(
             _check_row(c) for c in verification),
         matrix_sections=tuple(_matrix_sections(d)),
@@ -207,7 +208,13 @@ def _check_row(check) -> CheckRow:
         check, k, default))
     error = get("max_rel_err")
     return CheckRow(str(get("name", "")), str(get("status", "")),
-                    "" if error is None else f"{float(error):.1e}", str(get("message", "") or ""))
+                    "" if error is None else error_text(error), str(get("message", "") or ""))
+
+
+def error_text(error) -> str:
+    """A relative error for a table; below 1e-9 it is rounding noise and shown as such."""
+    error = float(error)
+    return "< 1e-9" if error < 1e-9 else f"{error:.1e}"
 
 
 def _matrix_sections(d):

@@ -54,5 +54,6 @@ def _print_table(values) -> None:
                       arrow.backward or "—")
     console.print(table)
     console.print(f"output = {values.output}")
-    console.print(escape("gradients (dout = 1): " + ", ".join(
-        f"d/d{name} = {value}" for name, _, value in values.gradients)))
+    console.print("gradients of the output (dout = 1):")
+    for name, _, value in values.gradients:
+        console.print(escape(f"  d/d{name} = {value}"))

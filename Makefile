@@ -53,7 +53,7 @@ bench: venv tex
 # The demo is a list of steps, run in this order. To add one: define a target
 # `demo-<something>:` below (it may assume the venv and TeX are ready) and append
 # its name to DEMO_STEPS.
-DEMO_STEPS := demo-supermarket demo-verify-layers
+DEMO_STEPS := demo-supermarket demo-verify-layers demo-graph demo-reports
 .PHONY: $(DEMO_STEPS)
 
 demo: venv tex
@@ -75,3 +75,14 @@ demo-verify-layers:
 	else \
 	  echo "(skipped: 'derive verify TARGET...' is not available yet)"; \
 	fi
+
+# The supermarket figure for the same formula, from the engine: values on every arrow.
+demo-graph:
+	$(VENV)/bin/derive graph "rice*rice_num + flour*flour_num" --at rice=2.6,rice_num=10,flour=2.4,flour_num=10
+
+# Every catalog operator's derivation report as PDF, plus the index, in build/reports.
+demo-reports:
+	@start=$$(date +%s); \
+	$(VENV)/bin/derive report --all --format pdf --out build/reports; \
+	echo "reports: $(CURDIR)/build/reports/index.pdf and one PDF per operator next to it" \
+	     "($$(( $$(date +%s) - start )) s)"

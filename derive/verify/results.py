@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 STATUSES = ("pass", "warn", "fail", "error")
@@ -19,8 +20,9 @@ class Check:
 
     def to_json(self) -> dict:
         err = self.max_rel_err
+        finite = err is not None and math.isfinite(err)
         return {"name": self.name, "status": self.status,
-                "max_rel_err": None if err is None else float(err),
+                "max_rel_err": float(err) if finite else None,  # JSON has no Infinity
                 "message": self.message, "counterexample": self.counterexample}
 
 

@@ -6,6 +6,10 @@ hangs or breaks its protocol gets a verdict with the reason and the run goes on.
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from derive.errors import DeriveError
 from derive.verify import checks, checks_more
 from derive.verify.binding import Candidate, Unbound, bind, candidates
@@ -62,11 +66,17 @@ def make_adapter(candidate: Candidate, derivation):
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
 
 
+@functools.lru_cache(maxsize=None)
+def derivation_of(op: str):
+    """The catalog operator's derivation, once per process (and from the disk cache)."""
+    from derive.cache import cached_derive
+
+    return cached_derive(op=op)
+
+
 def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
                      explicit=False) -> Result | str:
     """A Result, or the reason (a string) why a candidate found by scanning was skipped."""
-    from derive.cache import cached_derive
-
     try:
         ops = bind(candidate, op)
     except Unbound as exc:
@@ -74,16 +84,17 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
             return Result(candidate.label, None, "error", message=str(exc))
         return str(exc)
     try:
-        derivations = [cached_derive(op=name) for name in _with_related(ops)]
+        derivations = [derivation_of(name) for name in _with_related(ops)]
     except DeriveError as exc:
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")
-    with quiet():
+    with quiet(), np.errstate(all="ignore"):
         try:
             variant, adapter = _choose_variant(candidate, derivations, seed)
-        except (ProtocolError, TimeLimit) as exc:
-            return Result(candidate.label, ops[0], "error",
-                          checks=[Check("forward", "error", str(exc))], message=str(exc))
+        except (ProtocolError, ScreenTimeout) as exc:
+            check = getattr(exc, "check", "forward")
+            return Result(candidate.label, ops[0], "error", checks=[
+                Check(check, "error", f"{check}: {exc}")], message=f"{check}: {exc}")
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
     result = Result(candidate.label, variant.op, verdict(found, strict), variant.describe(), found)
@@ -120,8 +131,6 @@ def _choose_variant(candidate, derivations, seed):
 
 
 def _scalar_output(derivation) -> bool:
-    import numpy as np
-
     from derive.verify.sampling import sample_values
 
     values = sample_values(derivation, np.random.default_rng(0))
@@ -131,15 +140,25 @@ def _scalar_output(derivation) -> bool:
 
 def _screen(ctx: Context) -> int:
     failures = 0
-    for check in (checks.check_forward, checks.check_backward, checks.check_param_gradients):
-        if check is checks.check_param_gradients and not checks.param_names(ctx):
+    for name, check in CHECKS[:3]:
+        if name == "param_gradients" and not checks.param_names(ctx):
             continue
         try:
             with time_limit():
                 failures += check(ctx).status != "pass"
         except CheckFailed:
             failures += 2
+        except TimeLimit as exc:
+            raise ScreenTimeout(name, str(exc)) from None
     return failures
+
+
+class ScreenTimeout(Exception):
+    """The layer hung while the conventions were being tried."""
+
+    def __init__(self, check: str, message: str):
+        super().__init__(message)
+        self.check = check
 
 
 def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from derive.verify.compare import relative_error, tolerance
 
-MAX_EXAMPLES = 150
+MAX_EXAMPLES = 40
 
 
 def smallest_counterexample(ctx, which: str) -> dict | None:
@@ -19,7 +19,7 @@ def smallest_counterexample(ctx, which: str) -> dict | None:
     if derivation.shapes or not ctx.variant.is_default:
         return None
     try:
-        from hypothesis import HealthCheck, find, settings
+        from hypothesis import HealthCheck, Phase, find, settings
         from hypothesis import strategies as st
         from hypothesis.errors import NoSuchExample
     except ImportError:
@@ -48,6 +48,7 @@ def smallest_counterexample(ctx, which: str) -> dict | None:
     try:
         point = find(strategy, fails, settings=settings(
             max_examples=MAX_EXAMPLES, database=None, deadline=None,
+            phases=(Phase.generate, Phase.shrink),
             suppress_health_check=list(HealthCheck)))
     except NoSuchExample:
         return None

@@ -83,9 +83,12 @@ def is_variable(expr: sp.Basic) -> bool:
     """True for a subexpression that depends on the formula's names (and so is a node)."""
     if isinstance(expr, ArraySize):
         return False
+    if getattr(expr, "is_dimension", False):
+        return False
     if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
         return True
-    return bool(expr.free_symbols) and not expr.is_number
+    names = [s for s in expr.free_symbols if not getattr(s, "is_dimension", False)]
+    return bool(names) and not expr.is_number
 
 
 def child_expressions(expr: sp.Basic) -> list[sp.Basic]:

@@ -6,11 +6,20 @@ what the generated code needs.
 
 from __future__ import annotations
 
+import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 
 class DerivePrinter(NumPyPrinter):
-    """Prints expressions as NumPy code using the module name `numpy`."""
+    """Prints expressions as NumPy code using the module name `numpy`.
+
+    Matrix expressions (derive.matrix) print as NumPy array code; the `dimensions` setting maps
+    each symbolic dimension to code reading it from an argument (`X.shape[0]`), so no
+    symbolic dimension is left in generated code.
+    """
+
+    _default_settings = {**NumPyPrinter._default_settings, "dimensions": {}}
 
     def __init__(self, settings=None):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False,
@@ -58,6 +67,85 @@ class DerivePrinter(NumPyPrinter):
 
     def _print_sign(self, expr):
         return f"numpy.sign({self._print(expr.args[0])})"
+
+
+    # --- matrices (derive.matrix) ---
+    def _print_MatrixDimension(self, expr):
+        code = self._settings["dimensions"].get(expr)
+        if code is None:
+            raise ValueError(f"dimension {expr} is not the dimension of any argument")
+        return code
+
+    def _shape(self, expr):
+        return "(" + ", ".join(self._print(d) for d in expr.shape) + ")"
+
+    def _operand(self, expr):
+        return self.parenthesize(expr, PRECEDENCE["Mul"], strict=False)
+
+    def _print_MatMul(self, expr):
+        from derive.matrix.shapes import is_matrix
+
+        scalars = [self._operand(a) for a in expr.args if not is_matrix(a)]
+        matrices = [self._operand(a) for a in expr.args if is_matrix(a)]
+        code = " @ ".join(matrices)
+        return "*".join(scalars + [f"({code})" if len(matrices) > 1 and scalars else code])
+
+    def _print_MatAdd(self, expr):
+        return " + ".join(self._print(a) for a in expr.args)
+
+    def _print_HadamardProduct(self, expr):
+        return "*".join(self._operand(a) for a in expr.args)
+
+    def _print_Transpose(self, expr):
+        return f"numpy.transpose({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"numpy.trace({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr):
+        return f"numpy.linalg.det({self._print(expr.arg)})"
+
+    def _print_Inverse(self, expr):
+        return f"numpy.linalg.inv({self._print(expr.arg)})"
+
+    def _print_MatPow(self, expr):
+        return f"numpy.linalg.matrix_power({self._print(expr.base)}, {self._print(expr.exp)})"
+
+    def _print_Identity(self, expr):
+        return f"numpy.eye({self._print(expr.rows)})"
+
+    def _print_OneMatrix(self, expr):
+        return f"numpy.ones({self._shape(expr)})"
+
+    def _print_ZeroMatrix(self, expr):
+        return f"numpy.zeros({self._shape(expr)})"
+
+    def _print_Broadcast(self, expr):
+        return f"numpy.broadcast_to({self._print(expr.arg)}, {self._shape(expr)})"
+
+    def _print_AxisSum(self, expr):
+        return f"numpy.sum({self._print(expr.arg)}, axis={expr.axis}, keepdims=True)"
+
+    def _print_SumAll(self, expr):
+        return f"numpy.sum({self._print(expr.arg)})"
+
+    def _print_Softmax(self, expr):
+        return f"scipy.special.softmax({self._print(expr.arg)}, axis={expr.axis})"
+
+    def _print_Elementwise(self, expr):
+        from derive.matrix.nodes import U, Softmax
+
+        arg = expr.arg
+        if expr.body == sp.log(U) and isinstance(arg, Softmax):  # log-softmax, stably
+            return f"scipy.special.log_softmax({self._print(arg.arg)}, axis={arg.axis})"
+        return self._print(expr.body.xreplace({U: _Code(f"({self._print(arg)})")}))
+
+    def _print__Code(self, expr):
+        return expr.name
+
+
+class _Code(sp.Symbol):
+    """Already printed code standing in for an argument."""
 
 
 def print_code(expr) -> str:

@@ -17,9 +17,15 @@ HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh)
 PIECEWISE = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 
 
+def involves_matrix(node: Node) -> bool:
+    """True for a node whose value or an input is a matrix (the matrix rules apply)."""
+    return node.is_matrix or any(
+        isinstance(c, sp.MatrixExpr) or getattr(c, "is_Matrix", False) for c in node.child_exprs)
+
+
 def rule_name(node: Node) -> str:
     """The rule that differentiates `node`, from the fixed vocabulary."""
-    if node.is_matrix:
+    if involves_matrix(node):
         from derive.matrix import matrix_rule_name
 
         return matrix_rule_name(node)
@@ -54,7 +60,7 @@ def rule_name(node: Node) -> str:
 
 def local_derivatives(node: Node) -> list[sp.Basic]:
     """∂(node)/∂(child i) for each child, in terms of the formula's names."""
-    if node.is_matrix:
+    if involves_matrix(node):
         from derive.matrix import matrix_locals
 
         return matrix_locals(node)
@@ -76,7 +82,7 @@ def at_kinks_zero(expr: sp.Basic) -> sp.Basic:
 
 def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic) -> sp.Basic:
     """The gradient that flows from `node` to its child `index`: upstream × local."""
-    if node.is_matrix:
+    if involves_matrix(node):
         from derive.matrix import matrix_vjp
 
         return matrix_vjp(node, index, upstream)

@@ -6,8 +6,10 @@ import sympy as sp
 
 
 def expr_text(expr) -> str:
-    """An expression in SymPy syntax."""
-    return str(expr)
+    """An expression in SymPy syntax (`@` for the matrix product, `*` elementwise)."""
+    from derive.matrix.text import matrix_text
+
+    return matrix_text(expr)
 
 
 def step_json(step) -> dict:
@@ -44,4 +46,5 @@ def derivation_json(d) -> dict:
                    for c in d.checks],
         "layer": d.layer,
         "description": d.description,
+        **({"worked_case": d.worked_case} if getattr(d, "worked_case", None) else {}),
     }

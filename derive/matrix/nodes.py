@@ -1,0 +1,164 @@
+"""Matrix primitives SymPy lacks (or gets wrong), as SymPy expression classes.
+
+SymPy's own MatMul, MatAdd, Transpose, HadamardProduct, Trace, Determinant and Inverse are
+used as they are; these add NumPy broadcasting made explicit, elementwise functions of a
+matrix, sums along an axis or over all entries, and softmax along an axis. Each is a node of
+the computational graph with one VJP rule (derive.matrix.rules).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.symbol import Str
+
+from derive.matrix.shapes import shape_of
+
+U = sp.Symbol("u", real=True)  # the variable of an elementwise function
+
+
+class Broadcast(sp.MatrixExpr):
+    """`arg` (a scalar, or a matrix with dimensions of size 1) repeated to (rows, cols)."""
+
+    def __new__(cls, arg, rows, cols):
+        return sp.Basic.__new__(cls, sp.sympify(arg), sp.sympify(rows), sp.sympify(cols))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.args[1], self.args[2]
+
+    def _sympystr(self, printer):
+        return printer._print(self.arg)
+
+    def _latex(self, printer):
+        return printer._print(self.arg)
+
+
+class Elementwise(sp.MatrixExpr):
+    """A scalar function `f(u)` applied to every entry of a matrix; `name` labels it."""
+
+    def __new__(cls, name, function, arg):
+        if not isinstance(function, sp.Lambda):
+            function = sp.Lambda(U, function)
+        return sp.Basic.__new__(cls, Str(str(name)), function, arg)
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def function(self) -> sp.Lambda:
+        return self.args[1]
+
+    @property
+    def body(self) -> sp.Basic:
+        """f(u) in terms of the variable U."""
+        return self.function(U)
+
+    @property
+    def arg(self):
+        return self.args[2]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _sympystr(self, printer):
+        return applied_text(self, printer)
+
+    def _latex(self, printer):
+        if self.name:
+            return r"\operatorname{%s}\left(%s\right)" % (self.name, printer._print(self.arg))
+        return printer._print(self.body.xreplace({U: sp.Symbol(r"\left(%s\right)"
+                                                               % printer._print(self.arg))}))
+
+
+def applied_text(node: Elementwise, printer) -> str:
+    """`name(arg)`, or the function's formula with the argument written in place of u."""
+    inner = printer._print(node.arg)
+    if node.name:
+        return f"{node.name}({inner})"
+    if not (isinstance(node.arg, (sp.MatrixSymbol, Softmax, AxisSum)) or inner.isidentifier()):
+        inner = f"({inner})"
+    return printer._print(node.body.xreplace({U: sp.Symbol(inner)}))
+
+
+class AxisSum(sp.MatrixExpr):
+    """Sum along `axis` keeping it as a dimension of size 1 (NumPy's keepdims=True)."""
+
+    def __new__(cls, arg, axis):
+        return sp.Basic.__new__(cls, arg, sp.Integer(axis))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def axis(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def shape(self):
+        rows, cols = self.arg.shape
+        return (sp.Integer(1), cols) if self.axis == 0 else (rows, sp.Integer(1))
+
+    def _sympystr(self, printer):
+        return f"sum({printer._print(self.arg)}, axis={self.axis})"
+
+    def _latex(self, printer):
+        return r"\sum_{\mathrm{axis}=%d} %s" % (self.axis, printer.parenthesize(self.arg, 1000))
+
+
+class SumAll(sp.Expr):
+    """The sum of every entry of a matrix: a scalar."""
+
+    is_commutative = True
+    is_extended_real = True
+
+    def __new__(cls, arg):
+        return sp.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def _sympystr(self, printer):
+        return f"sum({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return r"\sum %s" % printer.parenthesize(self.arg, 1000)
+
+
+class Softmax(sp.MatrixExpr):
+    """exp(x) / sum(exp(x), axis), along `axis`."""
+
+    def __new__(cls, arg, axis):
+        return sp.Basic.__new__(cls, arg, sp.Integer(axis))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def axis(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _sympystr(self, printer):
+        return f"softmax({printer._print(self.arg)}, axis={self.axis})"
+
+    def _latex(self, printer):
+        return r"\operatorname{softmax}_{%d}\left(%s\right)" % (self.axis, printer._print(self.arg))
+
+
+def broadcast_to(expr, shape: tuple):
+    """`expr` as a value of `shape`: itself when it already has it, else a Broadcast node."""
+    if shape_of(expr) == tuple(shape):
+        return expr
+    return Broadcast(expr, *shape)

@@ -1,0 +1,142 @@
+"""The matrix pipeline: formula → graph → matrix VJP steps → tidy closed forms → code → checks.
+
+Runs the same stages as the scalar pipeline (derive.derivation) with matrix rules, and returns
+a MatrixDerivation (a Derivation whose `sample` draws matrices of random sizes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from derive.check import check_finite_differences
+from derive.derivation import Derivation
+from derive.errors import DeriveError
+from derive.graph import build_graph
+from derive.matrix.checks import check_explicit
+from derive.matrix.codegen import matrix_backward_source, matrix_forward_source
+from derive.matrix.nodes import broadcast_to
+from derive.matrix.sampling import (POSITIVE_DOMAIN, normalised_names, sample_matrices)
+from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol, shape_text
+from derive.matrix.simplify import tidy
+from derive.sweep import DOUT, reverse_sweep
+
+BROADCAST_NOTE = ("a bias broadcast over samples gets the sum of the upstream gradient over the "
+                  "broadcast axis (broadcast-sum)")
+
+
+@dataclass
+class MatrixDerivation(Derivation):
+    """A Derivation of a matrix formula; `identities` are the declared equalities used."""
+
+    identities: dict = field(default_factory=dict)
+    worked_case: list = field(default_factory=list)
+
+    def sample(self, rng: np.random.Generator, size=None) -> dict:
+        """Random float64 arrays for every parameter; `size` may fix dimensions {dim: n}."""
+        sizes = size if isinstance(size, dict) else None
+        return sample_matrices(self.params, self.shapes, self.domains,
+                               normalised_names(self.identities), rng, sizes)
+
+
+def derive_matrix(parsed, name, inputs, constants, domains, entry) -> MatrixDerivation:
+    """Derive a formula with declared matrix shapes."""
+    _check_names(parsed)
+    shapes = {n: tuple(matrix_symbol(n, d).shape) for n, d in parsed.shapes.items()}
+    expr = parsed.expr
+    dout = sp.MatrixSymbol("dout", *expr.shape) if is_matrix(expr) else DOUT
+    assumptions = list(entry.assumptions) if entry else []
+    identities = declared_identities(assumptions, parsed.shapes)
+    graph = build_graph(expr)
+    sweep = reverse_sweep(graph, inputs, dout)
+    gradients = {}
+    for n in inputs:
+        raw = sweep.gradients[n]
+        if raw == 0 and n in shapes:
+            raw = sp.ZeroMatrix(*shapes[n])
+        gradients[n] = tidy(raw, identities)
+    params = [*inputs, *constants]
+    conventions = list(entry.conventions) if entry else []
+    if any(s.rule == "broadcast-sum" for s in sweep.steps):
+        conventions.append(BROADCAST_NOTE)
+    derivation = MatrixDerivation(
+        name=name, text=parsed.text, expr=expr, inputs=inputs, constants=constants,
+        shapes=shapes, domains=dict(domains), graph=graph, steps=sweep.steps,
+        raw_gradients=sweep.gradients, gradients=gradients,
+        saved_form={n: None for n in inputs}, forward_source="", backward_source="",
+        conventions=conventions, assumptions=assumptions, kinks=[],
+        layer=entry.layer if entry else None, description=entry.description if entry else "",
+        identities=identities)
+    derivation.forward_source = matrix_forward_source(name, parsed.text, expr, params, shapes)
+    derivation.backward_source = matrix_backward_source(
+        name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else ())
+    _infer_domains(derivation, domains)
+    checks = [check_explicit(expr, dout, gradients, shapes, params, derivation.sample)]
+    forward, backward = derivation.functions()
+    checks.append(check_finite_differences(forward, backward, derivation.sample, inputs, False,
+                                           rounds=4))
+    derivation.checks = checks
+    from derive.matrix.worked import worked_case
+
+    derivation.worked_case = worked_case(derivation)
+    return derivation
+
+
+def _check_names(parsed):
+    dims = {str(d) for d in dimension_symbols(parsed.shapes)}
+    clash = sorted(dims & set(parsed.names))
+    if clash:
+        raise DeriveError(f"--shape: '{clash[0]}' is both a dimension and a variable of the "
+                          "formula; give the dimension another name")
+    unused = [n for n in parsed.shapes if n not in parsed.names]
+    if unused:
+        raise DeriveError(f"--shape {unused[0]}=...: '{unused[0]}' does not occur in the formula "
+                          f"(names: {', '.join(parsed.names)})")
+
+
+def declared_identities(assumptions: list[str], shapes: dict) -> dict:
+    """Equalities stated at the end of an assumption, after a colon: '...: sum(t, axis=0) = 1'."""
+    from derive.parse import parse_formula
+
+    identities = {}
+    for text in assumptions:
+        _, colon, statement = text.rpartition(":")
+        sides = _top_level_split(statement, "=")
+        if not colon or len(sides) != 2:
+            continue
+        left_text, right_text = sides
+        where = f"assumption '{text}'"
+        left = parse_formula(left_text, shapes, where=where).expr
+        right = parse_formula(right_text, shapes, where=where).expr
+        shape = tuple(left.shape) if is_matrix(left) else ()
+        identities[left] = tidy(broadcast_to(right, shape)) if shape else right
+    return identities
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    """`text` split at each `separator` outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == separator and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return parts + [current]
+
+
+def _infer_domains(derivation: MatrixDerivation, declared: dict):
+    """Keep the declared domains; if the formula is undefined on them, sample positive values."""
+    forward = derivation.functions()[0]
+    rng = np.random.default_rng(0)
+    with np.errstate(all="ignore"):
+        values = derivation.sample(rng)
+        result = np.asarray(forward(**values))
+    if np.all(np.isfinite(result)):
+        return
+    derivation.domains = {n: declared.get(n, POSITIVE_DOMAIN) for n in derivation.params}
+    if "_functions" in derivation.__dict__:
+        del derivation.__dict__["_functions"]

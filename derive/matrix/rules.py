@@ -1,0 +1,202 @@
+"""VJP rules of the matrix primitives, each derived once from its matrix differential.
+
+With L the loss and G = ∂L/∂Z the upstream gradient of a node Z = f(A, ...), the chain rule
+reads dL = tr(Gᵀ dZ). Writing dZ in terms of dA and moving everything but dA out of the trace
+(cyclic trace, tr(Mᵀ) = tr(M)) gives dL = tr(Āᵀ dA): Ā is the VJP. For each primitive the
+rule records the differential dZ (the step's `local`) and the resulting Ā (its `downstream`).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.graph import is_variable
+from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, Softmax, SumAll, U
+from derive.matrix.shapes import is_matrix, shape_of
+from derive.matrix.text import matrix_text
+
+
+def unbroadcast(gradient, shape: tuple):
+    """Undo broadcasting: sum `gradient` over the axes where `shape` has size 1 (or all)."""
+    if not shape:
+        return SumAll(gradient)
+    for axis in (0, 1):
+        if shape[axis] == 1 and gradient.shape[axis] != 1:
+            gradient = AxisSum(gradient, axis)
+    return gradient
+
+
+def transpose(expr):
+    return sp.Transpose(expr).doit(deep=False)
+
+
+def product(*factors):
+    factors = [f for f in factors if f != 1]
+    if len(factors) == 1:
+        return factors[0]
+    return sp.MatMul(*factors) if any(is_matrix(f) for f in factors) else sp.Mul(*factors)
+
+
+def _matmul(expr, p, d, G):
+    args = expr.args
+    others = [a for i, a in enumerate(args) if i != p]
+    if not is_matrix(args[p]):  # a scalar factor c of c·M: dL = tr(Gᵀ M) dc
+        rest = product(*others)
+        return product(*args[:p], d, *args[p + 1:]), SumAll(sp.HadamardProduct(G, rest))
+    scale = sp.Mul(*[a for a in args if not is_matrix(a)])
+    left = [a for a in args[:p] if is_matrix(a)]
+    right = [a for a in args[p + 1:] if is_matrix(a)]
+    parts = ([transpose(product(*left))] if left else []) + [G] + (
+        [transpose(product(*right))] if right else [])
+    return product(*args[:p], d, *args[p + 1:]), product(scale, *parts)
+
+
+def _matadd(expr, p, d, G):
+    return d, G
+
+
+def _hadamard(expr, p, d, G):
+    others = [a for i, a in enumerate(expr.args) if i != p]
+    return sp.HadamardProduct(*others, d), sp.HadamardProduct(G, *others)
+
+
+def _transpose(expr, p, d, G):
+    return d.T, transpose(G)
+
+
+def _trace(expr, p, d, G):
+    return sp.Trace(d), product(G, sp.Identity(expr.arg.shape[0]))
+
+
+def _determinant(expr, p, d, G):
+    A = expr.arg
+    return (product(expr, sp.Trace(sp.MatMul(sp.Inverse(A), d))),
+            product(G, expr, transpose(sp.Inverse(A))))
+
+
+def _inverse(expr, p, d, G):
+    inv_t = transpose(sp.Inverse(expr.arg))
+    return sp.MatMul(-1, expr, d, expr), sp.MatMul(-1, inv_t, G, inv_t)
+
+
+def _broadcast(expr, p, d, G):
+    return Broadcast(d, *expr.shape), unbroadcast(G, shape_of(expr.arg))
+
+
+def _elementwise(expr, p, d, G):
+    from derive.rules import at_kinks_zero
+
+    slope = Elementwise("", at_kinks_zero(sp.diff(expr.body, U)), expr.arg)
+    return sp.HadamardProduct(slope, d), sp.HadamardProduct(G, slope)
+
+
+def _axis_sum(expr, p, d, G):
+    return AxisSum(d, expr.axis), Broadcast(G, *expr.arg.shape)
+
+
+def _sum_all(expr, p, d, G):
+    return SumAll(d), product(G, sp.OneMatrix(*expr.arg.shape))
+
+
+def _softmax(expr, p, d, G):
+    # Jacobian ∂σᵢ/∂xⱼ = σᵢ(δᵢⱼ − σⱼ) along the axis: dσ = σ ⊙ (dx − sum(σ ⊙ dx, axis))
+    def apply(v):
+        mixed = Broadcast(AxisSum(sp.HadamardProduct(expr, v), expr.axis), *expr.shape)
+        return sp.HadamardProduct(expr, sp.MatAdd(v, sp.MatMul(-1, mixed)))
+    return apply(d), apply(G)
+
+
+RULES = {
+    sp.MatMul: ("matrix product", _matmul),
+    sp.MatAdd: ("sum", _matadd),
+    sp.HadamardProduct: ("hadamard", _hadamard),
+    sp.Transpose: ("transpose", _transpose),
+    sp.Trace: ("trace", _trace),
+    sp.Determinant: ("determinant", _determinant),
+    sp.Inverse: ("inverse", _inverse),
+    Broadcast: ("broadcast-sum", _broadcast),
+    Elementwise: ("elementwise", _elementwise),
+    AxisSum: ("sum along axis", _axis_sum),
+    SumAll: ("sum", _sum_all),
+    Softmax: ("softmax", _softmax),
+}
+
+
+def _rule(expr):
+    for kind, rule in RULES.items():
+        if isinstance(expr, kind):
+            return rule
+    from derive.errors import DeriveError
+
+    raise DeriveError(f"formula: '{matrix_text(expr)}' ({type(expr).__name__}) has no matrix "
+                      "rule; use @, +, -, *, .T, trace, det, inv, sum, mean, softmax or an "
+                      "elementwise function")
+
+
+def matrix_children(expr) -> list:
+    """The variable subexpressions a matrix node takes as inputs, without repeats."""
+    _rule(expr)
+    seen = []
+    for arg in expr.args:
+        if isinstance(arg, sp.Basic) and is_variable(arg) and not isinstance(arg, sp.Lambda) \
+                and arg not in seen:
+            seen.append(arg)
+    return seen
+
+
+def matrix_label(expr) -> str:
+    """The node's label as drawn: @, +, ⊙, .T, trace, det, inv, broadcast, tanh, sum, softmax."""
+    if isinstance(expr, sp.MatMul):
+        scalars = [a for a in expr.args if not is_matrix(a) and not is_variable(a)]
+        if len([a for a in expr.args if is_variable(a)]) == 1 and scalars:
+            return "×" + matrix_text(sp.Mul(*scalars)).replace("-", "−")
+        return "@"
+    if isinstance(expr, Elementwise):
+        return expr.name or matrix_text(expr.body)
+    if isinstance(expr, AxisSum):
+        return f"sum(axis={expr.axis})"
+    labels = {sp.MatAdd: "+", sp.HadamardProduct: "⊙", sp.Transpose: ".T", sp.Trace: "trace",
+              sp.Determinant: "det", sp.Inverse: "inv", Broadcast: "broadcast", SumAll: "sum",
+              Softmax: "softmax"}
+    return next(label for kind, label in labels.items() if isinstance(expr, kind))
+
+
+def placeholder_for(child, index: int):
+    return sp.MatrixSymbol(f"_a{index}", *child.shape) if is_matrix(child) else sp.Dummy(f"a{index}")
+
+
+def matrix_rule_name(node) -> str:
+    return _rule(node.expr)[0]
+
+
+def differential_symbol(child):
+    text = matrix_text(child)
+    name = f"d{text}" if text.isidentifier() else f"d({text})"
+    return sp.MatrixSymbol(name, *child.shape) if is_matrix(child) else sp.Symbol(name)
+
+
+def _terms(node, index, upstream):
+    child = node.child_exprs[index]
+    d = differential_symbol(child)
+    rule = _rule(node.expr)[1]
+    pairs = [rule(node.expr, p, d, upstream) for p, arg in enumerate(node.expr.args)
+             if arg == child]
+    return pairs
+
+
+def _total(parts):
+    if len(parts) == 1:
+        return parts[0]
+    return sp.MatAdd(*parts) if is_matrix(parts[0]) else sp.Add(*parts)
+
+
+def matrix_locals(node) -> list:
+    """For each child, its part of the differential dZ (in terms of d<child>)."""
+    upstream = (sp.MatrixSymbol("G", *node.expr.shape) if is_matrix(node.expr)
+                else sp.Symbol("G"))
+    return [_total([dz for dz, _ in _terms(node, i, upstream)]) for i in range(len(node.args))]
+
+
+def matrix_vjp(node, index: int, upstream):
+    """The gradient sent from `node` to its child `index`, given the upstream gradient."""
+    return _total([grad for _, grad in _terms(node, index, upstream)])

@@ -1,0 +1,75 @@
+"""Readable formula text for matrix expressions, in derive's formula syntax.
+
+SymPy's str() writes the matrix product as `*` (the same as elementwise); here it is `@`,
+elementwise is `*`, and trace/det/inv/eye/ones are written as in a formula.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
+
+from derive.matrix.shapes import is_matrix
+
+
+class MatrixTextPrinter(StrPrinter):
+    """StrPrinter with NumPy-style matrix operators."""
+
+    def _print_MatMul(self, expr):
+        scalars = [a for a in expr.args if not is_matrix(a)]
+        matrices = [a for a in expr.args if is_matrix(a)]
+        parts = [self.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices]
+        product = " @ ".join(parts)
+        if not scalars:
+            return product
+        coefficient = sp.Mul(*scalars)
+        if coefficient == -1:
+            return "-" + product
+        text = self.parenthesize(coefficient, PRECEDENCE["Mul"])
+        return f"{text}*{product}"
+
+    def _print_HadamardProduct(self, expr):
+        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_MatAdd(self, expr):
+        text = ""
+        parts = [self._print(term) for term in expr.args]
+        parts.sort(key=lambda part: part.startswith("-"))
+        for index, part in enumerate(parts):
+            if index and part.startswith("-"):
+                text += " - " + part[1:]
+            elif index:
+                text += " + " + part
+            else:
+                text = part
+        return text
+
+    def _print_Transpose(self, expr):
+        return self.parenthesize(expr.arg, PRECEDENCE["Atom"], strict=True) + ".T"
+
+    def _print_Inverse(self, expr):
+        return f"inv({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"trace({self._print(expr.arg)})"
+
+    def _print_Identity(self, expr):
+        return f"eye({self._print(expr.rows)})"
+
+    def _print_OneMatrix(self, expr):
+        return f"ones({self._print(expr.rows)}, {self._print(expr.cols)})"
+
+    def _print_ZeroMatrix(self, expr):
+        return f"zeros({self._print(expr.rows)}, {self._print(expr.cols)})"
+
+    def _print_MatPow(self, expr):
+        return " @ ".join([self.parenthesize(expr.base, PRECEDENCE["Mul"])] * int(expr.exp))
+
+
+def matrix_text(expr) -> str:
+    """`expr` in formula syntax (`@` for the matrix product)."""
+    return MatrixTextPrinter().doprint(expr)

@@ -66,15 +66,9 @@ demo: venv tex
 demo-supermarket:
 	$(PY) -m layers.supermarket
 
-# Check the hand-written layers against the derived gradients -- once `derive verify` takes
-# TARGETs (its --help shows TARGET); until then the step says it is skipped.
+# Check the hand-written layers against the derived gradients (exit 1 on any finding).
 demo-verify-layers:
-	@usage="$$($(VENV)/bin/derive verify --help 2>/dev/null || true)"; \
-	if [[ "$$usage" == *TARGET* ]]; then \
-	  $(VENV)/bin/derive verify layers; \
-	else \
-	  echo "(skipped: 'derive verify TARGET...' is not available yet)"; \
-	fi
+	$(VENV)/bin/derive verify layers
 
 # The supermarket figure for the same formula, from the engine: values on every arrow.
 demo-graph:

@@ -13,7 +13,7 @@ from derive.verify.compare import (as_float, index_text, number, relative_error,
 from derive.verify.conventions import Case, Variant
 from derive.verify.diagnosis import guess_cause
 from derive.verify.hints import mistake_hints
-from derive.verify.protocols import ProtocolError
+from derive.verify.protocols import NotImplementedLayer, ProtocolError
 from derive.verify.results import Check
 from derive.verify.sampling import fixed_sizes
 
@@ -69,6 +69,8 @@ class Context:
 def call_user(thunk, what: str, layer=None):
     try:
         return thunk()
+    except NotImplementedLayer as exc:
+        raise CheckFailed("fail", f"not implemented: {exc}") from None
     except ProtocolError as exc:
         raise CheckFailed("fail", str(exc)) from None
     except Exception as exc:  # the user's code raised: that is the verdict

@@ -54,7 +54,7 @@ def _copy(values: dict) -> dict:
 
 def _grads_tuple(result, count: int, what: str) -> list:
     if result is None:
-        raise NotImplementedLayer(f"{what} returned None (not implemented?)")
+        raise NotImplementedLayer(f"{what} returned None")
     if count == 1:
         if isinstance(result, (tuple, list)):
             if len(result) != 1:
@@ -115,7 +115,7 @@ class ClassAdapter:
             exc.derive_layer = layer  # lets the message suggest self.<name> for a NameError
             raise
         if out is None:
-            raise NotImplementedLayer("forward returned None (not implemented?)")
+            raise NotImplementedLayer("forward returned None")
 
         def backward(dout):
             result = layer.backward(dout)
@@ -158,7 +158,7 @@ class PairAdapter:
         args = [values[n] for n in self.forward_names] + ([{}] if self.config else [])
         result = self.forward(*args)
         if result is None:
-            raise NotImplementedLayer(f"{self.forward.__name__} returned None (not implemented?)")
+            raise NotImplementedLayer(f"{self.forward.__name__} returned None")
         if not isinstance(result, tuple) or len(result) != 2:
             raise ProtocolError(f"{self.forward.__name__} must return (out, cache)")
         out, cache = result
@@ -189,7 +189,7 @@ class LossFunctionAdapter:
         values = _copy(values) if copy else values
         result = self.func(*[values[n] for n in self.forward_names])
         if result is None:
-            raise NotImplementedLayer(f"{self.func.__name__} returned None (not implemented?)")
+            raise NotImplementedLayer(f"{self.func.__name__} returned None")
         if not isinstance(result, tuple) or len(result) != len(self.grad_names) + 1:
             raise ProtocolError(f"{self.func.__name__} must return (loss, "
                                 f"{', '.join('d' + n for n in self.grad_names)})")

@@ -100,6 +100,9 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
     result = Result(candidate.label, variant.op, verdict(found, strict), variant.describe(), found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"
+    unfilled = [c.message for c in found if c.message.startswith("not implemented")]
+    if unfilled:
+        result.message = unfilled[0]
     return result
 
 

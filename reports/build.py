@@ -26,7 +26,8 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
+        dir=path.parent, prefix=f".{path.name}.", delete=False)
     try:
         with handle:
             handle.write(raw)
@@ -60,7 +61,7 @@ def build_pdf(tex_source: str, pdf_path: Path, what: str = "report") -> Path:
                    "-halt-on-error", "-file-line-error", "-quiet", source.name]
         try:
             done = subprocess.run(command, cwd=folder, env=tex_environment(folder),
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
                                   errors="replace", timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise DeriveError(f"{what}: pdflatex took longer than {TIMEOUT} s; try --format tex "

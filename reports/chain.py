@@ -18,7 +18,7 @@ def gradient_chain(d, name: str, names) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     paths = _paths(d, name)
     if paths and len(paths) <= MAX_PATHS and not any(n.is_matrix for n in d.graph.nodes):
-        dout = d.steps[0].upstream if d.steps else sp.Symbol("dout")
+        dout = d.steps[0].upstream
         named = [[names.rename(dout)] + [local_forms(d.graph.node(s.node_id), s, names)[-1]
                                          for s in p] for p in paths]
         full = [[dout] + [s.local for s in p] for p in paths]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reports.texfmt import expr_tex, label_tex, short_number
+from reports.texfmt import expr_tex, node_label_tex, short_number
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
 ROW_SEP = 2.0  # cm between rows
@@ -101,19 +101,19 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=()) -> Dr
     nodes = []
     for node in graph.nodes:
         kind = "input" if node.is_leaf else "op"
-        label = f"${expr_tex(node.expr)}$" if node.is_leaf else label_tex(node.label)
+        label = f"${expr_tex(node.expr)}$" if node.is_leaf else node_label_tex(node)
         nodes.append(DrawnNode(f"n{node.id}", label, x_of[column[node.id]],
                                round(-rows[node.id] * ROW_SEP, 2) + 0.0, kind,
                                captions.get(node.id, ""), short_number(node.label)))
     out_y = round(-rows[graph.output.id] * ROW_SEP, 2) + 0.0
-    end = DrawnNode("end", "", x_of[last + 1], out_y, "end", "")
+    end = DrawnNode("sink", "", x_of[last + 1], out_y, "end", "", "output")
     edges = []
     for node in sorted(graph.nodes, key=lambda n: (column[n.id], rows[n.id])):
         for child in sorted(node.args, key=lambda c: rows[c]):
             edges.append(DrawnEdge(f"n{child}", f"n{node.id}", forward.get(child, ""),
                                    backward.get((child, node.id), ""),
                                    _bend(graph, column, rows, child, node.id)))
-    edges.append(DrawnEdge(f"n{graph.output.id}", "end", forward.get(graph.output.id, ""),
+    edges.append(DrawnEdge(f"n{graph.output.id}", "sink", forward.get(graph.output.id, ""),
                            backward.get((graph.output.id, None), ""), 0))
     return Drawing(tuple(nodes) + (end,), tuple(edges))
 
@@ -142,8 +142,8 @@ def _rows(graph, column, order: list[str]) -> dict[int, float]:
     for i, node in enumerate(leaves):
         rows[node.id] = i - (len(leaves) - 1) / 2
     for col in sorted(by_column):
-        wanted = sorted(((rows[n.id] if n.is_leaf else sum(rows[c] for c in n.args) / len(n.args),
-                          n.id) for n in by_column[col]))
+        wanted = sorted((rows[n.id] if n.is_leaf else sum(rows[c] for c in n.args) / len(n.args),
+                          n.id) for n in by_column[col])
         placed = []
         for target, _ in wanted:
             placed.append(target if not placed else max(target, placed[-1] + 1))

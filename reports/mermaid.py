@@ -14,9 +14,8 @@ def mermaid_chart(drawing: Drawing) -> str:
             lines.append(f'    {node.key}["{text}"]')
         elif node.kind == "op":
             lines.append(f'    {node.key}(("{text}"))')
-        else:
-            lines.append(f"    {node.key}[ ]")
-            lines.append(f"    style {node.key} fill:none,stroke:none")
+        else:  # where the output goes: on to the loss
+            lines.append(f'    {node.key}["{text}"]')
     for edge in drawing.edges:
         lines.append(f"    {edge.source} --> {edge.target}")
     return "\n".join(lines)

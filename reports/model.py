@@ -13,9 +13,14 @@ import sympy as sp
 
 from reports.chain import gradient_chain
 from reports.layout import Drawing, draw_graph, visible_width
+from reports.matrix_sections import MatrixSection, matrix_sections
 from reports.naming import NodeNames, local_forms
-from reports.texfmt import (escape_tex, expr_tex, label_tex, product_tex, short_number,
-                            symbol_tex)
+from reports.texfmt import (
+    expr_tex,
+    node_label_tex,
+    product_tex,
+    short_number,
+)
 
 MAX_EXTRA_FORM = 160  # visible characters
 
@@ -74,14 +79,6 @@ class CheckRow:
 
 
 @dataclass(frozen=True)
-class MatrixSection:
-    """A section the matrix engine provides: a title, prose lines and display equations."""
-
-    title: str
-    lines: tuple[tuple[str, str], ...]  # (kind, content): kind is "text" or "math"
-
-
-@dataclass(frozen=True)
 class Report:
     name: str
     description: str
@@ -126,17 +123,17 @@ def build_report(derivation, verification=None) -> Report:
         constants_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.constants),
         layer=d.layer or "",
         drawing=draw_graph(d.graph, names, d.steps, d.params),
-        nodes=tuple(NodeRow(label_tex(n.label), short_number(n.label), expr_tex(names.symbol(n.id)),
+        nodes=tuple(NodeRow(node_label_tex(n), short_number(n.label), expr_tex(names.symbol(n.id)),
                             expr_tex(names.function_of(n)), expr_tex(n.expr))
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
         gradients=tuple(_gradient_view(d, name, names) for name in d.inputs),
-        notes=tuple([*d.conventions, *d.assumptions]),
+        notes=(*d.conventions, *d.assumptions),
         checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), c.detail)
                      for c in d.checks),
         verification=None if verification is None else tuple(
             _check_row(c) for c in verification),
-        matrix_sections=tuple(_matrix_sections(d)),
+        matrix_sections=tuple(matrix_sections(d)),
         backward_code=_listing_safe(d.backward_source),
         saved_values=tuple(d.saved_names),
     )
@@ -150,7 +147,8 @@ def _step_view(number, step, graph, names: NodeNames) -> StepView:
     forms = local_forms(node, step, names) if symbolic else []
     upstream = names.rename(step.upstream)
     return StepView(
-        number=number, kind="scalar", label=label_tex(step.node), text=short_number(step.node), rule=step.rule,
+        number=number, kind="scalar", label=node_label_tex(node), text=short_number(step.node),
+        rule=step.rule,
         name_tex=expr_tex(names.symbol(node.id)),
         node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
@@ -165,7 +163,7 @@ def _differential_step(number, step, node, names: NodeNames) -> StepView:
     """A matrix node: its differential (the part from this input), and the gradient read off
     from ⟨upstream, d node⟩ = ⟨downstream, d input⟩."""
     return StepView(
-        number=number, kind="differential", label=label_tex(step.node),
+        number=number, kind="differential", label=node_label_tex(node),
         text=short_number(step.node), rule=step.rule,
         name_tex=expr_tex(names.symbol(node.id)),
         node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
@@ -215,46 +213,6 @@ def error_text(error) -> str:
     """A relative error for a table; below 1e-9 it is rounding noise and shown as such."""
     error = float(error)
     return "< 1e-9" if error < 1e-9 else f"{error:.1e}"
-
-
-def _matrix_sections(d):
-    """Sections the matrix engine provides: the element-by-element case at size 2."""
-    rows = getattr(d, "worked_case", None) or []
-    if not rows:
-        return
-    lines = [("text", "With every dimension set to 2, the loss is written out entry by entry "
-                      "and each entry of each input is differentiated on its own (sympy.diff), "
-                      "as the tutorial does for Affine; each entry of the general result must "
-                      "agree.")]
-    for name in d.inputs:
-        mine = [row for row in rows if row.get("input") == name]
-        if not mine:
-            continue
-        lines.append(("math", rf"\frac{{\partial L}}{{\partial {expr_tex(sp.Symbol(name))}}} = "
-                              + expr_tex(d.gradients[name])))
-        for row in mine:
-            by_entries, general = (_engine_text_tex(row.get(k, "")) for k in
-                                   ("by_entries", "general_entry"))
-            verdict = r"\checkmark" if row.get("agrees") else r"\text{DISAGREES}"
-            same = "" if general == by_entries else f" = {general}"
-            if visible_width(by_entries) > MAX_EXTRA_FORM:
-                by_entries, same = general, ""
-                verdict += r"\ \text{(the written-out derivative is too long to print)}"
-            lines.append(("math", rf"\frac{{\partial L}}{{\partial "
-                                  rf"{symbol_tex(str(row.get('symbol', '')))}}} = {by_entries}"
-                                  rf"{same} \quad {verdict}"))
-    yield MatrixSection("The 2 × 2 case, entry by entry", tuple(lines))
-
-
-def _engine_text_tex(text: str) -> str:
-    """An expression the engine wrote as text, read back with derive's safe parser."""
-    from derive.errors import DeriveError
-    from derive.parse import parse_formula
-
-    try:
-        return expr_tex(parse_formula(str(text), where="worked case").expr)
-    except DeriveError:
-        return rf"\texttt{{{escape_tex(text)}}}"
 
 
 def _listing_safe(code: str) -> str:

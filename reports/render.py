@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jinja2
 
-from reports.texfmt import break_tex, escape_md, escape_tex
 from reports.mermaid import mermaid_chart
+from reports.texfmt import break_tex, escape_md, escape_tex
 from reports.tikz import tikz_picture
 
 TEMPLATES = Path(__file__).parent / "templates"

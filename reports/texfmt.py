@@ -159,3 +159,15 @@ def label_tex(label: str) -> str:
     if label == "**":
         return r"$a^{b}$"
     return escape_tex(label)
+
+
+def node_label_tex(node) -> str:
+    """A graph node's label as LaTeX, with a constant folded into the node printed as math
+    (×(−1), +1, ×√2/2); other labels as `label_tex`."""
+    func = node.func
+    if func is not None and not node.is_matrix and isinstance(func, (sp.Mul, sp.Add)):
+        is_sum = isinstance(func, sp.Add)
+        constant, _ = func.as_independent(*node.placeholders, as_Add=is_sum)
+        if constant != (0 if is_sum else 1):
+            return f"${'+' if is_sum else chr(92) + 'times'}{factor_tex(constant)}$"
+    return label_tex(node.label)

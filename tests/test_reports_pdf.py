@@ -35,7 +35,7 @@ def test_sigmoid_pdf_names_the_operator_rules_and_result(tmp_path):
     text = pdf_text(pdf)
     assert "Backward pass of sigmoid" in text
     for step in ("Step 1: node / (reciprocal rule)", "Step 2: node +1 (sum rule)",
-                 "Step 3: node exp (exp rule)", "Step 4: node ×(-1) (constant multiple rule)"):
+                 "Step 3: node exp (exp rule)", "Step 4: node ×(−1) (constant multiple rule)"):
         assert step in text
     assert "= dout · out · (1 − out)" in text
     assert "Verification of the hand-written layer Sigmoid" in text

@@ -1,0 +1,61 @@
+"""Report sections for matrix formulas, read generically from what the matrix engine
+attaches to a derivation: the element-by-element case at size 2 (`worked_case`), the way the
+tutorial writes out Affine's gradient entry by entry before the matrix form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reports.layout import visible_width
+from reports.texfmt import escape_tex, expr_tex, symbol_tex
+
+MAX_ENTRY_FORM = 160  # visible characters
+INTRO = ("With every dimension set to 2, the loss is written out entry by entry and each entry "
+         "of each input is differentiated on its own (sympy.diff), as the tutorial does for "
+         "Affine; each entry of the general result must agree.")
+
+
+@dataclass(frozen=True)
+class MatrixSection:
+    """A titled section of prose lines and display equations."""
+
+    title: str
+    lines: tuple[tuple[str, str], ...]  # (kind, content): kind is "text" or "math"
+
+
+def matrix_sections(d):
+    """Sections the matrix engine provides: the element-by-element case at size 2."""
+    rows = getattr(d, "worked_case", None) or []
+    if not rows:
+        return
+    lines = [("text", INTRO)]
+    for name in d.inputs:
+        mine = [row for row in rows if row.get("input") == name]
+        if not mine:
+            continue
+        general_tex = expr_tex(d.gradients[name])
+        heading = rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = {general_tex}"
+        lines.append(("math", heading))
+        for row in mine:
+            by_entries, general = (_engine_text_tex(row.get(k, "")) for k in
+                                   ("by_entries", "general_entry"))
+            verdict = r"\checkmark" if row.get("agrees") else r"\text{DISAGREES}"
+            same = "" if general == by_entries else f" = {general}"
+            if visible_width(by_entries) > MAX_ENTRY_FORM:
+                by_entries, same = general, ""
+                verdict += r"\ \text{(the written-out derivative is too long to print)}"
+            entry = symbol_tex(str(row.get("symbol", "")))
+            equation = rf"\frac{{\partial L}}{{\partial {entry}}} = {by_entries}{same}"
+            lines.append(("math", rf"{equation} \quad {verdict}"))
+    yield MatrixSection("The 2 × 2 case, entry by entry", tuple(lines))
+
+
+def _engine_text_tex(text: str) -> str:
+    """An expression the engine wrote as text, read back with derive's safe parser."""
+    from derive.errors import DeriveError
+    from derive.parse import parse_formula
+
+    try:
+        return expr_tex(parse_formula(str(text), where="worked case").expr)
+    except DeriveError:
+        return rf"\texttt{{{escape_tex(text)}}}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.core.symbol import Str
+from sympy.printing.precedence import PRECEDENCE, precedence
 
 from derive.matrix.shapes import shape_of
 
@@ -29,6 +30,10 @@ class Broadcast(sp.MatrixExpr):
     @property
     def shape(self):
         return self.args[1], self.args[2]
+
+    @property
+    def precedence(self):
+        return precedence(self.arg)
 
     def _sympystr(self, printer):
         return printer._print(self.arg)
@@ -66,6 +71,11 @@ class Elementwise(sp.MatrixExpr):
     def shape(self):
         return self.arg.shape
 
+    @property
+    def precedence(self):
+        """How the printed function binds: as a call, or as its formula in u."""
+        return PRECEDENCE["Func"] if self.name else precedence(self.body)
+
     def _sympystr(self, printer):
         return applied_text(self, printer)
 
@@ -83,7 +93,7 @@ def applied_text(node: Elementwise, printer) -> str:
         return f"{node.name}({inner})"
     if not (isinstance(node.arg, (sp.MatrixSymbol, Softmax, AxisSum)) or inner.isidentifier()):
         inner = f"({inner})"
-    return printer._print(node.body.xreplace({U: sp.Symbol(inner)}))
+    return printer._print(node.body.xreplace({U: sp.Symbol(inner)})).replace(f"({inner})", inner)
 
 
 class AxisSum(sp.MatrixExpr):

@@ -74,7 +74,6 @@ def _matadd(args):
 
 def _elementwise_of(body, base, name=""):
     """f(base) for f given by `body` in U, in its simplest form."""
-    body = sp.cancel(body) if sp.count_ops(body) < 40 else body
     if not body.has(U):
         return scaled(body, sp.OneMatrix(*base.shape))
     slope = sp.diff(body, U)
@@ -107,7 +106,7 @@ def _hadamard(args):
             return sp.ZeroMatrix(*shape)
         base, body = (part.arg, part.body) if isinstance(part, Elementwise) else (part, U)
         names[base] = part.name if isinstance(part, Elementwise) and base not in bodies else ""
-        bodies[base] = bodies.get(base, sp.Integer(1)) * body
+        bodies[base] = sp.cancel(bodies[base] * body) if base in bodies else body
     parts = []
     for base, body in bodies.items():
         c, part = split(_elementwise_of(body, base, names[base]))

@@ -26,7 +26,7 @@ class MatrixTextPrinter(StrPrinter):
         coefficient = sp.Mul(*scalars)
         if coefficient == -1:
             return "-" + product
-        text = self.parenthesize(coefficient, PRECEDENCE["Mul"])
+        text = self.parenthesize(coefficient, PRECEDENCE["Mul"], strict=True)
         return f"{text}*{product}"
 
     def _print_HadamardProduct(self, expr):

@@ -18,6 +18,10 @@ class MatrixDimension(sp.Symbol):
     def __new__(cls, name):
         return super().__new__(cls, name, integer=True, positive=True)
 
+    def __getnewargs_ex__(self):
+        # pickling (the derivation cache) must call __new__(name) without the assumptions
+        return (self.name,), {}
+
 
 def dimension(value) -> sp.Basic:
     """A declared dimension (int or name) as a SymPy object."""

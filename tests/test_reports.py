@@ -151,13 +151,19 @@ def test_graph_command_reproduces_the_supermarket_figure(capsys):
     ("rice=2.6,rice_num=ten,flour=1,flour_num=1", "expected NAME=VALUE"),
     ("rice=1,rice_num=1,flour=1,flour_num=1,sugar=3", "'sugar' does not occur"),
 ])
-def test_graph_command_needs_a_value_for_every_name(at, message):
-    done = subprocess.run([sys.executable, "-m", "derive", "graph",
-                           "rice*rice_num + flour*flour_num", "--at", at],
+def test_graph_command_needs_a_value_for_every_name(at, message, capsys):
+    assert main(["graph", "rice*rice_num + flour*flour_num", "--at", at]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and message in captured.err
+
+
+def test_graph_command_error_is_one_line_and_exit_code_2_from_the_shell():
+    done = subprocess.run([sys.executable, "-m", "derive", "graph", "a*b", "--at", "a=1"],
                           check=False, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("derive graph --at: no value for b; give every name a value, such as "
+                           "--at a=1,b=1\n")
 
 
 def test_graph_command_refuses_a_point_outside_the_domain(capsys):

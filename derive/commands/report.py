@@ -71,12 +71,14 @@ def _build_many(ops, fmt, out, parallel: bool):
     """[(Report, path)] in the order of `ops`, built in a pool of two processes if asked."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from rich.console import Console
     from rich.progress import Progress
 
     from reports.write import catalog_report
 
     results = {}
-    with Progress(transient=True, disable=len(ops) < 2) as progress:
+    with Progress(console=Console(stderr=True), transient=True,
+                  disable=len(ops) < 2) as progress:
         task = progress.add_task(f"building {len(ops)} {fmt} reports", total=len(ops))
         if parallel and len(ops) > 1:
             with ProcessPoolExecutor(max_workers=WORKERS) as pool:

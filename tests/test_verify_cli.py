@@ -66,7 +66,7 @@ def test_the_tutorial_bugs_are_found_and_its_correct_nodes_pass(capsys, tutorial
 
 
 def test_strict_turns_the_mutated_dout_into_a_failure(capsys, tutorial):
-    code, data = run_json(capsys, str(tutorial), "--seed", "0", "--strict")
+    _, data = run_json(capsys, str(tutorial), "--seed", "0", "--strict")
     relu = by_target(data)["Relu"]
     assert relu["status"] == "fail"
     assert {c["name"]: c["status"] for c in relu["checks"]}["side_effects"] == "fail"

@@ -62,7 +62,7 @@ def _named(ns: dict, key: str, label: str) -> Candidate | None:
         if callable(getattr(value, "forward", None)) and callable(getattr(value, "backward", None)):
             return Candidate(label, "class", (value,), key)
         return None
-    stem = key[:-len("_forward")] if key.endswith("_forward") else key
+    stem = key.removesuffix("_forward")
     forward, backward = ns.get(f"{stem}_forward"), ns.get(f"{stem}_backward")
     if inspect.isfunction(forward) and inspect.isfunction(backward):
         return Candidate(label.removesuffix("_forward"), "pair", (forward, backward), stem)

@@ -6,8 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from derive.verify.compare import FD_TOL, as_float, tolerance
-from derive.verify.context import (CheckFailed, Context, as_list, compare_all, entry_fd,
-                                   gradient_hints)
+from derive.verify.context import (
+    CheckFailed,
+    Context,
+    as_list,
+    compare_all,
+    entry_fd,
+    gradient_hints,
+)
 from derive.verify.results import Check
 
 FD_ROUNDS = 2
@@ -28,7 +34,7 @@ def _gradient_items(ctx: Context, names: list[str], case, run, dout, grads) -> l
     items = []
     for name in names:
         extra = {"sizes": ctx.sizes(case.layer),
-                 "hints": gradient_hints(ctx, name, case, dout, run.out)}
+                 "hints": lambda name=name: gradient_hints(ctx, name, case, dout, run.out)}
         if name in ctx.derivation.inputs and name in case.layer:
             extra["fd"] = entry_fd(ctx, case, name, dout)
         items.append((f"d{name}", grads.get(name), expected[name], extra))

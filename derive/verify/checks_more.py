@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from derive.verify.compare import (FLOAT64_TOL, as_float, index_text, number, relative_error,
-                                   tolerance, worst_entry)
+from derive.verify.compare import (
+    FLOAT64_TOL,
+    as_float,
+    index_text,
+    number,
+    relative_error,
+    tolerance,
+    worst_entry,
+)
 from derive.verify.context import CheckFailed, Context, as_list, compare_all
 from derive.verify.kinkpoints import kink_case
 from derive.verify.results import Check

@@ -50,17 +50,3 @@ def index_text(index: tuple) -> str:
 
 def number(value: float) -> str:
     return f"{value:.10g}"
-
-
-def array_shape(value) -> tuple:
-    return tuple(np.shape(value))
-
-
-def is_array_like(value) -> bool:
-    if value is None or isinstance(value, (str, bytes, dict)):
-        return False
-    try:
-        array = np.asarray(value)
-    except Exception:  # anything NumPy cannot turn into an array is not a tensor
-        return False
-    return np.issubdtype(array.dtype, np.number) or array.dtype == bool

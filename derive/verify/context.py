@@ -8,8 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derive.verify.compare import (as_float, index_text, number, relative_error, tolerance,
-                                   worst_entry)
+from derive.verify.compare import (
+    as_float,
+    index_text,
+    number,
+    relative_error,
+    tolerance,
+    worst_entry,
+)
 from derive.verify.conventions import Case, Variant
 from derive.verify.diagnosis import guess_cause
 from derive.verify.hints import mistake_hints
@@ -89,7 +95,7 @@ def raised_message(exc: BaseException, what: str, layer=None) -> str:
 
 
 def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None, fd=None,
-             hints: dict | None = None, sizes=()) -> tuple[float, str | None]:
+             hints=None, sizes=()) -> tuple[float, str | None]:
     """(relative error, message or None when within tolerance) for one tensor."""
     found_arr = np.asarray(found) if found is not None else None
     if found_arr is None or found_arr.dtype == object:
@@ -97,6 +103,7 @@ def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None,
     err = relative_error(found_arr, expected)
     if err <= tol:
         return err, None
+    hints = hints() if callable(hints) else hints  # built only when something is wrong
     cause = guess_cause(found_arr, expected, sizes, hints, tol)
     if found_arr.shape != np.shape(expected):
         return err, f"{label}: {cause}"

@@ -31,11 +31,7 @@ def _positional(func, skip_self: bool) -> list[inspect.Parameter]:
     except (TypeError, ValueError):
         return []
     params = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return params[1:] if skip_self and params and p_is_self(params[0]) else params
-
-
-def p_is_self(param) -> bool:
-    return param.name in ("self", "cls")
+    return params[1:] if skip_self and params and params[0].name in ("self", "cls") else params
 
 
 def _match(arg_names: list[str], names: list[str]) -> list[str] | None:

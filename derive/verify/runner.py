@@ -16,8 +16,7 @@ from derive.verify.binding import Candidate, Unbound, bind, candidates
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.limits import TimeLimit, quiet, time_limit
-from derive.verify.protocols import (ClassAdapter, LossFunctionAdapter, PairAdapter,
-                                     ProtocolError)
+from derive.verify.protocols import ClassAdapter, LossFunctionAdapter, PairAdapter, ProtocolError
 from derive.verify.results import Check, Report, Result, verdict
 from derive.verify.search import smallest_counterexample
 from derive.verify.targets import load_target
@@ -66,7 +65,7 @@ def make_adapter(candidate: Candidate, derivation):
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derivation_of(op: str):
     """The catalog operator's derivation, once per process (and from the disk cache)."""
     from derive.cache import cached_derive
@@ -171,7 +170,7 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
             continue
         if name == "linearity" and ctx.adapter.assumes_unit_dout:
             continue
-        if name == "state" and candidate.kind != "class":
+        if name == "state" and candidate.kind == "loss":
             continue
         try:
             with time_limit():

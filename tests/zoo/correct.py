@@ -31,7 +31,7 @@ class SigmoidFloat32Friendly:
         return dout * self.out * (one - self.out)
 
 
-class relu_layer:  # noqa: N801 -- bound by name: case and the Layer suffix are ignored
+class relu_layer:
     def forward(self, x):
         self.positive = x > 0
         return x * self.positive

@@ -13,7 +13,8 @@ from derive.matrix.nodes import U, AxisSum, Elementwise, Softmax, SumAll, broadc
 from derive.matrix.shapes import broadcast_shape, is_matrix, shape_of, shape_text
 
 ELEMENTWISE_ONLY_SCALAR = ("where", "max", "min")
-AXIS_FUNCTIONS = ("sum", "mean", "softmax", "logsumexp")
+AXIS_FUNCTIONS = ("sum", "mean", "softmax")
+MATRIX_FUNCTIONS = ("trace", "det", "inv", "softmax")
 
 
 def text(expr) -> str:
@@ -77,6 +78,9 @@ def call(name: str, args: list, kwargs: dict, fail):
         fail(f"'{name}': axis must be 0 or 1 (a matrix has two axes), got {axis!r}")
     if axis is not None:
         axis %= 2
+    if name in ELEMENTWISE_ONLY_SCALAR or name not in (*SCALAR_FUNCTIONS, *MATRIX_FUNCTIONS):
+        fail(f"'{name}' of a matrix is not supported (supported: elementwise functions of one "
+             "argument such as exp, log, tanh, sigmoid, relu; sum, mean, softmax, trace, det, inv)")
     if len(args) != 1:
         fail(f"'{name}' of a matrix takes one argument, got {len(args)}")
     (arg,) = args
@@ -96,8 +100,5 @@ def call(name: str, args: list, kwargs: dict, fail):
         if axis is None:
             return SumAll(arg) / (arg.shape[0] * arg.shape[1])
         return sp.MatMul(1 / arg.shape[axis], AxisSum(arg, axis))
-    if name in ELEMENTWISE_ONLY_SCALAR or name not in SCALAR_FUNCTIONS:
-        fail(f"'{name}' of a matrix is not supported (supported: elementwise functions of one "
-             "argument such as exp, log, tanh, sigmoid, relu; sum, mean, softmax, trace, det, inv)")
     arity, builder = SCALAR_FUNCTIONS[name]
     return Elementwise(name, builder(U), arg)

@@ -25,6 +25,8 @@ class MatrixTextPrinter(StrPrinter):
             return product
         coefficient = sp.Mul(*scalars)
         if coefficient == -1:
+            if len(matrices) == 1:
+                return "-" + self.parenthesize(matrices[0], PRECEDENCE["Mul"], strict=True)
             return "-" + product
         text = self.parenthesize(coefficient, PRECEDENCE["Mul"], strict=True)
         return f"{text}*{product}"

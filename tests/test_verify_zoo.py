@@ -51,5 +51,7 @@ def test_every_bug_is_caught_by_its_check(candidate):
 def test_correct_layers_never_raise_false_alarms(seed):
     for candidate in CORRECT:
         result = verify_candidate(candidate, seed=seed)
-        problems = [(c.name, c.message) for c in result.checks if c.status != "pass"]
+        allowed = getattr(candidate.objects[0], "expect_warn", None)
+        problems = [(c.name, c.message) for c in result.checks
+                    if c.status != "pass" and not (c.status == "warn" and c.name == allowed)]
         assert result.status == "pass" and not problems, (candidate.label, seed, problems)

@@ -163,9 +163,10 @@ def check_linearity(ctx: Context) -> Check:
             continue
         ignored = relative_error(scaled[name], grad) <= tolerance(grad)
         if ignored and np.ndim(run.out) == 0:
-            return Check("linearity", "warn", f"backward ignores dout (d{name} is the same for "
-                         "dout = 1 and 2.5): right only while this is the last layer and "
-                         "dout = 1; multiply by dout", err)
+            how = ("backward takes no dout" if not getattr(ctx.adapter, "takes_dout", True)
+                   else f"backward ignores dout (d{name} is the same for dout = 1 and 2.5)")
+            return Check("linearity", "warn", f"{how}: right only while this is the last layer "
+                         "and dout = 1; multiply by dout", err)
         cause = "it ignores dout" if ignored else "it is not proportional to dout"
         return Check("linearity", "fail", f"d{name} for 2.5·dout is not 2.5 × d{name} for dout "
                      f"(relative error {err:.2e}): {cause}; multiply the local derivative by "

@@ -34,6 +34,13 @@ def _positional(func, skip_self: bool) -> list[inspect.Parameter]:
     return params[1:] if skip_self and params and params[0].name in ("self", "cls") else params
 
 
+def _has_varargs(func) -> bool:
+    try:
+        return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return False
+
+
 def _match(arg_names: list[str], names: list[str]) -> list[str] | None:
     """The operator name for each argument, by case-insensitive name, else by position."""
     lower = {n.lower(): n for n in names}
@@ -99,6 +106,8 @@ class ClassAdapter:
         self.forward_names = matched if matched and len(matched) == len(rest) else rest
         self.grad_names = [n for n in self.forward_names if n in inputs]
         self.param_attrs = [("d" + a, d) for a, d in self.init if d in inputs]
+        # a loss layer may define backward(self) with no dout at all
+        self.takes_dout = bool(_positional(cls.backward, True)) or _has_varargs(cls.backward)
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
         values = _copy(values) if copy else values
@@ -114,7 +123,7 @@ class ClassAdapter:
             raise NotImplementedLayer("forward returned None")
 
         def backward(dout):
-            result = layer.backward(dout)
+            result = layer.backward(dout) if self.takes_dout else layer.backward()
             grads = dict(zip(self.grad_names, _grads_tuple(result, len(self.grad_names),
                                                            "backward")))
             for attr, name in self.param_attrs:

@@ -21,6 +21,7 @@ from derive.verify.results import Check
 MODERATE_SCALE = 20.0   # exp stays finite; a clipped log or probability shows
 EXTREME_SCALE = 400.0   # exp overflows unless the form is stable
 EXTREME_TOL = 1e-6
+SATURATION_SCALES = (5.0, 20.0)
 EXTREME_FLOOR = 1e-3
 FLOAT32_VALUE_TOL = 1e-4
 
@@ -61,27 +62,49 @@ def _changed(now: dict, before: dict) -> str | None:
 def check_extreme_inputs(ctx: Context) -> Check:
     """Inputs scaled to large (and, for positive domains, tiny) magnitudes."""
     worst, problems = 0.0, []
+    # tensors already wrong at ordinary inputs are reported by forward/backward; here only
+    # their NaN/Inf counts, so that one bug does not show up twice
+    ordinary = {t: relative_error(f, e) <= tolerance(f) for t, f, e in _pairs(ctx, 1.0)}
     for label, factor in _extreme_factors(ctx):
-        case = ctx.case(40)
-        for name in ctx.derivation.inputs:
-            case.layer[name] = case.reference[name] = as_float(case.reference[name]) * factor
-        expected_out = ctx.variant.forward(case.reference)
-        run = ctx.run(case.layer)
-        dout = ctx.dout(run.out, ctx.rng(41))
-        grads = ctx.backward(run, dout)
-        expected = ctx.variant.backward(dout, case.reference)
-        pairs = [("out", run.out, expected_out)] + [
-            (f"d{n}", grads.get(n), expected[n]) for n in grads if n in expected]
-        for tensor, found, exact in pairs:
-            err, message = _extreme_problem(tensor, found, exact, label)
+        for tensor, found, exact in _pairs(ctx, factor):
+            err, message = _extreme_problem(tensor, found, exact, label, ordinary.get(tensor))
             worst = max(worst, err)
             if message:
                 problems.append(message)
                 break  # one finding per magnitude
+    if not ordinary.get("out", True):
+        problems[:0] = _saturation(ctx)
     if problems:
         return Check("extreme_inputs", "fail", "; ".join(problems[:2]), worst)
     return Check("extreme_inputs", "pass", "finite and accurate for inputs ×"
                  + ", ×".join(f"{f:g}" for _, f in _extreme_factors(ctx)), worst)
+
+
+def _pairs(ctx: Context, factor: float) -> list:
+    """(tensor, found, exact) for out and every gradient, inputs scaled by `factor`."""
+    case = ctx.case(40)
+    for name in ctx.derivation.inputs:
+        case.layer[name] = case.reference[name] = as_float(case.reference[name]) * factor
+    expected_out = ctx.variant.forward(case.reference)
+    run = ctx.run(case.layer)
+    dout = ctx.dout(run.out, ctx.rng(41))
+    grads = ctx.backward(run, dout)
+    expected = ctx.variant.backward(dout, case.reference)
+    return [("out", run.out, expected_out)] + [
+        (f"d{n}", grads.get(n), expected[n]) for n in grads if n in expected]
+
+
+def _saturation(ctx: Context) -> list[str]:
+    """Output that stops growing while the exact one grows: clipped values (np.clip)."""
+    low, high = (_pairs(ctx, f)[0] for f in SATURATION_SCALES)
+    found = [float(np.max(np.abs(as_float(p[1])), initial=0)) for p in (low, high)]
+    exact = [float(np.max(np.abs(as_float(p[2])), initial=0)) for p in (low, high)]
+    if not all(np.isfinite(found + exact)) or exact[1] < 2.5 * exact[0] or found[1] > 1.25 * found[0]:
+        return []
+    return [f"out stops growing at larger inputs (×{SATURATION_SCALES[0]:g}: {number(found[0])}, "
+            f"×{SATURATION_SCALES[1]:g}: {number(found[1])}) while the exact value grows "
+            f"({number(exact[0])} → {number(exact[1])}): values are clipped (np.clip?) or "
+            "saturate"]
 
 
 def _extreme_factors(ctx: Context) -> list[tuple[str, float]]:
@@ -91,7 +114,7 @@ def _extreme_factors(ctx: Context) -> list[tuple[str, float]]:
     return factors
 
 
-def _extreme_problem(tensor, found, exact, label) -> tuple[float, str | None]:
+def _extreme_problem(tensor, found, exact, label, accurate=True) -> tuple[float, str | None]:
     exact = as_float(exact)
     found = np.asarray(found, dtype=float) if found is not None else None
     if found is None or found.shape != exact.shape:
@@ -104,7 +127,7 @@ def _extreme_problem(tensor, found, exact, label) -> tuple[float, str | None]:
                               f"{index_text(index)}) where the exact value is "
                               f"{number(exact[index])}: an overflow (exp of a large number?); "
                               "use a stable form (subtract the max, logaddexp, np.where)")
-    if not finite.any():
+    if not finite.any() or not accurate:
         return 0.0, None
     # at extreme inputs values far below 1 (a gradient of 1e-35) may underflow to 0
     err = float(np.max(np.abs(np.where(finite, found - exact, 0)))) / max(

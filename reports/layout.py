@@ -118,6 +118,13 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=()) -> Dr
     return Drawing(tuple(nodes) + (end,), tuple(edges))
 
 
+def reading_order(graph, order=()) -> list[int]:
+    """Node ids as a reader meets them in the drawing: by column, then top to bottom."""
+    column = _columns(graph)
+    rows = _rows(graph, column, list(order))
+    return sorted(column, key=lambda node_id: (column[node_id], rows[node_id]))
+
+
 def _columns(graph) -> dict[int, int]:
     """Each node one column right of its deepest input; each input just left of its first user."""
     column = {}

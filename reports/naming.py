@@ -1,5 +1,5 @@
 """Names for the nodes of a graph: the inputs keep theirs, the output is `out`, the
-intermediate nodes are u_1, u_2, ... in the order the forward pass computes them."""
+intermediate nodes are u_1, u_2, ... in the order a reader meets them in the drawing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sympy as sp
 
 from derive.rewrite import OUT, saved_form
 from derive.rules import at_kinks_zero
+from reports.layout import reading_order
 
 
 class NodeNames:
@@ -20,7 +21,8 @@ class NodeNames:
         prefix = next(p for p in ("u", "v", "w", "z", "q")
                       if not any(re.fullmatch(rf"{p}_\d+", n) for n in taken))
         self._symbols = {}
-        inner = [n for n in graph.nodes if not n.is_leaf]
+        inner = [graph.node(i) for i in reading_order(graph, params)
+                 if not graph.node(i).is_leaf]
         for count, node in enumerate(inner, start=1):
             matrix = node.is_matrix
             if node is graph.output:

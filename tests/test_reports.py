@@ -141,8 +141,8 @@ def test_graph_command_reproduces_the_supermarket_figure(capsys):
                         ("flour_num", "2.4")]:
         assert f"  d/d{name} = {value}\n" in out
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "→" in line}
-    assert rows["rice → × [u_2]"].split("│")[2].strip() == "2.6"
-    assert rows["rice → × [u_2]"].split("│")[3].strip() == "10"
+    assert rows["rice → × [u_1]"].split("│")[2].strip() == "2.6"
+    assert rows["rice → × [u_1]"].split("│")[3].strip() == "10"
     assert rows["+ [out] → output"].split("│")[2].strip() == "50"
 
 

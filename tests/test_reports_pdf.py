@@ -57,10 +57,10 @@ def test_graph_pdf_reproduces_the_supermarket_figure(tmp_path):
     text = pdf_text(tmp_path / "graph.pdf")
     assert "= 50" in text
     rows = [" ".join(line.split()) for line in text.splitlines()]
-    assert "rice → × [u_2] 2.6 10" in rows
-    assert "rice_num → × [u_2] 10 2.6" in rows
-    assert "flour → × [u_1] 2.4 10" in rows
-    assert "flour_num → × [u_1] 10 2.4" in rows
+    assert "rice → × [u_1] 2.6 10" in rows
+    assert "rice_num → × [u_1] 10 2.6" in rows
+    assert "flour → × [u_2] 2.4 10" in rows
+    assert "flour_num → × [u_2] 10 2.4" in rows
     assert "+ [out] → output 50 1" in rows
 
 

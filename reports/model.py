@@ -102,6 +102,11 @@ class Report:
     saved_values: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def has_differentials(self) -> bool:
+        """True when some step goes through a matrix differential."""
+        return any(s.kind == "differential" for s in self.steps)
+
+    @property
     def status(self) -> str:
         """One word for the index: the verifier's verdict if given, else the engine's checks."""
         rows = self.verification if self.verification is not None else self.checks

@@ -169,3 +169,19 @@ def test_graph_command_error_is_one_line_and_exit_code_2_from_the_shell():
 def test_graph_command_refuses_a_point_outside_the_domain(capsys):
     assert main(["graph", "log(x)", "--at", "x=-1"]) == 2
     assert "not a finite real number" in capsys.readouterr().err
+
+
+def test_matrix_report_goes_through_differentials_and_the_2x2_case():
+    report = build_report(derive("affine"))
+    assert report.has_differentials
+    matmul = [s for s in report.steps if s.rule == "matrix product"]
+    assert {s.input_tex for s in matmul} == {"W", "X"}
+    to_x = next(s for s in matmul if s.input_tex == "X")
+    assert to_x.local_forms == (r"W \, \mathrm{d}\,X",)
+    assert to_x.downstream_forms[0] == r"W^{T} \, \mathrm{dout}"
+    (section,) = report.matrix_sections
+    entries = [content for kind, content in section.lines if r"\checkmark" in content]
+    assert len(entries) == 4 + 4 + 2  # every entry of X, W (2×2) and b (2×1)
+    assert entries[0] == (r"\frac{\partial L}{\partial X_{11}} = W_{11} \cdot \mathrm{dout}_{11}"
+                          r" + W_{21} \cdot \mathrm{dout}_{21} \quad \checkmark")
+    assert "DISAGREES" not in report_tex(report)

@@ -185,3 +185,21 @@ def test_matrix_report_goes_through_differentials_and_the_2x2_case():
     assert entries[0] == (r"\frac{\partial L}{\partial X_{11}} = W_{11} \cdot \mathrm{dout}_{11}"
                           r" + W_{21} \cdot \mathrm{dout}_{21} \quad \checkmark")
     assert "DISAGREES" not in report_tex(report)
+
+
+def test_file_names_stay_inside_the_output_folder():
+    from reports.write import file_stem
+
+    assert file_stem("../../etc/passwd") == "etc_passwd"
+    assert file_stem(HOSTILE_NAME) == "input_etc_hostname"
+    assert file_stem("///") == "formula"
+
+
+def test_index_lists_each_report_with_formula_gradients_and_status(tmp_path):
+    from reports.write import write_index, write_report
+
+    entries = [write_report(derive(op), "md", tmp_path) for op in ("sigmoid", "mul")]
+    index = write_index(entries, "md", tmp_path).read_text()
+    assert "| [sigmoid](sigmoid.md) | $\\mathrm{out} = \\frac{1}{1 + e^{- x}}$ |" in index
+    assert "\\mathrm{dout} \\cdot \\mathrm{out} \\cdot \\left(1 - \\mathrm{out}\\right)" in index
+    assert index.count("| checked |") == 2

@@ -81,10 +81,14 @@ def check_extreme_inputs(ctx: Context) -> Check:
 
 
 def _pairs(ctx: Context, factor: float) -> list:
-    """(tensor, found, exact) for out and every gradient, inputs scaled by `factor`."""
+    """(tensor, found, exact) for out and every gradient, each input scaled so that its largest
+    entry has magnitude 3·|factor| (negative factor: signs flipped)."""
     case = ctx.case(40)
     for name in ctx.derivation.inputs:
-        case.layer[name] = case.reference[name] = as_float(case.reference[name]) * factor
+        x = as_float(case.reference[name])
+        peak = float(np.max(np.abs(x), initial=0)) or 1.0
+        scale = 1.0 if factor == 1.0 else 3.0 * factor / peak
+        case.layer[name] = case.reference[name] = x * scale
     expected_out = ctx.variant.forward(case.reference)
     run = ctx.run(case.layer)
     dout = ctx.dout(run.out, ctx.rng(41))
@@ -109,6 +113,8 @@ def _saturation(ctx: Context) -> list[str]:
 
 def _extreme_factors(ctx: Context) -> list[tuple[str, float]]:
     factors = [("moderately large", MODERATE_SCALE), ("large", EXTREME_SCALE)]
+    if all(ctx.derivation.domains.get(n, (-1, 1))[0] < 0 for n in ctx.derivation.inputs):
+        factors.append(("large (signs flipped)", -EXTREME_SCALE))
     if all(ctx.derivation.domains.get(n, (-1, 1))[0] > 0 for n in ctx.derivation.inputs):
         factors.append(("tiny", 1e-3))
     return factors

@@ -134,7 +134,8 @@ def _load_markdown(path: Path, text: str) -> Loaded:
     failed = []
     for number, (line, code) in enumerate(python_blocks(markdown), start=1):
         try:
-            compiled = compile(code, f"{path}:block {number} (line {line})", "exec")
+            # leading newlines make tracebacks give the line number in the Markdown file
+            compiled = compile("\n" * (line - 1) + code, str(path), "exec")
             with quiet(), time_limit(BLOCK_SECONDS):
                 exec(compiled, namespace)  # noqa: S102  (the user asked to run this file's code)
         except (Exception, TimeLimit) as exc:

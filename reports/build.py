@@ -61,8 +61,8 @@ def build_pdf(tex_source: str, pdf_path: Path, what: str = "report") -> Path:
                    "-halt-on-error", "-file-line-error", "-quiet", source.name]
         try:
             done = subprocess.run(command, cwd=folder, env=tex_environment(folder),
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
-                                  errors="replace", timeout=TIMEOUT)
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  check=False, errors="replace", timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise DeriveError(f"{what}: pdflatex took longer than {TIMEOUT} s; try --format tex "
                               "and compile it yourself") from None
@@ -80,8 +80,8 @@ def relevant_log_lines(log: str) -> str:
     lines = log.splitlines()
     picked: list[str] = []
     for i, line in enumerate(lines):
-        if line.startswith("!") or re.match(r"^\S*\.tex:\d+: ", line) or "Not reading from" in line \
-                or "Not writing to" in line:
+        if line.startswith("!") or re.match(r"^\S*\.tex:\d+: ", line) or any(
+                refusal in line for refusal in ("Not reading from", "Not writing to")):
             picked.extend(lines[i:i + 1 + LOG_CONTEXT])
         if len(picked) >= 9:
             break

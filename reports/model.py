@@ -15,12 +15,7 @@ from reports.chain import gradient_chain
 from reports.layout import Drawing, draw_graph, visible_width
 from reports.matrix_sections import MatrixSection, matrix_sections
 from reports.naming import NodeNames, local_forms
-from reports.texfmt import (
-    expr_tex,
-    node_label_tex,
-    product_tex,
-    short_number,
-)
+from reports.texfmt import expr_tex, node_label_tex, product_tex, short_number
 
 MAX_EXTRA_FORM = 160  # visible characters
 
@@ -48,9 +43,11 @@ class StepView:
     name_tex: str
     node_tex: str
     input_tex: str
-    local_forms: tuple[str, ...]  # the local derivative: in node names, via the node's output, in the inputs
-    product_tex: str
-    downstream_forms: tuple[str, ...]  # upstream × local: in node names, in the inputs
+    # the local derivative (a differential for matrix nodes): in node names, through the
+    # node's own output, in the inputs
+    local_forms: tuple[str, ...]
+    product_tex: str  # upstream × local as written (for a matrix node: the upstream gradient)
+    downstream_forms: tuple[str, ...]  # the result: in node names, in the inputs
 
 
 @dataclass(frozen=True)
@@ -128,8 +125,9 @@ def build_report(derivation, verification=None) -> Report:
         constants_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.constants),
         layer=d.layer or "",
         drawing=draw_graph(d.graph, names, d.steps, d.params),
-        nodes=tuple(NodeRow(node_label_tex(n), short_number(n.label), expr_tex(names.symbol(n.id)),
-                            expr_tex(names.function_of(n)), expr_tex(n.expr))
+        nodes=tuple(NodeRow(node_label_tex(n), short_number(n.label),
+                            expr_tex(names.symbol(n.id)), expr_tex(names.function_of(n)),
+                            expr_tex(n.expr))
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
         gradients=tuple(_gradient_view(d, name, names) for name in d.inputs),

@@ -23,10 +23,12 @@ TEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "
                 "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
                 "|": r"\textbar{}", '"': r"\textquotedbl{}"}
 TEX_UNICODE = {"×": r"\ensuremath{\times}", "−": "-", "→": r"\ensuremath{\to}",
-               "←": r"\ensuremath{\leftarrow}", "·": r"\ensuremath{\cdot}", "½": r"\ensuremath{\tfrac12}",
-               "²": r"\ensuremath{^2}", "³": r"\ensuremath{^3}", "′": "'", "≤": r"\ensuremath{\le}",
+               "←": r"\ensuremath{\leftarrow}", "·": r"\ensuremath{\cdot}",
+               "½": r"\ensuremath{\tfrac12}", "²": r"\ensuremath{^2}", "³": r"\ensuremath{^3}",
+               "′": "'", "≤": r"\ensuremath{\le}",
                "≥": r"\ensuremath{\ge}", "≠": r"\ensuremath{\ne}", "≈": r"\ensuremath{\approx}",
-               "∂": r"\ensuremath{\partial}", "∑": r"\ensuremath{\Sigma}", "√": r"\ensuremath{\surd}",
+               "∂": r"\ensuremath{\partial}", "∑": r"\ensuremath{\Sigma}",
+               "√": r"\ensuremath{\surd}",
                "∞": r"\ensuremath{\infty}", "⊙": r"\ensuremath{\odot}", "…": r"\dots{}",
                "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "é": r"\'e",
                "è": r"\`e", "ü": r'\"u', "ö": r'\"o', "ä": r'\"a', "ß": r"\ss{}", "✓": "ok"}

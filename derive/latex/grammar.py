@@ -8,6 +8,7 @@ name and calls `sympy.solve` on `:=`. derive walks the parse tree itself (derive
 from __future__ import annotations
 
 from antlr4 import CommonTokenStream, InputStream
+from antlr4.atn.PredictionMode import PredictionMode
 from antlr4.error.ErrorListener import ErrorListener
 from antlr4.Token import Token as AntlrToken
 from antlr4.tree.Tree import TerminalNode
@@ -29,11 +30,19 @@ class _Raise(ErrorListener):
 
 def parse_tree(text: str):
     """The grammar's `math` parse tree of the whole text; GrammarError if any of it is unread."""
+    try:  # the fast SLL prediction first; full LL only when SLL cannot decide
+        return _parse(text, PredictionMode.SLL)
+    except GrammarError:
+        return _parse(text, PredictionMode.LL)
+
+
+def _parse(text: str, mode):
     listener = _Raise()
     lexer = PSLexer(InputStream(text))
     lexer.removeErrorListeners()
     lexer.addErrorListener(listener)
     parser = PSParser(CommonTokenStream(lexer))
+    parser._interp.predictionMode = mode
     parser.removeErrorListeners()
     parser.addErrorListener(listener)
     tree = parser.math()

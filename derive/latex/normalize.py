@@ -270,10 +270,12 @@ class Normalizer:
     def superscript(self, i: int) -> int:
         tok = self.tokens[i]
         content, end = braced(self.tokens, i + 1, "superscript ^")
-        body = [t for t in content if not t.is_space]
+        body = [t for t in content if not t.is_space and t.text not in V.IGNORED_COMMANDS]
+        if not body:
+            fail(f"superscript '^' at column {tok.pos + 1} has nothing to raise")
         mark = "".join(t.text for t in body)
-        if body and (body[0].text in V.WORD_WRAPPERS or body[0].text in V.STYLE_COMMANDS) \
-                and self.peek(i + 1).text != "{":  # ^\mathsf{T}: the wrapper takes its group
+        if (body[0].text in V.WORD_WRAPPERS or body[0].text in V.STYLE_COMMANDS) \
+                and (self.peek(i + 1) or tok).text != "{":  # ^\mathsf{T}: the wrapper takes its group
             inner, end = braced(self.tokens, self.tokens.index(body[0], i) + 1, body[0].text)
             mark = body[0].text + "{" + "".join(t.text for t in inner if not t.is_space) + "}"
             if mark not in V.TRANSPOSE_MARKS:
@@ -282,7 +284,7 @@ class Normalizer:
         if mark in V.TRANSPOSE_MARKS:
             self.emit("^T", tok.pos)
             return end
-        if self.peek(i + 1).text != "{":
+        if (self.peek(i + 1) or tok).text != "{":
             single = body[0]
             if single.is_number and len(single.text) > 1 or single.text in ("+", "-"):
                 fail(f"'^{single.text}' at column {tok.pos + 1}: LaTeX raises only the next "

@@ -57,7 +57,7 @@ def strip_math_delimiters(tokens: list[Token]) -> list[Token]:
     while changed and len(body) >= 2:
         changed = False
         for left, right in pairs:
-            if body[0].text == left and body[-1].text == right:
+            if len(body) >= 2 and body[0].text == left and body[-1].text == right:
                 body, changed = body[1:-1], True
     for t in body:
         if t.text in ("$", "\\[", "\\]", "\\(", "\\)"):

@@ -103,12 +103,14 @@ def _saturation(ctx: Context) -> list[str]:
     low, high = (_pairs(ctx, f)[0] for f in SATURATION_SCALES)
     found = [float(np.max(np.abs(as_float(p[1])), initial=0)) for p in (low, high)]
     exact = [float(np.max(np.abs(as_float(p[2])), initial=0)) for p in (low, high)]
-    if not all(np.isfinite(found + exact)) or exact[1] < 2.5 * exact[0] or found[1] > 1.25 * found[0]:
+    if (not all(np.isfinite(found + exact)) or exact[1] < 2.5 * exact[0]
+            or found[1] > 1.25 * found[0]):
         return []
-    return [f"out stops growing at larger inputs (×{SATURATION_SCALES[0]:g}: {number(found[0])}, "
-            f"×{SATURATION_SCALES[1]:g}: {number(found[1])}) while the exact value grows "
-            f"({number(exact[0])} → {number(exact[1])}): values are clipped (np.clip?) or "
-            "saturate"]
+    low_peak, high_peak = (3 * f for f in SATURATION_SCALES)
+    return [f"out stops growing as the inputs grow (largest input {low_peak:g}: "
+            f"{number(found[0])}; {high_peak:g}: {number(found[1])}) while the exact value "
+            f"grows ({number(exact[0])} → {number(exact[1])}): values are clipped (np.clip?) "
+            "or saturate"]
 
 
 def _extreme_factors(ctx: Context) -> list[tuple[str, float]]:

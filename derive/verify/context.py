@@ -13,7 +13,6 @@ from derive.verify.compare import (
     index_text,
     number,
     relative_error,
-    tolerance,
     worst_entry,
 )
 from derive.verify.conventions import Case, Variant
@@ -157,7 +156,3 @@ def entry_fd(ctx: Context, case: Case, name: str, dout):
 
 def as_list(values: dict) -> dict:
     return {k: np.asarray(v).tolist() for k, v in values.items()}
-
-
-def tol_for(*arrays) -> float:
-    return tolerance(*arrays)

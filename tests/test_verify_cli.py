@@ -103,6 +103,7 @@ def test_an_unbindable_class_is_skipped_when_scanning_and_an_error_when_named(ca
 
 @pytest.mark.parametrize("argv, words", [
     (["no/such/file.py"], "does not exist"),
+    (["tests/zoo"], "is a directory"),
     (["tests/zoo/correct.py:Nope"], "no name 'Nope'"),
     (["no_such_module_xyz"], "no module named"),
     (["layers", "--op", "nonsense"], "unknown operator"),
@@ -120,3 +121,10 @@ def test_a_hanging_layer_gets_a_verdict_and_the_run_goes_on(capsys):
     hang, mul = data["results"]
     assert code == 1 and hang["status"] == "error" and "did not finish" in hang["message"]
     assert mul["status"] == "pass"
+
+
+def test_a_file_inside_a_package_is_imported_with_its_package(capsys):
+    code, data = run_json(capsys, "layers/affine.py:Affine", "layers/activations.py", "--seed", "3")
+    assert code == 0
+    assert [r["target"] for r in data["results"]][0] == "layers/affine.py:Affine"
+    assert len(data["results"]) == 9

@@ -91,8 +91,14 @@ def _module_namespace(module) -> dict:
 
 
 def _load_file(path: Path, text: str) -> Loaded:
+    if path.is_dir():
+        raise DeriveError(f"verify target '{text}': {path} is a directory, give a module name, "
+                          "a .py file or a .md file")
     if not path.is_file():
         raise DeriveError(f"verify target '{text}': file {path} does not exist, check the path")
+    dotted = _package_module(path)
+    if dotted is not None:  # a file inside a package: import it as such (relative imports work)
+        return _load_module(dotted, text)
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     module_name = f"derive_verify_{_identifier(path.stem)}_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -108,6 +114,19 @@ def _load_file(path: Path, text: str) -> Loaded:
     finally:
         sys.path.remove(str(path.resolve().parent))
     return Loaded(str(path), vars(module), module_name)
+
+
+def _package_module(path: Path) -> str | None:
+    """`pkg.sub.mod` for a file in a package below the current directory, else None."""
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return None
+    parts = relative.with_suffix("").parts
+    if len(parts) < 2 or not all((Path.cwd() / Path(*parts[:i]) / "__init__.py").is_file()
+                                 for i in range(1, len(parts))):
+        return None
+    return ".".join(parts)
 
 
 def _identifier(text: str) -> str:

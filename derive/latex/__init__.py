@@ -28,7 +28,7 @@ MAX_TOKENS = 300
 MAX_NESTING = 20
 MAX_BARS = 6  # |...| is ambiguous to the grammar: many bars take it exponential time
 
-__all__ = ["parse_latex", "reading_notes", "MAX_LENGTH"]
+__all__ = ["MAX_LENGTH", "parse_latex", "reading_notes"]
 _PLAIN_LOG = re.compile(r"\\log(?![A-Za-z])(?!\s*_)|\\(?:operatorname|mathrm|text)\s*\{\s*log\s*\}")
 
 
@@ -37,8 +37,8 @@ def reading_notes(tex: str, log_base: int | None = None) -> list[str]:
     if not _PLAIN_LOG.search(tex):
         return []
     if log_base is None:
-        return [r"\log is read as the natural logarithm (the machine-learning convention); "
-                "--log10 reads it as base 10"]
+        return [(r"\log is read as the natural logarithm (the machine-learning convention); "
+                 "--log10 reads it as base 10")]
     return [f"\\log is read as the base-{log_base} logarithm"]
 
 
@@ -82,11 +82,11 @@ def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = 
 
 
 def _read(tokens: list[Token], shapes: dict, log_base):
+    import sympy as sp
+
     from derive.latex.convert import Converter
     from derive.latex.grammar import GrammarError, parse_tree
     from derive.latex.normalize import Normalizer
-
-    import sympy as sp
 
     normalized = Normalizer(tokens).run()
     try:

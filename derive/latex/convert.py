@@ -12,21 +12,18 @@ import re
 
 import sympy as sp
 
-from derive.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES, SCALAR_FUNCTIONS
+from derive.functions import CONSTANTS, RESERVED_NAMES
+from derive.latex.combine import binary, call, is_matrix, power
 from derive.latex.grammar import children, rule, token
 from derive.latex.normalize import FunctionSlot, IndexSlot, NameSlot
 from derive.latex.tokens import fail
 from derive.latex.vocabulary import GRAMMAR_FUNCTIONS
-from derive.parse import MAX_EXPONENT, NAME_PATTERN, symbol_for
+from derive.parse import NAME_PATTERN, symbol_for
 
 MAX_DEPTH = 300
 _PRODUCTS = {"MUL": "*", "CMD_TIMES": "product", "CMD_CDOT": "product", "CMD_MOD": "odot",
              "DIV": "/", "CMD_DIV": "/"}
 _SLOT = re.compile(r"\\variable\{(v\d+)\}\Z")
-
-
-def is_matrix(value) -> bool:
-    return getattr(value, "is_Matrix", False) or isinstance(value, sp.MatrixExpr)
 
 
 class Converter:
@@ -83,7 +80,7 @@ class Converter:
     def rule_additive(self, node):
         value, operations = self.left_chain(node)
         for op, right in operations:
-            value = self.binary("+" if token(op) == "ADD" else "-", value, self.visit(right))
+            value = binary("+" if token(op) == "ADD" else "-", value, self.visit(right))
         return value
 
     def rule_mp(self, node):
@@ -103,7 +100,7 @@ class Converter:
                  "or juxtaposition (W X) or \\cdot for the matrix product")
         if kind == "product":
             return self.juxtapose(left, right)
-        return self.binary("*" if kind in ("*", "odot") else "/", left, right)
+        return binary("*" if kind in ("*", "odot") else "/", left, right)
 
     def rule_unary(self, node):
         kids = children(node)
@@ -159,7 +156,7 @@ class Converter:
             fail(f"a subscript after a power ('{node.getText()}') is not read: write x_k^2")
         base = self.visit(kids[0], apply) if apply is not None else self.visit(kids[0])
         exponent = self.visit(kids[3]) if token(kids[2]) == "L_BRACE" else self.visit(kids[2])
-        return self.power(base, exponent)
+        return power(base, exponent)
 
     rule_exp_nofunc = rule_exp
 
@@ -171,7 +168,7 @@ class Converter:
                                                                     "L_BRACKET"):
             fail(f"'{apply.source}' needs its argument in parentheses, such as "
                  f"{apply.source}(x)")
-        return self.call(apply.name, [self.rule_group(kid)])
+        return call(apply.name, [self.rule_group(kid)])
 
     rule_comp_nofunc = rule_comp
 
@@ -180,13 +177,13 @@ class Converter:
         return self.visit(inner[0])
 
     def rule_abs_group(self, node):
-        return self.call("abs", [self.rule_group(node)])
+        return call("abs", [self.rule_group(node)])
 
     def rule_frac(self, node):
         parts = [k for k in children(node) if rule(k) == "expr"]
         if len(parts) != 2:
             fail(f"'{node.getText()}' is not read: write \\frac{{a}}{{b}}")
-        return self.binary("/", self.visit(parts[0]), self.visit(parts[1]))
+        return binary("/", self.visit(parts[0]), self.visit(parts[1]))
 
     def rule_atom(self, node):
         kid = children(node)[0]
@@ -250,17 +247,17 @@ class Converter:
                 parts = children(rest[0])
                 args.append(self.visit(parts[0]))
                 rest = [k for k in parts[1:] if rule(k) == "func_multi_arg"]
-            return self.call(GRAMMAR_FUNCTIONS[head.getText()], args)
+            return call(GRAMMAR_FUNCTIONS[head.getText()], args)
         if kind == "EXP_E":
             if len(kids) == 1:
                 return sp.E
-            return self.call("exp", [self.visit(kids[1])])
+            return call("exp", [self.visit(kids[1])])
         if kind == "FUNC_SQRT":
             parts = [k for k in kids if rule(k) == "expr"]
             radicand = self.visit(parts[-1])
             if len(parts) == 1:
-                return self.call("sqrt", [radicand])
-            return self.power(radicand, self.binary("/", sp.Integer(1), self.visit(parts[0])))
+                return call("sqrt", [radicand])
+            return power(radicand, binary("/", sp.Integer(1), self.visit(parts[0])))
         if kind == "FUNC_SUM":
             return self.summation(kids)
         fail(f"'{node.getText()}' is not read in a formula")
@@ -273,15 +270,15 @@ class Converter:
         argument = [k for k in rest if rule(k) in ("func_single_arg", "func_single_arg_noparens")]
         if len(argument) != 1 or len(rest) not in (1, 3):
             fail(f"'{command}' is not read here: write {command}(x)")
-        value = self.call(GRAMMAR_FUNCTIONS[command], [self.visit(argument[0])])
+        value = call(GRAMMAR_FUNCTIONS[command], [self.visit(argument[0])])
         if command == r"\log" and base is None and self.log_base is not None:
             base = sp.Integer(self.log_base)
         if base is not None:
-            value = self.binary("/", value, sp.log(base))
+            value = binary("/", value, sp.log(base))
         return value
 
     def summation(self, kids):
-        equality = [k for k in children(kids[1]) if rule(k) == "equality"][0]
+        equality = next(k for k in children(kids[1]) if rule(k) == "equality")
         index = self.slots[_SLOT.match(children(equality)[0].getText()).group(1)]
         if not isinstance(index, IndexSlot):
             fail(r"\sum is not read here: write \sum_k x_k")
@@ -292,44 +289,12 @@ class Converter:
         finally:
             if index.index is not None:
                 self.scope.pop()
-        return self.call("sum", [body])
+        return call("sum", [body])
 
     # combining values --------------------------------------------------------------------
-    def call(self, name: str, args: list):
-        if name in MATRIX_ONLY_FUNCTIONS or any(is_matrix(a) for a in args):
-            from derive.matrix import call
-
-            return call(name, args, {}, lambda message: fail(message))
-        arity, builder = SCALAR_FUNCTIONS[name]
-        if len(args) != arity:
-            fail(f"'{name}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}")
-        return builder(*args)
-
     def juxtapose(self, left, right):
         """Matrices side by side: the matrix product, except inside \\sum_k, whose summand
         is written entry by entry (t_k y_k), so its products are elementwise."""
         if is_matrix(left) and is_matrix(right) and not self.scope:
-            return self.binary("@", left, right)
-        return self.binary("*", left, right)
-
-    def binary(self, op: str, left, right):
-        if is_matrix(left) or is_matrix(right):
-            from derive.matrix import binary
-
-            return binary(op, left, right, lambda message: fail(message))
-        return {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-                "/": lambda a, b: a / b}[op](left, right)
-
-    def power(self, base, exponent):
-        if is_matrix(exponent):
-            fail("a matrix exponent is not supported")
-        if exponent.is_number:
-            if not exponent.is_real or abs(float(exponent)) > MAX_EXPONENT:
-                fail(f"exponent {exponent} too large (limit {MAX_EXPONENT})")
-            if base.is_number and not is_matrix(base) and abs(float(base)) > 10**6:
-                fail("power of a large number is too large")
-        if is_matrix(base):
-            from derive.matrix import binary
-
-            return binary("**", base, exponent, lambda message: fail(message))
-        return base**exponent
+            return binary("@", left, right)
+        return binary("*", left, right)

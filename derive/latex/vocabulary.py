@@ -36,13 +36,11 @@ WORD_COMMANDS = {"exp": r"\exp", "log": r"\log", "ln": r"\ln", "sin": r"\sin", "
 GREEK_FUNCTIONS = {r"\sigma": "sigmoid"}
 
 GREEK_LETTERS = frozenset(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
-    "xi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda "
-    "Xi Pi Sigma Upsilon Phi Psi Omega ell".split())
+    ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "varrho", "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "ell"])
 
 # Commands that only change how a name looks: \mathbf{W} is the variable W.
 STYLE_COMMANDS = frozenset({r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathbfit",
-                            r"\pmb"})
+                            r"\pmb", r"\mathcal", r"\mathscr"})
 # Commands whose argument is an upright word: a function name or a multi-letter variable.
 WORD_WRAPPERS = frozenset({r"\operatorname", r"\operatorname*", r"\mathrm", r"\text",
                            r"\textrm", r"\mathit", r"\textit", r"\mathsf", r"\textsf"})
@@ -56,8 +54,7 @@ TRANSPOSE_MARKS = frozenset({"T", r"\top", r"\intercal", r"\mathsf{T}", r"\mathr
 
 # Commands dropped without meaning: spacing and delimiter sizes.
 IGNORED_COMMANDS = frozenset(
-    r"\, \; \: \! \quad \qquad \displaystyle \textstyle \limits \left \right \mleft \mright "
-    r"\big \Big \bigg \Bigg \bigl \bigr \Bigl \Bigr \biggl \biggr \Biggl \Biggr".split()
+    [r"\,", r"\;", r"\:", r"\!", r"\quad", r"\qquad", r"\displaystyle", r"\textstyle", r"\limits", r"\left", r"\right", r"\mleft", r"\mright", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\Biggl", r"\Biggr"]
     + ["\\ "])
 
 # Commands passed to the grammar unchanged (besides GRAMMAR_FUNCTIONS).

@@ -107,3 +107,14 @@ def test_the_pytest_plugin_adds_one_test_per_target(tmp_path):
         cwd=root, capture_output=True, text=True, timeout=120, check=False)
     assert "1 failed, 1 passed" in proc.stdout, proc.stdout + proc.stderr
     assert "MSEFactorTwo" in proc.stdout and "factor 2" in proc.stdout
+
+
+def test_hypothesis_shrinks_counterexamples_to_the_smallest_input():
+    report = verify(["tests/zoo/buggy_elementwise.py:TanhSignFlip",
+                     "tests/zoo/buggy_nodes.py:SoftmaxWithLossSumsAll"], seed=4)
+    tanh, softmax = ({c.name: c for c in r.checks} for r in report.results)
+    example = tanh["backward"].counterexample
+    assert example["shrunk"] and example["inputs"] == {"x": [0.0]} and example["dout"] == [1.0]
+    assert "smallest failing input found: x = 0, dout = 1" in tanh["backward"].message
+    shrunk = softmax["forward"].counterexample
+    assert shrunk["shrunk"] and np.size(shrunk["inputs"]["x"]) <= 2

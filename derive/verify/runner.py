@@ -205,7 +205,13 @@ def _attach_search(ctx: Context, result: Check, which: str) -> None:
 
 
 def _describe(example: dict) -> str:
-    parts = [f"{k} = {v[0]:.6g}" for k, v in example["inputs"].items()]
-    if example.get("dout"):
-        parts.append(f"dout = {example['dout'][0]:.6g}")
+    import numpy as np
+
+    parts = []
+    for name, value in [*example["inputs"].items(), ("dout", example.get("dout"))]:
+        value = np.asarray(value) if value is not None else None
+        if value is None or value.dtype == object:
+            continue
+        parts.append(f"{name} = {value.ravel()[0]:.6g}" if value.size == 1
+                     else f"{name} of shape {value.shape}")
     return ", ".join(parts)

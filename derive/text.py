@@ -11,12 +11,15 @@ from rich.table import Table
 
 def print_derivation(d, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(f"[bold]{d.name}[/bold]: {escape(str(d.expr))}")
-    if d.text != str(d.expr):  # show what was understood, in both notations
+    from derive.serialize import expr_text
+
+    formula = expr_text(d.expr)
+    console.print(f"[bold]{d.name}[/bold]: {escape(formula)}")
+    if d.text != formula:  # show what was understood, in both notations
         from sympy import latex
 
         console.print(f"  typed:   {escape(d.text)}")
-        console.print(f"  read as: {escape(str(d.expr))}   (LaTeX: {escape(latex(d.expr))})")
+        console.print(f"  read as: {escape(formula)}   (LaTeX: {escape(latex(d.expr))})")
     if d.description:
         console.print(d.description)
     nodes = [n for n in d.graph.nodes if not n.is_leaf]

@@ -45,10 +45,12 @@ class Context:
     def rng(self, k: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, k])
 
+    def __post_init__(self):
+        # matrix dimensions stay the same across the checks of one verification
+        self.sizes_of_dims = fixed_sizes(self.derivation, self.rng(999))
+
     def case(self, k: int) -> Case:
-        if not hasattr(self, "_sizes"):
-            self._sizes = fixed_sizes(self.derivation, self.rng(999))
-        return self.variant.case(self.rng(k), self._sizes)
+        return self.variant.case(self.rng(k), self.sizes_of_dims)
 
     def dout(self, out, rng) -> np.ndarray | float:
         """1.0 for a scalar (loss) output, else a random array shaped like out."""

@@ -69,6 +69,8 @@ def exp_branches(expr: sp.Basic, tag: str) -> ExpBranches | None:
     replaced = expr.xreplace({e: e_symbol ** int(r * denominator) for e, r in zip(exps, ratios)})
     if replaced.has(sp.exp) or not _rational_in(replaced, e_symbol):
         return None
+    if not sp.denom(sp.together(replaced)).has(e_symbol):
+        return None
     small = sp.factor(sp.cancel(sp.together(replaced)))
     large = sp.factor(sp.cancel(sp.together(replaced.xreplace({e_symbol: 1 / f_symbol}))))
     return ExpBranches(u, e_symbol, f_symbol, small, large)

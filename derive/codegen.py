@@ -78,8 +78,15 @@ def _body(exprs: list[sp.Basic], printer: DerivePrinter) -> tuple[list[str], lis
     return lines, results
 
 
+def docstring_text(text: str) -> str:
+    """`text` made safe inside a generated triple-quoted docstring (no quotes, no escapes)."""
+    return text.encode("ascii", "backslashreplace").decode("ascii").replace(
+        "\\", "/").replace('"', "'")
+
+
 def forward_source(name: str, formula: str, expr: sp.Basic, params: list[str]) -> str:
     """Source defining `forward(**values)` for `expr`."""
+    name, formula = docstring_text(name), docstring_text(formula)
     printer = DerivePrinter()
     lines, (result,) = _body([expr], printer)
     args = ", ".join(params)
@@ -93,6 +100,7 @@ def backward_source(name: str, formula: str, params: list[str], inputs: list[str
                     gradients: dict[str, sp.Basic], saved: dict[str, sp.Basic | None],
                     saved_names: list[str]) -> str:
     """Source defining `backward(dout, **values)`: a dict input name -> gradient."""
+    name, formula = docstring_text(name), docstring_text(formula)
     printer = DerivePrinter()
     signature = ", ".join(["dout", *params, *(f"{n}=None" for n in saved_names)])
     blocks = []

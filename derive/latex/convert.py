@@ -26,6 +26,16 @@ _PRODUCTS = {"MUL": "*", "CMD_TIMES": "product", "CMD_CDOT": "product", "CMD_MOD
 _SLOT = re.compile(r"\\variable\{(v\d+)\}\Z")
 
 
+def _raised(exp) -> bool:
+    """Whether an exp node already carries a superscript (x^2, or e^{x} as the grammar has it)."""
+    kids = children(exp)
+    if len(kids) > 1:
+        return True
+    func = children(kids[0])[0]
+    return rule(func) == "func" and token(children(func)[0]) == "EXP_E" and \
+        len(children(func)) > 1
+
+
 class Converter:
     def __init__(self, slots: dict, shapes: dict, log_base):
         self.slots = slots
@@ -154,6 +164,9 @@ class Converter:
             return self.visit(kids[0], apply) if apply is not None else self.visit(kids[0])
         if rule(kids[-1]) == "subexpr":
             fail(f"a subscript after a power ('{node.getText()}') is not read: write x_k^2")
+        if _raised(kids[0]):
+            fail("a double superscript (x^2^3, e^{x}^2) is ambiguous: write x^{2^{3}} or "
+                 "(x^2)^3")
         base = self.visit(kids[0], apply) if apply is not None else self.visit(kids[0])
         exponent = self.visit(kids[3]) if token(kids[2]) == "L_BRACE" else self.visit(kids[2])
         return power(base, exponent)

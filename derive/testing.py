@@ -4,8 +4,10 @@ verifier's findings when a hand-written layer disagrees with the derived backwar
 from __future__ import annotations
 
 
-def layer_report(layer, op: str | None = None, seed: int = 0, strict: bool = False):
-    """Verify one class (or a `(op_forward, op_backward)` pair); returns the Result."""
+def layer_report(layer, op: str | None = None, seed: int = 0, strict: bool = False,
+                 derivation=None):
+    """Verify one class (or a `(op_forward, op_backward)` pair, or an `op_loss` function)
+    against a catalog operator (or a given Derivation); returns the Result."""
     from derive.verify.binding import Candidate
     from derive.verify.results import Result
     from derive.verify.runner import verify_candidate
@@ -18,7 +20,7 @@ def layer_report(layer, op: str | None = None, seed: int = 0, strict: bool = Fal
     else:
         name = layer.__name__.removesuffix("_loss")
         candidate = Candidate(layer.__name__, "loss", (layer,), name)
-    result = verify_candidate(candidate, op, seed, strict, explicit=True)
+    result = verify_candidate(candidate, op, seed, strict, explicit=True, derivation=derivation)
     assert isinstance(result, Result)
     return result
 

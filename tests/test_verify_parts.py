@@ -118,3 +118,23 @@ def test_hypothesis_shrinks_counterexamples_to_the_smallest_input():
     assert "smallest failing input found: x = 0, dout = 1" in tanh["backward"].message
     shrunk = softmax["forward"].counterexample
     assert shrunk["shrunk"] and np.size(shrunk["inputs"]["x"]) <= 2
+
+
+def test_a_layer_can_be_verified_against_a_formula_derivation(tmp_path):
+    from derive.derivation import derive
+
+    source = tmp_path / "swish.py"
+    source.write_text(textwrap.dedent("""\
+        import numpy as np
+
+        class Swish:
+            def forward(self, x):
+                self.x, self.s = x, 1 / (1 + np.exp(-x))
+                return x * self.s
+
+            def backward(self, dout):
+                return dout * (self.s + self.x * self.s * (1 - self.s))
+        """))
+    derivation = derive(formula="x * sigmoid(x)", name="swish")
+    (result,) = verify([f"{source}:Swish"], seed=2, derivation=derivation).results
+    assert result.op == "swish" and result.status == "pass"

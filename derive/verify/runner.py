@@ -37,9 +37,13 @@ SEARCH_SECONDS = 5.0
 
 
 def verify(targets: list[str], op: str | None = None, seed: int = 0,
-           strict: bool = False) -> Report:
-    """Load every target (DeriveError if one cannot be loaded), then verify what it offers."""
-    if op is not None:
+           strict: bool = False, derivation=None) -> Report:
+    """Load every target (DeriveError if one cannot be loaded), then verify what it offers.
+
+    `derivation` (a Derivation, e.g. of a --formula) binds every candidate to it instead of
+    to a catalog operator.
+    """
+    if op is not None and derivation is None:
         from derive import catalog
 
         catalog.get(op)
@@ -48,7 +52,8 @@ def verify(targets: list[str], op: str | None = None, seed: int = 0,
     for item in loaded:
         report.blocks.extend({"target": item.label, **b} for b in item.failed_blocks)
         for candidate in candidates(item):
-            result = verify_candidate(candidate, op, seed, strict, explicit=item.name is not None)
+            result = verify_candidate(candidate, op, seed, strict,
+                                      explicit=item.name is not None, derivation=derivation)
             if isinstance(result, Result):
                 report.results.append(result)
             else:
@@ -74,16 +79,20 @@ def derivation_of(op: str):
 
 
 def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
-                     explicit=False) -> Result | str:
+                     explicit=False, derivation=None) -> Result | str:
     """A Result, or the reason (a string) why a candidate found by scanning was skipped."""
+    if derivation is not None:
+        ops, derivations = [derivation.name], [derivation]
+    else:
+        try:
+            ops = bind(candidate, op)
+        except Unbound as exc:
+            if explicit:
+                return Result(candidate.label, None, "error", message=str(exc))
+            return str(exc)
     try:
-        ops = bind(candidate, op)
-    except Unbound as exc:
-        if explicit:
-            return Result(candidate.label, None, "error", message=str(exc))
-        return str(exc)
-    try:
-        derivations = [derivation_of(name) for name in _with_related(ops)]
+        if derivation is None:
+            derivations = [derivation_of(name) for name in _with_related(ops)]
     except DeriveError as exc:
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")

@@ -114,37 +114,3 @@ def test_cli_refusal_is_exit_2_and_one_line_on_stderr(entry, capsys):
     assert err.count("\n") == 1 and "Traceback" not in err
     if not (entry.get("shapes") and not _matrices_available()):
         assert entry["refused"] in err
-
-
-def test_show_prints_the_formula_as_read(capsys, monkeypatch):
-    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
-    assert main(["show", "--latex", r"\sigma(x) = \frac{1}{1+e^{-x}}"]) == 0
-    out = capsys.readouterr().out
-    assert r"typed:   \sigma(x) = \frac{1}{1+e^{-x}}" in out
-    assert r"read as: 1/(1 + exp(-x))   (LaTeX: \frac{1}{1 + e^{- x}})" in out
-    assert "dL/dx" in out
-
-
-def test_show_json_has_both_notations_and_the_log_convention(capsys, monkeypatch):
-    import json
-
-    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
-    assert main(["show", "--latex", r"-t \log y", "--const", "t", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["formula"] == "-t*log(y)"
-    assert data["formula_as_typed"] == r"-t \log y"
-    assert data["latex"] == r"- t \log{\left(y \right)}"
-    assert data["gradients"] == {"y": "-dout*t/y"}
-    assert any("natural logarithm" in c for c in data["conventions"])
-
-
-def test_log10_flag_reads_log_in_base_10(capsys, monkeypatch):
-    import json
-
-    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
-    assert main(["show", "--latex", r"\log x", "--log10", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["formula"] == "log(x)/log(10)"
-    assert any("base-10" in c for c in data["conventions"])
-    assert main(["show", "--formula", "log(x)", "--log10"]) == 2
-    assert "--log10 applies to --latex" in capsys.readouterr().err

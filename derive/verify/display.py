@@ -23,7 +23,8 @@ def print_report(report, console: Console | None = None) -> None:
                       f"[{style}]{result.status}[/]", summary)
     console.print(table)
     for result in report.results:
-        if result.message and result.status != "pass":
+        repeated = any(c.message and c.message in result.message for c in result.checks)
+        if result.message and result.status != "pass" and not repeated:
             console.print(f"[{STYLE[result.status]}]✗[/] {escape(result.target)}: "
                           f"{escape(result.message)}")
         elif result.message:

@@ -100,9 +100,9 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         try:
             variant, adapter = _choose_variant(candidate, derivations, seed)
         except (ProtocolError, ScreenTimeout) as exc:
-            check = getattr(exc, "check", "forward")
+            check = getattr(exc, "check", "protocol")
             return Result(candidate.label, ops[0], "error", checks=[
-                Check(check, "error", f"{check}: {exc}")], message=f"{check}: {exc}")
+                Check(check, "error", str(exc))], message=f"{check}: {exc}")
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
     result = Result(candidate.label, variant.op, verdict(found, strict), variant.describe(), found)
@@ -124,11 +124,12 @@ def _with_related(ops: list[str]) -> list[str]:
 def _choose_variant(candidate, derivations, seed):
     """The first variant under which forward and backward pass; else the closest one."""
     scalar = _scalar_output(derivations[0])
-    best = None
+    best, why = None, ""
     for variant in variants(derivations, scalar, labels_first=candidate.kind == "loss"):
         try:
             adapter = make_adapter(candidate, variant.derivation)
-        except ProtocolError:
+        except ProtocolError as exc:
+            why = why or f": {exc}"
             continue
         score = _screen(Context(adapter, variant, seed))
         if score == 0:
@@ -137,7 +138,7 @@ def _choose_variant(candidate, derivations, seed):
             best = (score, variant, adapter)
     if best is None:
         raise ProtocolError(f"{candidate.name} cannot be called as "
-                            f"{derivations[0].name}({', '.join(derivations[0].params)})")
+                            f"{derivations[0].name}({', '.join(derivations[0].params)}){why}")
     return best[1], best[2]
 
 

@@ -138,3 +138,11 @@ def test_a_layer_can_be_verified_against_a_formula_derivation(tmp_path):
     derivation = derive(formula="x * sigmoid(x)", name="swish")
     (result,) = verify([f"{source}:Swish"], seed=2, derivation=derivation).results
     assert result.op == "swish" and result.status == "pass"
+
+
+def test_derive_verify_stays_callable_after_the_package_is_imported():
+    import derive
+    import derive.verify.runner  # noqa: F401 -- importing it rebinds the name derive.verify
+
+    assert derive.verify(["layers:Sigmoid"], seed=1).ok
+    assert derive.verify(["layers:Relu"], seed=2).results[0].status == "pass"

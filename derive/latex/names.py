@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from derive.latex import vocabulary as V
 from derive.latex.tokens import Token, braced, fail, word
 
+MAX_LETTER_RUN = 3  # xy is x·y; xyz typed together is more likely a name than a product
+
 
 @dataclass(frozen=True)
 class NameSlot:
@@ -67,11 +69,15 @@ class NameReader:
                 self.tokens[j + 1].pos == self.tokens[j].pos + 1:
             j += 1
         run = "".join(t.text for t in self.tokens[i:j + 1])
+        at = f"'{run}' at column {self.tokens[i].pos + 1} reads as the product {'·'.join(run)}"
         for fn in sorted((w for w in V.FUNCTION_WORDS if len(w) > 1), key=len, reverse=True):
             if fn in run.lower():
                 command = V.WORD_COMMANDS.get(fn, r"\operatorname{" + fn + "}")
-                fail(f"'{run}' at column {self.tokens[i].pos + 1} reads as a product of the "
-                     f"letters {'·'.join(run)}; for the function write {command}(...)")
+                fail(f"{at}; for the function write {command}(...), for a variable of that "
+                     f"name \\mathrm{{{run}}}")
+        if len(run) >= MAX_LETTER_RUN:
+            fail(f"{at}; for a variable of that name write \\mathrm{{{run}}}, for the product "
+                 f"put spaces: {' '.join(run)}")
 
     def greek(self, i: int) -> int:
         tok = self.tokens[i]
@@ -137,6 +143,10 @@ class NameReader:
 
     def subscript(self, i: int) -> tuple[str, int]:
         content, end = braced(self.tokens, i + 1, "subscript _")
+        unbraced = (self.peek(i + 1) or self.tokens[i]).text != "{"
+        if unbraced and content[0].is_number and len(content[0].text) > 1:
+            fail(f"'_{content[0].text}' at column {self.tokens[i].pos + 1}: LaTeX lowers only "
+                 f"the next character; write _{{{content[0].text}}} with braces")
         parts = []
         j = 0
         while j < len(content):

@@ -203,3 +203,18 @@ def test_index_lists_each_report_with_formula_gradients_and_status(tmp_path):
     assert "| [sigmoid](sigmoid.md) | $\\mathrm{out} = \\frac{1}{1 + e^{- x}}$ |" in index
     assert "\\mathrm{dout} \\cdot \\mathrm{out} \\cdot \\left(1 - \\mathrm{out}\\right)" in index
     assert index.count("| checked |") == 2
+
+
+def test_graph_json_gives_the_supermarket_numbers_at_full_precision(capsys):
+    import json
+
+    code = main(["graph", "rice*rice_num + flour*flour_num", "--json",
+                 "--at", "rice=2.6,rice_num=10,flour=2.4,flour_num=10"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["output"] == pytest.approx(50.0, rel=1e-15)
+    assert data["gradients"] == pytest.approx(
+        {"rice": 10.0, "rice_num": 2.6, "flour": 10.0, "flour_num": 2.4}, rel=1e-15)
+    assert len(data["arrows"]) == 7
+    main(["graph", "x/3", "--json", "--at", "x=0.1234567"])
+    assert json.loads(capsys.readouterr().out)["output"] == pytest.approx(0.1234567 / 3, rel=1e-15)

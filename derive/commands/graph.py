@@ -3,7 +3,7 @@ supermarket figure for any scalar formula — forward value on every arrow, back
 
 from __future__ import annotations
 
-FORMATS = ("text", "pdf", "tex")
+FORMATS = ("text", "json", "pdf", "tex")
 
 
 def add_arguments(parser):
@@ -11,7 +11,10 @@ def add_arguments(parser):
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...",
                         help="the value of every name in EXPR, such as --at x=2.6,n=10")
     parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text: a table in the terminal (default); tex or pdf: a drawn graph")
+                        help="text: a table in the terminal (default); json: the same numbers "
+                        "as one JSON object; tex or pdf: a drawn graph")
+    parser.add_argument("--json", action="store_const", const="json", dest="format",
+                        help="same as --format json")
     parser.add_argument("--out", metavar="DIR", default=".",
                         help="folder for graph.tex / graph.pdf (default: the current folder)")
 
@@ -25,9 +28,13 @@ def run(args) -> int:
         raise DeriveError("derive graph: --at NAME=VALUE,... is needed, with a value for every "
                           "name in the formula")
     derivation = cached_derive(formula=args.expr)
-    values = graph_values(derivation, parse_point(args.at, derivation.params))
+    point = parse_point(args.at, derivation.params)
+    values = graph_values(derivation, point)
     if args.format == "text":
         _print_table(values)
+        return 0
+    if args.format == "json":
+        _print_json(values, derivation, point)
         return 0
     from pathlib import Path
 
@@ -57,3 +64,20 @@ def _print_table(values) -> None:
     console.print("gradients of the output (dout = 1):")
     for name, _, value in values.gradients:
         console.print(escape(f"  d/d{name} = {value}"))
+
+
+def _print_json(values, derivation, point: dict) -> None:
+    """The numbers at full precision from the compiled code; the arrows as in the table."""
+    import json
+
+    point = {name: float(point[name]) for name in derivation.params}
+    forward, backward = derivation.functions()
+    gradients = backward(1.0, **point)
+    print(json.dumps({
+        "formula": values.typed,
+        "at": point,
+        "output": float(forward(**point)),
+        "gradients": {name: float(gradients[name]) for name in derivation.inputs},
+        "arrows": [{"from": a.source, "to": a.target, "forward": a.forward,
+                    "backward": a.backward or None} for a in values.arrows],
+    }, indent=2, ensure_ascii=False))

@@ -96,7 +96,7 @@ def _read(tokens: list[Token], shapes: dict, log_base):
              "check the braces and operators there")
     except RecursionError:
         fail("formula nested too deeply")
-    converter = Converter(normalized.slots, shapes, log_base)
+    converter = Converter(normalized.slots, shapes, log_base, normalized.source_offset)
     try:
         expr = converter.convert(tree)
     except RecursionError:

@@ -37,7 +37,8 @@ def _raised(exp) -> bool:
 
 
 class Converter:
-    def __init__(self, slots: dict, shapes: dict, log_base):
+    def __init__(self, slots: dict, shapes: dict, log_base, locate=lambda column: column):
+        self.locate = locate  # column in the normalized text -> offset in the user's text
         self.slots = slots
         self.shapes = shapes
         self.log_base = log_base
@@ -56,6 +57,11 @@ class Converter:
                      r"\operatorname{softmax}(x) with --shape x=n,1)")
         return value
 
+    def at(self, node) -> str:
+        """Where a parse-tree node starts, in the user's text."""
+        start = node.symbol if hasattr(node, "symbol") else node.start
+        return f"at column {self.locate(start.column) + 1}"
+
     def visit(self, node, apply=None):
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -63,7 +69,7 @@ class Converter:
         try:
             method = getattr(self, "rule_" + (rule(node) or ""), None)
             if method is None:
-                fail(f"'{node.getText()}' is not read in a formula")
+                fail(f"the construct {self.at(node)} is not read in a formula")
             return method(node, apply) if apply is not None else method(node)
         finally:
             self.depth -= 1
@@ -72,7 +78,7 @@ class Converter:
     def only_child(self, node, apply=None):
         kids = children(node)
         if len(kids) != 1:
-            fail(f"'{node.getText()}' is not read in a formula")
+            fail(f"the construct {self.at(node)} is not read in a formula")
         return self.visit(kids[0], apply) if apply is not None else self.visit(kids[0])
 
     rule_math = rule_relation = rule_expr = rule_func_single_arg = only_child
@@ -104,7 +110,7 @@ class Converter:
     def product(self, left, op, right):
         kind = _PRODUCTS.get(token(op))
         if kind is None:
-            fail(f"operator '{op.getText()}' is not read")
+            fail(f"the operator {self.at(op)} is not read")
         if kind == "*" and is_matrix(left) and is_matrix(right):
             fail("'*' between matrices is ambiguous: write \\odot for the elementwise product, "
                  "or juxtaposition (W X) or \\cdot for the matrix product")
@@ -148,8 +154,8 @@ class Converter:
         for op in kids[1:]:
             inner = children(op)[0]
             if rule(inner) != "transpose":
-                fail(f"'{op.getText()}' after a value is not read (factorials and evaluation "
-                     "bars are not supported)")
+                fail(f"the mark {self.at(op)} after a value is not read (factorials and "
+                     "evaluation bars are not supported)")
             if not is_matrix(value):
                 fail(f"'^T' (transpose) of {value} needs a matrix: declare its shape with "
                      "--shape NAME=D1,D2 (a scalar has no transpose)")
@@ -163,7 +169,7 @@ class Converter:
         if len(kids) == 1:
             return self.visit(kids[0], apply) if apply is not None else self.visit(kids[0])
         if rule(kids[-1]) == "subexpr":
-            fail(f"a subscript after a power ('{node.getText()}') is not read: write x_k^2")
+            fail(f"a subscript after a power ({self.at(node)}) is not read: write x_k^2")
         if _raised(kids[0]):
             fail("a double superscript (x^2^3, e^{x}^2) is ambiguous: write x^{2^{3}} or "
                  "(x^2)^3")
@@ -195,7 +201,7 @@ class Converter:
     def rule_frac(self, node):
         parts = [k for k in children(node) if rule(k) == "expr"]
         if len(parts) != 2:
-            fail(f"'{node.getText()}' is not read: write \\frac{{a}}{{b}}")
+            fail(f"the fraction {self.at(node)} is not read: write \\frac{{a}}{{b}}")
         return binary("/", self.visit(parts[0]), self.visit(parts[1]))
 
     def rule_atom(self, node):
@@ -273,7 +279,7 @@ class Converter:
             return power(radicand, binary("/", sp.Integer(1), self.visit(parts[0])))
         if kind == "FUNC_SUM":
             return self.summation(kids)
-        fail(f"'{node.getText()}' is not read in a formula")
+        fail(f"the construct {self.at(node)} is not read in a formula")
 
     def single_argument_function(self, command: str, rest: list):
         base = None

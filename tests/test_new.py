@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numgrad import numerical_gradient
 
 from derive.cli import main
-from numgrad import numerical_gradient
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,7 +82,7 @@ print(json.dumps({{"modules": sorted(m for m in sys.modules if m.split('.')[0] =
                   "formula": mish.Mish.formula}}))
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["modules"] == []
@@ -116,7 +116,7 @@ def test_mish_keeps_float32_and_is_stable_far_out(mish):
 
 
 def test_two_inputs_give_a_tuple_of_gradients(tmp_path):
-    code, out, err = run_new("xy", "--formula", "x*y + sin(x)", "--out", str(tmp_path),
+    code, _out, err = run_new("xy", "--formula", "x*y + sin(x)", "--out", str(tmp_path),
                              "--format", "md")
     assert code == 0, err
     Xy = load_layer(tmp_path / "xy.py", "Xy")
@@ -133,7 +133,7 @@ def test_two_inputs_give_a_tuple_of_gradients(tmp_path):
 
 
 def test_a_latex_formula_gives_a_layer_that_saves_its_output(tmp_path):
-    code, out, err = run_new("logistic", "--latex", r"\frac{1}{1+e^{-x}}", "--out",
+    code, _out, err = run_new("logistic", "--latex", r"\frac{1}{1+e^{-x}}", "--out",
                              str(tmp_path), "--format", "md")
     assert code == 0, err
     Logistic = load_layer(tmp_path / "logistic.py", "Logistic")
@@ -150,7 +150,7 @@ def test_a_latex_formula_gives_a_layer_that_saves_its_output(tmp_path):
 
 
 def test_matrix_parameters_go_to_init_and_their_gradients_to_attributes(tmp_path):
-    code, out, err = run_new("dense", "--formula", "W @ X + b", "--shape", "W=n,m", "--shape",
+    code, _out, err = run_new("dense", "--formula", "W @ X + b", "--shape", "W=n,m", "--shape",
                              "X=m,N", "--shape", "b=n,1", "--param", "W", "--param", "b",
                              "--out", str(tmp_path), "--format", "md")
     assert code == 0, err
@@ -174,7 +174,7 @@ def test_matrix_parameters_go_to_init_and_their_gradients_to_attributes(tmp_path
 ])
 def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, argv, words):
     target = tmp_path / "out"
-    code, out, err = run_new(*argv, "--out", str(target), "--format", "md")
+    code, _out, err = run_new(*argv, "--out", str(target), "--format", "md")
     assert code == 2
     assert err.count("\n") == 1 and words in err
     assert not target.exists() and list(tmp_path.iterdir()) == []
@@ -182,7 +182,7 @@ def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, argv, words):
 
 def test_unwritable_out_is_refused_and_nothing_is_left(tmp_path):
     (tmp_path / "a_file").write_text("in the way")
-    code, out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path / "a_file" / "sub"),
+    code, _out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path / "a_file" / "sub"),
                              "--format", "md")
     assert code == 2 and err.count("\n") == 1 and "--out" in err
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
@@ -200,7 +200,7 @@ def test_a_failure_while_moving_takes_back_what_was_moved(tmp_path, monkeypatch)
         return real(path, data)
 
     monkeypatch.setattr(reports.build, "write_atomic", flaky)
-    code, out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path / "new" / "deep"),
+    code, _out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path / "new" / "deep"),
                              "--format", "md")
     assert code == 2 and "No space left on device" in err and err.count("\n") == 1
     assert len(calls) == 2 and list(tmp_path.iterdir()) == []
@@ -208,7 +208,7 @@ def test_a_failure_while_moving_takes_back_what_was_moved(tmp_path, monkeypatch)
 
 @pytest.mark.requires_tex
 def test_the_default_report_is_a_pdf_with_the_verification(tmp_path, tex):
-    code, out, err = run_new("mish", "--formula", "x*tanh(softplus(x))", "--out", str(tmp_path))
+    code, _out, err = run_new("mish", "--formula", "x*tanh(softplus(x))", "--out", str(tmp_path))
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mish.pdf", "mish.py",
                                                            "mish.verify.json"]

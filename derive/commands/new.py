@@ -58,15 +58,14 @@ def run(args) -> int:
     cls = class_name(args.name)
     with tempfile.TemporaryDirectory(prefix="derive-new-") as staging:
         staging = Path(staging)
-        files = _build(derivation, args, cls, staging)
-        report, verification = files.pop()
+        layer, report, verification = _build(derivation, args, cls, staging)
         verification.rerun = rerun_command(args)
         for result in verification.results:  # name the file where it will be, not the staging copy
             result.target = f"{out / args.name}.py:{cls}"
         (staging / f"{args.name}.verify.json").write_text(
             json.dumps(verification.to_json(), indent=2, ensure_ascii=False, default=float) + "\n",
             encoding="utf-8")
-        files.append(staging / f"{args.name}.verify.json")
+        files = [layer, report, staging / f"{args.name}.verify.json"]
         written = move_all(files, out, args.out)
     for path in written:
         print(f"wrote {path}")
@@ -112,8 +111,8 @@ def _derive(args, shapes):
                          constants=tuple(args.const), name=args.name, **extra)
 
 
-def _build(derivation, args, cls, staging) -> list:
-    """Write the layer and the report into `staging`; the last item is (report, verification)."""
+def _build(derivation, args, cls, staging) -> tuple:
+    """Write the layer and its report into `staging`: (layer path, report path, verification)."""
     from derive.layergen import layer_source
     from derive.verify import verify
     from reports.write import write_report
@@ -121,9 +120,9 @@ def _build(derivation, args, cls, staging) -> list:
     layer = staging / f"{args.name}.py"
     layer.write_text(layer_source(derivation, args.name, tuple(args.param)), encoding="utf-8")
     verification = verify([f"{layer}:{cls}"], seed=args.seed, derivation=derivation)
-    report, path = write_report(derivation, args.format, staging,
-                                verification=verification_rows(verification))
-    return [layer, path, (report, verification)]
+    _, report = write_report(derivation, args.format, staging,
+                             verification=verification_rows(verification))
+    return layer, report, verification
 
 
 def verification_rows(report) -> list[dict]:

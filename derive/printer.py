@@ -91,18 +91,14 @@ class DerivePrinter(NumPyPrinter):
         return "*".join(scalars + [f"({code})" if len(matrices) > 1 and scalars else code])
 
     def _print_MatAdd(self, expr):
-        return " + ".join(self._print(a) for a in self._implicit_broadcasts(expr.args))
+        from derive.matrix.text import implicit_broadcasts
+
+        return " + ".join(self._print(a) for a in implicit_broadcasts(expr.args))
 
     def _print_HadamardProduct(self, expr):
-        return "*".join(self._operand(a) for a in self._implicit_broadcasts(expr.args))
+        from derive.matrix.text import implicit_broadcasts
 
-    def _implicit_broadcasts(self, args):
-        """Operands of an elementwise operation, with broadcasts left to NumPy where it can."""
-        from derive.matrix.nodes import Broadcast
-
-        if all(isinstance(a, Broadcast) for a in args):
-            return args
-        return [a.arg if isinstance(a, Broadcast) else a for a in args]
+        return "*".join(self._operand(a) for a in implicit_broadcasts(expr.args))
 
     def _print_Transpose(self, expr):
         return f"numpy.transpose({self._print(expr.arg)})"

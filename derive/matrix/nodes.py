@@ -36,7 +36,8 @@ class Broadcast(sp.MatrixExpr):
         return precedence(self.arg)
 
     def _sympystr(self, printer):
-        return printer._print(self.arg)
+        shape = ", ".join(printer._print(d) for d in self.shape)
+        return f"broadcast_to({printer._print(self.arg)}, ({shape}))"
 
     def _latex(self, printer):
         return printer._print(self.arg)
@@ -91,8 +92,9 @@ def applied_text(node: Elementwise, printer) -> str:
     inner = printer._print(node.arg)
     if node.name:
         return f"{node.name}({inner})"
-    if not (isinstance(node.arg, (sp.MatrixSymbol, Softmax, AxisSum)) or inner.isidentifier()):
-        inner = f"({inner})"
+    if precedence(node.arg) >= PRECEDENCE["Func"]:
+        return printer._print(node.body.xreplace({U: sp.Symbol(inner)}))
+    inner = f"({inner})"
     return printer._print(node.body.xreplace({U: sp.Symbol(inner)})).replace(f"({inner})", inner)
 
 

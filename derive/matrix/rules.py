@@ -8,6 +8,8 @@ rule records the differential dZ (the step's `local`) and the resulting Ā (its 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from derive.graph import is_variable
@@ -84,10 +86,26 @@ def _broadcast(expr, p, d, G):
 
 
 def _elementwise(expr, p, d, G):
+    slope = elementwise_slope(expr)
+    return sp.HadamardProduct(slope, d), sp.HadamardProduct(G, slope)
+
+
+def elementwise_slope(expr: Elementwise):
+    """f'(A) for Z = f(A) elementwise, from sympy.diff of f; written in terms of Z itself when
+    that is simpler (sigmoid: Z ⊙ (1 − Z), tanh: 1 − Z²), as the scalar saved forms."""
+    slope, in_output = _slope_of(expr.body)
+    return Elementwise("", in_output, expr) if in_output is not None else \
+        Elementwise("", slope, expr.arg)
+
+
+@lru_cache(maxsize=256)
+def _slope_of(body):
+    from derive.rewrite import OUT, saved_form
     from derive.rules import at_kinks_zero
 
-    slope = Elementwise("", at_kinks_zero(sp.diff(expr.body, U)), expr.arg)
-    return sp.HadamardProduct(slope, d), sp.HadamardProduct(G, slope)
+    slope = at_kinks_zero(sp.diff(body, U))
+    form = saved_form(body, slope, [U], {})
+    return slope, (None if form is None else form.xreplace({OUT: U}))
 
 
 def _axis_sum(expr, p, d, G):

@@ -76,9 +76,8 @@ def _elementwise_of(body, base, name=""):
     """f(base) for f given by `body` in U, in its simplest form."""
     if not body.has(U):
         return scaled(body, sp.OneMatrix(*base.shape))
-    slope = sp.diff(body, U)
-    if not slope.has(U) and body.subs(U, 0) == 0:
-        return scaled(slope, base)
+    if body.is_polynomial(U) and sp.degree(body, U) == 1 and body.subs(U, 0) == 0:
+        return scaled(sp.diff(body, U), base)
     if isinstance(base, sp.OneMatrix):
         return scaled(body.subs(U, 1), base)
     return Elementwise(name, body, base)

@@ -32,11 +32,12 @@ class MatrixTextPrinter(StrPrinter):
         return f"{text}*{product}"
 
     def _print_HadamardProduct(self, expr):
-        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"])
+                        for a in implicit_broadcasts(expr.args))
 
     def _print_MatAdd(self, expr):
         text = ""
-        parts = [self._print(term) for term in expr.args]
+        parts = [self._print(term) for term in implicit_broadcasts(expr.args)]
         parts.sort(key=lambda part: part.startswith("-"))
         for index, part in enumerate(parts):
             if index and part.startswith("-"):
@@ -68,8 +69,27 @@ class MatrixTextPrinter(StrPrinter):
     def _print_ZeroMatrix(self, expr):
         return f"zeros({self._print(expr.rows)}, {self._print(expr.cols)})"
 
+    def _print_Piecewise(self, expr):
+        *pieces, (last, condition) = expr.args
+        if condition != True:  # noqa: E712 - SymPy's true compares by value
+            return super()._print_Piecewise(expr)
+        text = self._print(last)
+        for value, condition in reversed(pieces):
+            text = f"where({self._print(condition)}, {self._print(value)}, {text})"
+        return text
+
     def _print_MatPow(self, expr):
         return " @ ".join([self.parenthesize(expr.base, PRECEDENCE["Mul"])] * int(expr.exp))
+
+
+def implicit_broadcasts(args):
+    """Operands of an elementwise operation with broadcasts left implicit (as NumPy does),
+    unless every operand is a broadcast (then the result's shape would be lost)."""
+    from derive.matrix.nodes import Broadcast
+
+    if all(isinstance(a, Broadcast) for a in args):
+        return args
+    return [a.arg if isinstance(a, Broadcast) else a for a in args]
 
 
 def matrix_text(expr) -> str:

@@ -90,11 +90,13 @@ def class_name(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
 
 
-def layer_source(derivation, name: str, params: tuple[str, ...] = ()) -> str:
+def layer_source(derivation, name: str, params: tuple[str, ...] = (),
+                 formula: str | None = None) -> str:
     """The source of a module defining the layer class for `derivation`.
 
     `params` are names passed to `__init__` (such as W, b) instead of to `forward`; the
-    gradient of a differentiated one is stored in `self.d<name>` by backward.
+    gradient of a differentiated one is stored in `self.d<name>` by backward. `formula` is the
+    class's `formula` attribute (default: the derivation's formula in derive's syntax).
     """
     d = derivation
     _check_names(d, params)
@@ -110,7 +112,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = ()) -> str:
         helpers += "\n\n" + LIKE_SOURCE.strip() + "\n"
     cls = _ENV.from_string(CLASS_TEMPLATE).render(
         cls=class_name(name), summary=_summary(d, name), protocol=_protocol(d, params),
-        formula_repr=repr(_formula_text(d)), constants_repr=repr(tuple(d.constants)),
+        formula_repr=repr(formula or expr_text(d.expr)), constants_repr=repr(tuple(d.constants)),
         shapes_repr=repr({k: tuple(str(x) for x in v) for k, v in d.shapes.items()}),
         init_params=list(params), param_grads=[p for p in params if p in d.inputs],
         cached=cached, saved=saved, forward_args=forward_args, params=d.params,
@@ -141,11 +143,6 @@ def _check_names(d, params) -> None:
     if clash:
         raise DeriveError(f"formula: the name '{clash[0]}' is used by the generated layer class "
                           "itself, rename it in the formula")
-
-
-def _formula_text(d) -> str:
-    """The formula in derive's formula syntax (LaTeX input is given in its SymPy reading)."""
-    return d.text if d.text and "\\" not in d.text else expr_text(d.expr)
 
 
 def _shown_gradient(d, name: str):

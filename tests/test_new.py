@@ -147,6 +147,24 @@ def test_a_latex_formula_gives_a_layer_that_saves_its_output(tmp_path):
     np.testing.assert_allclose(dx, [0.0, *(2 * s * (1 - s)), 0.0], atol=1e-300)
     assert layer.out is out  # backward works from the saved output, as the tutorial's Sigmoid
     assert "# dL/dx = dout*out*(1 - out)" in (tmp_path / "logistic.py").read_text()
+    assert Logistic.formula == "1/(1 + exp(-x))"  # the LaTeX in formula syntax
+
+
+def test_a_layer_that_fails_verification_exits_1_with_its_findings(tmp_path, monkeypatch):
+    import derive.layergen
+
+    real = derive.layergen.layer_source
+
+    def doubled(*args, **kwargs):
+        return real(*args, **kwargs).replace('return grads["x"]', 'return 2 * grads["x"]')
+
+    monkeypatch.setattr(derive.layergen, "layer_source", doubled)
+    code, out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path), "--format", "md")
+    assert code == 1, err
+    assert "Sq: verification FAILED" in out and "backward (fail)" in out
+    (result,) = json.loads((tmp_path / "sq.verify.json").read_text())["results"]
+    assert result["status"] == "fail"
+    assert "| backward | fail |" in (tmp_path / "sq.md").read_text()
 
 
 def test_matrix_parameters_go_to_init_and_their_gradients_to_attributes(tmp_path):

@@ -118,7 +118,8 @@ def _build(derivation, args, cls, staging) -> tuple:
     from reports.write import write_report
 
     layer = staging / f"{args.name}.py"
-    layer.write_text(layer_source(derivation, args.name, tuple(args.param)), encoding="utf-8")
+    source = layer_source(derivation, args.name, tuple(args.param), formula=args.formula)
+    layer.write_text(source, encoding="utf-8")
     verification = verify([f"{layer}:{cls}"], seed=args.seed, derivation=derivation)
     _, report = write_report(derivation, args.format, staging,
                              verification=verification_rows(verification))

@@ -102,9 +102,9 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     _check_names(d, params)
     forward_args = [n for n in d.params if n not in params]
     saved = bool(d.saved_names)
-    needed = _names_backward_needs(d) if saved else set(d.params)
+    needed = _names_backward_needs(d)
     cached = [(n, n, "") if n in needed else
-              (n, f"_like({n})", f"backward needs only {n}'s shape and dtype, it uses out")
+              (n, f"_like({n})", f"backward needs only {n}'s shape and dtype")
               for n in forward_args]
     returned = [n for n in d.inputs if n not in params]
     helpers = _embedded_functions(d.forward_source, d.backward_source)
@@ -150,7 +150,8 @@ def _shown_gradient(d, name: str):
 
 
 def _names_backward_needs(d) -> set[str]:
-    """The formula names that the saved forms of the gradients still use (besides out)."""
+    """The formula names whose values the gradients use (in their saved forms, if any); of
+    the other names backward reads only the shapes and dtypes."""
     names = set()
     for n in d.inputs:
         form = _shown_gradient(d, n)

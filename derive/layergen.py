@@ -113,7 +113,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     cls = _ENV.from_string(CLASS_TEMPLATE).render(
         cls=class_name(name), summary=_summary(d, name), protocol=_protocol(d, params),
         formula_repr=repr(formula or expr_text(d.expr)), constants_repr=repr(tuple(d.constants)),
-        shapes_repr=repr({k: tuple(str(x) for x in v) for k, v in d.shapes.items()}),
+        shapes_repr=repr({k: tuple(_dimension(x) for x in v) for k, v in d.shapes.items()}),
         init_params=list(params), param_grads=[p for p in params if p in d.inputs],
         cached=cached, saved=saved, forward_args=forward_args, params=d.params,
         forward_value={n: (f"self.{n}" if n in params else n) for n in d.params},
@@ -143,6 +143,11 @@ def _check_names(d, params) -> None:
     if clash:
         raise DeriveError(f"formula: the name '{clash[0]}' is used by the generated layer class "
                           "itself, rename it in the formula")
+
+
+def _dimension(dim) -> int | str:
+    """A matrix dimension as `--shape` takes it: a number or a name."""
+    return int(dim) if getattr(dim, "is_Integer", False) or isinstance(dim, int) else str(dim)
 
 
 def _shown_gradient(d, name: str):

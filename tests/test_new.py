@@ -146,6 +146,10 @@ def test_a_latex_formula_gives_a_layer_that_saves_its_output(tmp_path):
     np.testing.assert_allclose(out, [0.0, *s, 1.0], atol=1e-300)
     np.testing.assert_allclose(dx, [0.0, *(2 * s * (1 - s)), 0.0], atol=1e-300)
     assert layer.out is out  # backward works from the saved output, as the tutorial's Sigmoid
+    given = x.copy()
+    layer.forward(given)
+    given[:] = 0.0  # so changing the input afterwards does not change the gradient
+    np.testing.assert_allclose(layer.backward(np.full(5, 2.0)), dx)
     assert "# dL/dx = dout*out*(1 - out)" in (tmp_path / "logistic.py").read_text()
     assert Logistic.formula == "1/(1 + exp(-x))"  # the LaTeX in formula syntax
 
@@ -180,6 +184,14 @@ def test_matrix_parameters_go_to_init_and_their_gradients_to_attributes(tmp_path
     np.testing.assert_allclose(layer.backward(dout), W.T @ dout)
     np.testing.assert_allclose(layer.dW, dout @ X.T)
     np.testing.assert_allclose(layer.db, dout.sum(axis=1, keepdims=True))
+    # the class carries its formula, so it can be verified again later from Python
+    import derive
+    from derive.testing import layer_report
+
+    again = derive.derive(formula=Dense.formula, shapes=Dense.shapes, constants=Dense.constants,
+                          name="dense")
+    assert Dense.shapes == {"W": ("n", "m"), "X": ("m", "N"), "b": ("n", 1)}
+    assert layer_report(Dense, derivation=again).status == "pass"
 
 
 @pytest.mark.parametrize("argv, words", [

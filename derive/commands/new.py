@@ -70,10 +70,10 @@ def run(args) -> int:
     for path in written:
         print(f"wrote {path}")
     print(summary_line(cls, derivation, verification))
-    return 0 if passed(verification) else 1
+    return 0 if verified(verification) else 1
 
 
-def passed(verification) -> bool:
+def verified(verification) -> bool:
     """True when the generated class was verified and nothing failed."""
     return bool(verification.results) and verification.ok
 
@@ -180,7 +180,7 @@ def rerun_command(args) -> str:
 def summary_line(cls: str, derivation, verification) -> str:
     checks = [c for r in verification.results for c in r.checks]
     passed = sum(c.status == "pass" for c in checks)
-    if passed(verification):
+    if verified(verification):
         return (f"{cls}: verified against {derivation.text} — {passed} of {len(checks)} "
                 f"checks passed (seed {verification.seed})")
     bad = [f"{c.name} ({c.status})" for c in checks if c.status not in ("pass", "warn")]

@@ -156,20 +156,23 @@ def move_all(files, out, given: str) -> list:
         out.mkdir(parents=True, exist_ok=True)
         for path in files:
             written.append(write_atomic(out / Path(path).name, Path(path).read_bytes()))
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt, too, must not leave some of the files
         for path in written:
             path.unlink(missing_ok=True)
         for folder in created:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-        raise DeriveError(f"--out {given}: cannot write there ({exc.strerror or exc}), give a "
-                          "folder you can write to") from None
+        if isinstance(exc, OSError):
+            raise DeriveError(f"--out {given}: cannot write there ({exc.strerror or exc}), "
+                              "give a folder you can write to") from None
+        raise
     return written
 
 
 def rerun_command(args) -> str:
     parts = ["derive", "new", args.name]
     parts += ["--formula", args.formula] if args.formula is not None else ["--latex", args.latex]
+    parts += ["--log10"] if args.log10 else []
     for option in ("shape", "const", "param"):
         for value in getattr(args, option):
             parts += [f"--{option}", value]

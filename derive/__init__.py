@@ -12,22 +12,18 @@ The Python API mirrors the command line:
     >>> import derive
     >>> d = derive.derive("sigmoid")                 # derive show sigmoid
     >>> d = derive.derive(formula="x*tanh(softplus(x))")
-    >>> report = derive.verify(["layers"])           # derive verify layers
+    >>> from derive.verify import verify
+    >>> report = verify(["layers"])                  # derive verify layers
 """
 
 __version__ = "0.1.0"
 
 
-def derive(op=None, *, formula=None, latex=None, shapes=None, constants=(), name=None):
+def derive(op=None, *, formula=None, latex=None, shapes=None, constants=(), name=None,
+           log_base=None):
     """Derive a catalog operator or a formula; returns a Derivation (see derive.derivation)."""
     from derive.derivation import derive as run
 
-    return run(op, formula=formula, latex=latex, shapes=shapes, constants=constants, name=name)
-
-
-def verify(targets, op=None, seed=0, strict=False):
-    """Verify hand-written layers (the targets of `derive verify`); returns a Report."""
-    from derive.verify import verify as run
-
-    return run(list(targets), op=op, seed=seed, strict=strict)
+    return run(op, formula=formula, latex=latex, shapes=shapes, constants=constants, name=name,
+               log_base=log_base)
 

@@ -140,9 +140,10 @@ def test_a_layer_can_be_verified_against_a_formula_derivation(tmp_path):
     assert result.op == "swish" and result.status == "pass"
 
 
-def test_derive_verify_stays_callable_after_the_package_is_imported():
+def test_python_api_mirrors_the_cli():
     import derive
-    import derive.verify.runner  # noqa: F401 -- importing it rebinds the name derive.verify
+    from derive.verify import verify as verify_api
 
-    assert derive.verify(["layers:Sigmoid"], seed=1).ok
-    assert derive.verify(["layers:Relu"], seed=2).results[0].status == "pass"
+    assert derive.derive("sigmoid").saved_form["x"] is not None
+    assert verify_api(["layers:Sigmoid"], seed=1).ok
+    assert verify_api(["layers:Relu"], seed=2).results[0].status == "pass"

@@ -1,8 +1,19 @@
 """Shared helpers for the matrix tests: derive once per formula, check numerically."""
 
+from functools import lru_cache
+
 import numpy as np
 
+from derive.derivation import derive
 from numgrad import numerical_gradient
+
+
+@lru_cache(maxsize=None)
+def derived(op=None, formula=None, shapes=(), constants=()):
+    """derive(...) once per test session (shapes as a tuple of (name, dims) pairs)."""
+    if op is not None:
+        return derive(op)
+    return derive(formula=formula, shapes=dict(shapes), constants=constants)
 
 
 def max_fd_error(derivation, rng, rounds=3):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from derive.derivation import derive
+from matrix_helpers import derived
 from layers import Affine, AffineRows, SoftmaxWithLoss, SoftmaxWithLossRows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -51,7 +52,7 @@ def test_show_affine_json(op, expected, tmp_path):
 @pytest.mark.parametrize("op, layer, columns", [("affine", Affine, True),
                                                 ("affine_rows", AffineRows, False)])
 def test_generated_affine_matches_hand_written_layer_at_random_sizes(op, layer, columns):
-    derivation = derive(op)
+    derivation = derived(op)
     forward, backward = derivation.functions()
     rng = np.random.default_rng(1)
     for _ in range(4):
@@ -94,7 +95,7 @@ def test_softmax_cross_entropy_without_the_assumption_keeps_the_general_form():
     ("softmax_cross_entropy_rows", SoftmaxWithLossRows, 1),
 ])
 def test_softmax_cross_entropy_is_stable_for_scores_in_the_thousands(op, layer, axis):
-    derivation = derive(op)
+    derivation = derived(op)
     forward, backward = derivation.functions()
     rng = np.random.default_rng(2)
     x = rng.uniform(-3000.0, 3000.0, size=(4, 5))

@@ -7,7 +7,7 @@ import sympy as sp
 
 from derive.derivation import derive
 from derive.matrix.text import matrix_text
-from matrix_helpers import max_fd_error
+from matrix_helpers import derived, max_fd_error
 
 FORMULAS = {
     "affine": None,
@@ -39,7 +39,7 @@ EXPECTED = {  # closed forms a reader would recognise
 
 def _derive(key):
     shapes = FORMULAS[key]
-    return derive(key) if shapes is None else derive(formula=key, shapes=shapes)
+    return derived(key) if shapes is None else derived(formula=key, shapes=tuple(shapes.items()))
 
 
 @pytest.mark.parametrize("key", list(FORMULAS))
@@ -113,3 +113,13 @@ def test_elementwise_function_of_matrix_product_compiles():
     assert "numpy.tanh(W @ x)" in derivation.forward_source
     W, x = np.arange(6.0).reshape(3, 2) / 10, np.array([[0.5], [-1.0]])
     np.testing.assert_allclose(derivation.functions()[0](W=W, x=x), np.tanh(W @ x))
+
+
+def test_a_wrong_rule_is_caught_before_use(monkeypatch):
+    from derive.errors import DerivationMismatch
+    from derive.matrix import rules
+
+    name, transpose_rule = rules.RULES[sp.Transpose]
+    monkeypatch.setitem(rules.RULES, sp.Transpose, (name, lambda e, p, d, G: (d, G)))
+    with pytest.raises(DerivationMismatch, match="entrywise sympy.diff"):
+        derive(formula="trace(X.T @ A)", shapes={"X": ("n", "n"), "A": ("n", "n")})

@@ -4,10 +4,11 @@ import sympy as sp
 
 from derive.derivation import derive
 from derive.matrix.text import matrix_text
+from matrix_helpers import derived
 
 
 def test_affine_worked_case_writes_out_every_entry_and_agrees():
-    derivation = derive("affine")
+    derivation = derived("affine")
     rows = {row["entry"]: row for row in derivation.worked_case}
     assert set(rows) == {f"{n}[{i}, {j}]" for n in "XWb" for i in (0, 1) for j in (0, 1)
                          if not (n == "b" and j == 1)}
@@ -22,7 +23,7 @@ def test_affine_worked_case_writes_out_every_entry_and_agrees():
 
 
 def test_matrix_steps_record_differentials_and_rules():
-    derivation = derive("affine")
+    derivation = derived("affine")
     by_rule = {}
     for step in derivation.steps:
         by_rule.setdefault(step.rule, []).append(step)

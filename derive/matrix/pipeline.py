@@ -23,6 +23,8 @@ from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol, sh
 from derive.matrix.simplify import tidy
 from derive.sweep import DOUT, reverse_sweep
 
+DIFFERENTIAL_NOTE = ("matrix steps: `local` is the differential dZ the input contributes; the "
+                     "downstream gradient Ā is read off dL = tr(Gᵀ dZ) = tr(Āᵀ dA) (cyclic trace)")
 BROADCAST_NOTE = ("a bias broadcast over samples gets the sum of the upstream gradient over the "
                   "broadcast axis (broadcast-sum)")
 
@@ -58,7 +60,7 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry) -> MatrixDeri
             raw = sp.ZeroMatrix(*shapes[n])
         gradients[n] = tidy(raw, identities)
     params = [*inputs, *constants]
-    conventions = list(entry.conventions) if entry else []
+    conventions = [*(entry.conventions if entry else ()), DIFFERENTIAL_NOTE]
     if any(s.rule == "broadcast-sum" for s in sweep.steps):
         conventions.append(BROADCAST_NOTE)
     derivation = MatrixDerivation(

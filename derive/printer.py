@@ -6,6 +6,8 @@ what the generated code needs.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -19,7 +21,7 @@ class DerivePrinter(NumPyPrinter):
     symbolic dimension is left in generated code.
     """
 
-    _default_settings = {**NumPyPrinter._default_settings, "dimensions": {}}
+    _default_settings: ClassVar[dict] = {**NumPyPrinter._default_settings, "dimensions": {}}
 
     def __init__(self, settings=None):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False,
@@ -46,7 +48,7 @@ class DerivePrinter(NumPyPrinter):
 
     def _print_Piecewise(self, expr):
         *pieces, (last_value, last_cond) = expr.args
-        if last_cond != True:  # noqa: E712 - SymPy's true is compared by value
+        if last_cond != True:  # SymPy's true is compared by value
             return super()._print_Piecewise(expr)
         code = self._print(last_value)
         for value, cond in reversed(pieces):
@@ -136,8 +138,12 @@ class DerivePrinter(NumPyPrinter):
     def _print_Softmax(self, expr):
         return f"scipy.special.softmax({self._print(expr.arg)}, axis={expr.axis})"
 
+    def _print_LogSumExp(self, expr):
+        return (f"scipy.special.logsumexp({self._print(expr.arg)}, axis={expr.axis}, "
+                "keepdims=True)")
+
     def _print_Elementwise(self, expr):
-        from derive.matrix.nodes import U, Softmax
+        from derive.matrix.nodes import Softmax, U
 
         arg = expr.arg
         if expr.body == sp.log(U) and isinstance(arg, Softmax):  # log-softmax, stably

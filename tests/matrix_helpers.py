@@ -1,14 +1,14 @@
 """Shared helpers for the matrix tests: derive once per formula, check numerically."""
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
-
-from derive.derivation import derive
 from numgrad import numerical_gradient
 
+from derive.derivation import derive
 
-@lru_cache(maxsize=None)
+
+@cache
 def derived(op=None, formula=None, shapes=(), constants=()):
     """derive(...) once per test session (shapes as a tuple of (name, dims) pairs)."""
     if op is not None:
@@ -27,7 +27,7 @@ def max_fd_error(derivation, rng, rounds=3):
         dout = rng.standard_normal(np.shape(out))
         grads = backward(dout, **values)
         for name in derivation.inputs:
-            def loss(v, name=name):
+            def loss(v, name=name, values=values, dout=dout):
                 return float(np.sum(dout * forward(**dict(values, **{name: v}))))
             numeric = numerical_gradient(loss, values[name])
             assert np.shape(grads[name]) == np.shape(values[name]), name

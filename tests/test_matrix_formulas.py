@@ -4,10 +4,10 @@ differences at random sizes. Run with -s to see the measured errors."""
 import numpy as np
 import pytest
 import sympy as sp
+from matrix_helpers import derived, max_fd_error
 
 from derive.derivation import derive
 from derive.matrix.text import matrix_text
-from matrix_helpers import derived, max_fd_error
 
 FORMULAS = {
     "affine": None,
@@ -80,7 +80,7 @@ def test_sympy_log_det_gradient_is_wrong_derive_gives_inverse_transpose():
     if sp.__version__.startswith("1.14"):  # SymPy 1.14's bug, kept as evidence
         assert _is_zero(sp.diff(sp.log(sp.Determinant(X)), X))
     derivation = derive(formula="log(det(X))", shapes={"X": (3, 3)})
-    forward, backward = derivation.functions()
+    backward = derivation.functions()[1]
     value = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.0, 0.4, 1.2]])
     np.testing.assert_allclose(backward(1.0, X=value)["X"], np.linalg.inv(value).T, rtol=1e-12)
 
@@ -99,10 +99,10 @@ def test_det_is_evaluated_and_printed():
 
     X = sp.MatrixSymbol("X", 2, 2)
     assert isinstance(sp.det(X), sp.Determinant)  # SymPy leaves det unevaluated
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - SymPy's printer raises PrintMethodNotImplementedError
         NumPyPrinter({"allow_unknown_functions": False}).doprint(sp.Trace(X) * sp.Determinant(X))
     derivation = derive(formula="trace(X) * det(X)", shapes={"X": ("n", "n")})
-    forward, backward = derivation.functions()
+    forward = derivation.functions()[0]
     value = np.array([[1.0, 2.0], [3.0, 5.0]])
     assert forward(X=value) == pytest.approx(6.0 * -1.0)
     assert max_fd_error(derivation, np.random.default_rng(3)) < 1e-6
@@ -119,7 +119,22 @@ def test_a_wrong_rule_is_caught_before_use(monkeypatch):
     from derive.errors import DerivationMismatch
     from derive.matrix import rules
 
-    name, transpose_rule = rules.RULES[sp.Transpose]
+    name = rules.RULES[sp.Transpose][0]
     monkeypatch.setitem(rules.RULES, sp.Transpose, (name, lambda e, p, d, G: (d, G)))
     with pytest.raises(DerivationMismatch, match="entrywise sympy.diff"):
         derive(formula="trace(X.T @ A)", shapes={"X": ("n", "n"), "A": ("n", "n")})
+
+
+def test_logsumexp_cross_entropy_needs_no_assumption_and_is_stable():
+    derivation = derive(formula="sum(logsumexp(x, axis=1) - sum(t * x, axis=1))",
+                        shapes={"x": ("N", "C"), "t": ("N", "C")}, constants=["t"])
+    assert matrix_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=1) - t)"
+    assert "log-sum-exp" in {s.rule for s in derivation.steps}
+    forward, backward = derivation.functions()
+    x = np.array([[1000.0, -1000.0, 0.0], [3000.0, 2999.0, -5.0]])
+    t = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        assert forward(x=x, t=t) == pytest.approx(0.0 + 1.0 + np.log1p(np.exp(-1.0)))
+        grad = backward(1.0, x=x, t=t)["x"]
+    np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-12)
+    assert max_fd_error(derivation, np.random.default_rng(5)) < 1e-6

@@ -1,10 +1,10 @@
 """The tutorial's element-by-element 2×2 case, and the matrix steps as data."""
 
 import sympy as sp
+from matrix_helpers import derived
 
 from derive.derivation import derive
 from derive.matrix.text import matrix_text
-from matrix_helpers import derived
 
 
 def test_affine_worked_case_writes_out_every_entry_and_agrees():

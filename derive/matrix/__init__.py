@@ -5,8 +5,14 @@ The names below are the hooks the scalar engine calls (parser, graph, rules, der
 """
 
 from derive.matrix.ops import binary, call
-from derive.matrix.rules import (matrix_children, matrix_label, matrix_locals, matrix_rule_name,
-                                 matrix_vjp, placeholder_for)
+from derive.matrix.rules import (
+    matrix_children,
+    matrix_label,
+    matrix_locals,
+    matrix_rule_name,
+    matrix_vjp,
+    placeholder_for,
+)
 from derive.matrix.shapes import matrix_symbol
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.matrix.nodes import U, AxisSum, Broadcast, Elementwise, Softmax, SumAll
+from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
 from derive.matrix.shapes import is_matrix
 
 
@@ -80,6 +80,11 @@ def _combine(e, args, size):
         if e.axis == 0:
             return sp.Matrix(m.rows, m.cols, lambda i, j: m[i, j] / sum(m[:, j]))
         return sp.Matrix(m.rows, m.cols, lambda i, j: m[i, j] / sum(m[i, :]))
+    if isinstance(e, LogSumExp):
+        m = args[0].applyfunc(sp.exp)
+        if e.axis == 0:
+            return sp.Matrix(1, m.cols, lambda i, j: sp.log(sum(m[:, j])))
+        return sp.Matrix(m.rows, 1, lambda i, j: sp.log(sum(m[i, :])))
     if isinstance(e, sp.MatPow):
         return args[0] ** int(args[1])
     return e.func(*args)
@@ -90,7 +95,8 @@ def symbolic_env(shapes: dict, sizes: dict) -> dict:
     env = {}
     for name, (rows, cols) in shapes.items():
         r, c = int(sizes.get(rows, rows)), int(sizes.get(cols, cols))
-        env[name] = sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True))
+        env[name] = sp.Matrix(r, c, [sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True)
+                                     for i in range(r) for j in range(c)])
     return env
 
 

@@ -82,9 +82,9 @@ class Elementwise(sp.MatrixExpr):
 
     def _latex(self, printer):
         if self.name:
-            return r"\operatorname{%s}\left(%s\right)" % (self.name, printer._print(self.arg))
-        return printer._print(self.body.xreplace({U: sp.Symbol(r"\left(%s\right)"
-                                                               % printer._print(self.arg))}))
+            return rf"\operatorname{{{self.name}}}\left({printer._print(self.arg)}\right)"
+        inner = sp.Symbol(rf"\left({printer._print(self.arg)}\right)")
+        return printer._print(self.body.xreplace({U: inner}))
 
 
 def applied_text(node: Elementwise, printer) -> str:
@@ -121,7 +121,7 @@ class AxisSum(sp.MatrixExpr):
         return f"sum({printer._print(self.arg)}, axis={self.axis})"
 
     def _latex(self, printer):
-        return r"\sum_{\mathrm{axis}=%d} %s" % (self.axis, printer.parenthesize(self.arg, 1000))
+        return rf"\sum_{{\mathrm{{axis}}={self.axis}}} {printer.parenthesize(self.arg, 1000)}"
 
 
 class SumAll(sp.Expr):
@@ -141,7 +141,7 @@ class SumAll(sp.Expr):
         return f"sum({printer._print(self.arg)})"
 
     def _latex(self, printer):
-        return r"\sum %s" % printer.parenthesize(self.arg, 1000)
+        return rf"\sum {printer.parenthesize(self.arg, 1000)}"
 
 
 class Softmax(sp.MatrixExpr):
@@ -166,7 +166,32 @@ class Softmax(sp.MatrixExpr):
         return f"softmax({printer._print(self.arg)}, axis={self.axis})"
 
     def _latex(self, printer):
-        return r"\operatorname{softmax}_{%d}\left(%s\right)" % (self.axis, printer._print(self.arg))
+        return rf"\operatorname{{softmax}}_{{{self.axis}}}\left({printer._print(self.arg)}\right)"
+
+
+class LogSumExp(sp.MatrixExpr):
+    """log(sum(exp(x), axis)) along `axis`, keeping it as a dimension of size 1."""
+
+    def __new__(cls, arg, axis):
+        return sp.Basic.__new__(cls, arg, sp.Integer(axis))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def axis(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def shape(self):
+        return AxisSum(self.arg, self.axis).shape
+
+    def _sympystr(self, printer):
+        return f"logsumexp({printer._print(self.arg)}, axis={self.axis})"
+
+    def _latex(self, printer):
+        return rf"\log \sum_{{\mathrm{{axis}}={self.axis}}} e^{{{printer._print(self.arg)}}}"
 
 
 def broadcast_to(expr, shape: tuple):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.functions import SCALAR_FUNCTIONS
-from derive.matrix.nodes import U, AxisSum, Elementwise, Softmax, SumAll, broadcast_to
+from derive.matrix.nodes import AxisSum, Elementwise, LogSumExp, Softmax, SumAll, U, broadcast_to
 from derive.matrix.shapes import broadcast_shape, is_matrix, shape_of, shape_text
 
 ELEMENTWISE_ONLY_SCALAR = ("where", "max", "min")
-AXIS_FUNCTIONS = ("sum", "mean", "softmax")
-MATRIX_FUNCTIONS = ("trace", "det", "inv", "softmax")
+AXIS_FUNCTIONS = ("sum", "mean", "softmax", "logsumexp")
+MATRIX_FUNCTIONS = ("trace", "det", "inv", "softmax", "logsumexp")
 
 
 def text(expr) -> str:
@@ -41,8 +41,10 @@ def binary(op: str, left, right, fail):
         other = right if op == "+" else sp.MatMul(-1, right) if is_matrix(right) else -right
         return sp.MatAdd(broadcast_to(left, shape), broadcast_to(other, shape))
     if op == "*":
-        if not is_matrix(left) or not is_matrix(right):
+        if not is_matrix(left):
             return sp.MatMul(left, right)
+        if not is_matrix(right):
+            return sp.MatMul(right, left)
         return sp.HadamardProduct(broadcast_to(left, shape), broadcast_to(right, shape))
     if op == "/":
         if not is_matrix(right):
@@ -71,7 +73,7 @@ def call(name: str, args: list, kwargs: dict, fail):
     """A function applied to matrix arguments (or a matrix-only function)."""
     unknown = set(kwargs) - ({"axis"} if name in AXIS_FUNCTIONS else set())
     if unknown:
-        fail(f"'{name}' takes no keyword argument '{sorted(unknown)[0]}'"
+        fail(f"'{name}' takes no keyword argument '{min(unknown)}'"
              + (" (only axis=0 or axis=1)" if name in AXIS_FUNCTIONS else ""))
     axis = kwargs.get("axis")
     if axis is not None and (isinstance(axis, bool) or axis not in (0, 1, -1, -2)):
@@ -80,7 +82,8 @@ def call(name: str, args: list, kwargs: dict, fail):
         axis %= 2
     if name in ELEMENTWISE_ONLY_SCALAR or name not in (*SCALAR_FUNCTIONS, *MATRIX_FUNCTIONS):
         fail(f"'{name}' of a matrix is not supported (supported: elementwise functions of one "
-             "argument such as exp, log, tanh, sigmoid, relu; sum, mean, softmax, trace, det, inv)")
+             "argument such as exp, log, tanh, sigmoid, relu; sum, mean, softmax, logsumexp, "
+             "trace, det, inv)")
     if len(args) != 1:
         fail(f"'{name}' of a matrix takes one argument, got {len(args)}")
     (arg,) = args
@@ -94,11 +97,13 @@ def call(name: str, args: list, kwargs: dict, fail):
         return {"trace": sp.Trace, "det": sp.Determinant, "inv": sp.Inverse}[name](arg)
     if name == "softmax":
         return Softmax(arg, 0 if axis is None else axis)
+    if name == "logsumexp":
+        return LogSumExp(arg, 0 if axis is None else axis)
     if name == "sum":
         return SumAll(arg) if axis is None else AxisSum(arg, axis)
     if name == "mean":
         if axis is None:
             return SumAll(arg) / (arg.shape[0] * arg.shape[1])
         return sp.MatMul(1 / arg.shape[axis], AxisSum(arg, axis))
-    arity, builder = SCALAR_FUNCTIONS[name]
+    _, builder = SCALAR_FUNCTIONS[name]
     return Elementwise(name, builder(U), arg)

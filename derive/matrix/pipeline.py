@@ -18,8 +18,8 @@ from derive.graph import build_graph
 from derive.matrix.checks import check_explicit
 from derive.matrix.codegen import matrix_backward_source, matrix_forward_source
 from derive.matrix.nodes import broadcast_to
-from derive.matrix.sampling import (POSITIVE_DOMAIN, normalised_names, sample_matrices)
-from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol, shape_text
+from derive.matrix.sampling import POSITIVE_DOMAIN, normalised_names, sample_matrices
+from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol
 from derive.matrix.simplify import tidy
 from derive.sweep import DOUT, reverse_sweep
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.graph import is_variable
-from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, Softmax, SumAll, U
+from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
 from derive.matrix.shapes import is_matrix, shape_of
 from derive.matrix.text import matrix_text
 
@@ -124,6 +124,13 @@ def _softmax(expr, p, d, G):
     return apply(d), apply(G)
 
 
+def _log_sum_exp(expr, p, d, G):
+    # d logsumexp(x) = sum(softmax(x) ⊙ dx, axis): the gradient is softmax(x) ⊙ broadcast(G)
+    sigma = Softmax(expr.arg, expr.axis)
+    return (AxisSum(sp.HadamardProduct(sigma, d), expr.axis),
+            sp.HadamardProduct(sigma, Broadcast(G, *expr.arg.shape)))
+
+
 RULES = {
     sp.MatMul: ("matrix product", _matmul),
     sp.MatAdd: ("sum", _matadd),
@@ -137,6 +144,7 @@ RULES = {
     AxisSum: ("sum along axis", _axis_sum),
     SumAll: ("sum", _sum_all),
     Softmax: ("softmax", _softmax),
+    LogSumExp: ("log-sum-exp", _log_sum_exp),
 }
 
 
@@ -147,7 +155,7 @@ def _rule(expr):
     from derive.errors import DeriveError
 
     raise DeriveError(f"formula: '{matrix_text(expr)}' ({type(expr).__name__}) has no matrix "
-                      "rule; use @, +, -, *, .T, trace, det, inv, sum, mean, softmax or an "
+                      "rule; use @, +, -, *, .T, trace, det, inv, sum, mean, softmax, logsumexp or an "
                       "elementwise function")
 
 
@@ -175,7 +183,7 @@ def matrix_label(expr) -> str:
         return f"sum(axis={expr.axis})"
     labels = {sp.MatAdd: "+", sp.HadamardProduct: "⊙", sp.Transpose: ".T", sp.Trace: "trace",
               sp.Determinant: "det", sp.Inverse: "inv", Broadcast: "broadcast", SumAll: "sum",
-              Softmax: "softmax"}
+              Softmax: "softmax", LogSumExp: "logsumexp"}
     return next(label for kind, label in labels.items() if isinstance(expr, kind))
 
 

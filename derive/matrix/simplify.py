@@ -13,7 +13,7 @@ from functools import reduce
 import sympy as sp
 from sympy.core.symbol import Str
 
-from derive.matrix.nodes import U, AxisSum, Broadcast, Elementwise, SumAll
+from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, SumAll, U
 from derive.matrix.shapes import is_matrix
 
 

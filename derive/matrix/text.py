@@ -71,7 +71,7 @@ class MatrixTextPrinter(StrPrinter):
 
     def _print_Piecewise(self, expr):
         *pieces, (last, condition) = expr.args
-        if condition != True:  # noqa: E712 - SymPy's true compares by value
+        if condition != True:
             return super()._print_Piecewise(expr)
         text = self._print(last)
         for value, condition in reversed(pieces):

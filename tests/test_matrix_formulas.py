@@ -138,3 +138,18 @@ def test_logsumexp_cross_entropy_needs_no_assumption_and_is_stable():
         grad = backward(1.0, x=x, t=t)["x"]
     np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-12)
     assert max_fd_error(derivation, np.random.default_rng(5)) < 1e-6
+
+
+def test_large_numeric_shapes_are_checked_at_small_sizes_quickly():
+    import time
+
+    start = time.perf_counter()
+    derivation = derive(formula="trace(W @ X) + sum(tanh(W @ X))",
+                        shapes={"W": (60, 40), "X": (40, 60)})
+    assert time.perf_counter() - start < 20
+    assert "sizes 40=2, 60=3" in derivation.checks[0].detail
+    values = derivation.sample(np.random.default_rng(0))
+    assert values["W"].shape == (60, 40)
+    grads = derivation.functions()[1](1.0, **values)
+    expected = values["X"].T + (1 - np.tanh(values["W"] @ values["X"]) ** 2) @ values["X"].T
+    np.testing.assert_allclose(grads["W"], expected, rtol=1e-10)

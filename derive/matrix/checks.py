@@ -18,12 +18,16 @@ from derive.matrix.shapes import MatrixDimension, is_matrix, matrix_symbol
 from derive.matrix.text import matrix_text
 
 TOLERANCE = 1e-9
+MAX_EXPLICIT = 4  # numeric dimensions above this are checked at a small size
 
 
-def small_sizes(shapes: dict) -> dict:
-    dims = sorted({d for name, dims in shapes.items() for d in matrix_symbol(name, dims).shape
-                   if isinstance(d, MatrixDimension)}, key=str)
-    return {d: 2 + i % 3 for i, d in enumerate(dims)}
+def small_sizes(shapes: dict, size: int | None = None) -> dict:
+    """Small sizes for the explicit matrices: 2, 3, 4 in turn (or all `size`) for each symbolic
+    dimension and each numeric one above 4 (gradients are the same formulas at any size)."""
+    declared = {d for name, dims in shapes.items() for d in matrix_symbol(name, dims).shape}
+    dims = sorted((d for d in declared if isinstance(d, MatrixDimension) or d > MAX_EXPLICIT),
+                  key=lambda d: (not isinstance(d, MatrixDimension), str(d)))
+    return {d: size or 2 + i % 3 for i, d in enumerate(dims)}
 
 
 def explicit_setup(expr, dout, shapes: dict, names: list[str], sizes: dict):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.matrix.checks import explicit_setup, numeric_point
+from derive.matrix.checks import explicit_setup, numeric_point, small_sizes
 from derive.matrix.explicit import explicit
-from derive.matrix.shapes import MatrixDimension, is_matrix
+from derive.matrix.shapes import is_matrix
 from derive.matrix.text import matrix_text
 
 MAX_TERMS = 400
@@ -23,7 +23,7 @@ SIMPLIFY_LIMIT = 40
 def worked_case(derivation, size: int = 2) -> list[dict]:
     """One dict per entry: input, entry, by_entries, general, agrees (empty when too large)."""
     shapes = derivation.shapes
-    sizes = {d: size for dims in shapes.values() for d in dims if isinstance(d, MatrixDimension)}
+    sizes = small_sizes(shapes, size)
     dout = sp.MatrixSymbol("dout", *derivation.expr.shape) if is_matrix(derivation.expr) \
         else sp.Symbol("dout", real=True)
     env, loss = explicit_setup(derivation.expr, dout, shapes, derivation.params, sizes)

@@ -77,9 +77,11 @@ class Derivation:
 
 def derive(op: str | None = None, *, formula: str | None = None, latex: str | None = None,
            shapes: dict | None = None, constants=(), name: str | None = None,
-           log_base: int | None = None) -> Derivation:
+           log_base: int | None = None, assumptions=()) -> Derivation:
     """Derive a catalog operator (`op`) or a formula typed in SymPy syntax or LaTeX
-    (where \\log is natural unless `log_base` says otherwise)."""
+    (where \\log is natural unless `log_base` says otherwise). `assumptions` are declared as in
+    the catalog; an equation (alone or after a colon, such as 'sum(t, axis=0) = 1') is used by
+    the matrix rewriting."""
     if sum(x is not None for x in (op, formula, latex)) != 1:
         raise DeriveError("give exactly one of an operator name, --formula or --latex")
     if log_base is not None and latex is None:
@@ -104,7 +106,8 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     inputs = [n for n in parsed.names if n not in constants]
     if not inputs:
         raise DeriveError("formula: nothing to differentiate (every name is a constant)")
-    derivation = _derive(parsed, name or "formula", inputs, constants, {}, None)
+    derivation = _derive(parsed, name or "formula", inputs, constants, {}, None,
+                         list(assumptions))
     if latex is not None:
         from derive.latex import reading_notes
 
@@ -112,11 +115,13 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     return derivation
 
 
-def _derive(parsed: Formula, name, inputs, constants, domains, entry) -> Derivation:
+def _derive(parsed: Formula, name, inputs, constants, domains, entry,
+            assumptions=()) -> Derivation:
+    assumptions = [*(entry.assumptions if entry else ()), *assumptions]
     if parsed.shapes:
         from derive.matrix import derive_matrix
 
-        return derive_matrix(parsed, name, inputs, constants, domains, entry)
+        return derive_matrix(parsed, name, inputs, constants, domains, entry, assumptions)
     graph = build_graph(parsed.expr)
     sweep = reverse_sweep(graph, inputs)
     symbols = {n: parsed.symbol(n) for n in parsed.names}
@@ -136,7 +141,7 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry) -> Derivat
         raw_gradients=sweep.gradients, gradients=gradients, saved_form=saved,
         forward_source="", backward_source="",
         conventions=list(entry.conventions) if entry else [],
-        assumptions=list(entry.assumptions) if entry else [],
+        assumptions=assumptions,
         kinks=kink_expressions(parsed.expr), layer=entry.layer if entry else None,
         description=entry.description if entry else "")
     derivation.forward_source = forward_source(name, str(parsed.expr), parsed.expr,

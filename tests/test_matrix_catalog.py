@@ -106,3 +106,24 @@ def test_softmax_cross_entropy_is_stable_for_scores_in_the_thousands(op, layer, 
     reference = layer()
     assert np.isfinite(loss) and loss == pytest.approx(reference.forward(x, t), rel=1e-12)
     np.testing.assert_allclose(grad, reference.backward(2.0), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("axis, reduction, scale", [(0, "sum", "dout"), (0, "mean", "dout/N"),
+                                                    (1, "sum", "dout"), (1, "mean", "dout/N")])
+def test_softmax_cross_entropy_in_both_layouts_and_reductions(axis, reduction, scale):
+    shape = ("C", "N") if axis == 0 else ("N", "C")
+    formula = f"{reduction}(-sum(t * log(softmax(x, axis={axis})), axis={axis}))"
+    derivation = derive(formula=formula, shapes={"x": shape, "t": shape}, constants=["t"],
+                        assumptions=[f"each sample's t sums to 1: sum(t, axis={axis}) = 1"])
+    from derive.matrix.text import matrix_text
+
+    assert matrix_text(derivation.gradients["x"]) == f"{scale}*(softmax(x, axis={axis}) - t)"
+    rng = np.random.default_rng(4)
+    forward, backward = derivation.functions()
+    for _ in range(3):
+        values = derivation.sample(rng)
+        assert np.allclose(values["t"].sum(axis=axis), 1.0)
+        batch = values["x"].shape[1 - axis]
+        sigma = np.exp(values["x"]) / np.exp(values["x"]).sum(axis=axis, keepdims=True)
+        expected = (sigma - values["t"]) / (batch if reduction == "mean" else 1)
+        np.testing.assert_allclose(backward(1.0, **values)["x"], expected, rtol=1e-10)

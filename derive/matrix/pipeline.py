@@ -43,13 +43,16 @@ class MatrixDerivation(Derivation):
                                normalised_names(self.identities), rng, sizes)
 
 
-def derive_matrix(parsed, name, inputs, constants, domains, entry) -> MatrixDerivation:
-    """Derive a formula with declared matrix shapes."""
+def derive_matrix(parsed, name, inputs, constants, domains, entry,
+                  assumptions=None) -> MatrixDerivation:
+    """Derive a formula with declared matrix shapes (assumptions: the entry's by default)."""
     _check_names(parsed)
     shapes = {n: tuple(matrix_symbol(n, d).shape) for n, d in parsed.shapes.items()}
     expr = parsed.expr
     dout = sp.MatrixSymbol("dout", *expr.shape) if is_matrix(expr) else DOUT
-    assumptions = list(entry.assumptions) if entry else []
+    if assumptions is None:
+        assumptions = list(entry.assumptions) if entry else []
+    assumptions = list(assumptions)
     identities = declared_identities(assumptions, parsed.shapes)
     graph = build_graph(expr)
     sweep = reverse_sweep(graph, inputs, dout)
@@ -99,14 +102,14 @@ def _check_names(parsed):
 
 
 def declared_identities(assumptions: list[str], shapes: dict) -> dict:
-    """Equalities stated at the end of an assumption, after a colon: '...: sum(t, axis=0) = 1'."""
+    """Equalities stated by assumptions, alone or after a colon: '...: sum(t, axis=0) = 1'."""
     from derive.parse import parse_formula
 
     identities = {}
     for text in assumptions:
-        _, colon, statement = text.rpartition(":")
+        statement = text.rpartition(":")[2]
         sides = _top_level_split(statement, "=")
-        if not colon or len(sides) != 2:
+        if len(sides) != 2:
             continue
         left_text, right_text = sides
         where = f"assumption '{text}'"

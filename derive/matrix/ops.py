@@ -51,7 +51,8 @@ def binary(op: str, left, right, fail):
             return sp.MatMul(1 / right, left)
         reciprocal = Elementwise("", 1 / U, right)
         if not is_matrix(left):
-            return sp.MatMul(left, broadcast_to(reciprocal, shape))
+            reciprocal = broadcast_to(reciprocal, shape)
+            return reciprocal if left == 1 else sp.MatMul(left, reciprocal)
         return sp.HadamardProduct(broadcast_to(left, shape), broadcast_to(reciprocal, shape))
     fail(f"operator '{op}' is not supported between matrices")
 

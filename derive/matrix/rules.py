@@ -175,10 +175,13 @@ def matrix_label(expr) -> str:
     if isinstance(expr, sp.MatMul):
         scalars = [a for a in expr.args if not is_matrix(a) and not is_variable(a)]
         if len([a for a in expr.args if is_variable(a)]) == 1 and scalars:
-            return "×" + matrix_text(sp.Mul(*scalars)).replace("-", "−")
+            factor = matrix_text(sp.Mul(*scalars))
+            return "×" + (f"({factor.replace('-', '−')})" if factor.startswith("-") else factor)
         return "@"
     if isinstance(expr, Elementwise):
-        return expr.name or matrix_text(expr.body)
+        from derive.graph import node_label
+
+        return expr.name or node_label(expr.body, [U])
     if isinstance(expr, AxisSum):
         return f"sum(axis={expr.axis})"
     labels = {sp.MatAdd: "+", sp.HadamardProduct: "⊙", sp.Transpose: ".T", sp.Trace: "trace",

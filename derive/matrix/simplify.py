@@ -80,6 +80,9 @@ def _elementwise_of(body, base, name=""):
         return scaled(sp.diff(body, U), base)
     if isinstance(base, sp.OneMatrix):
         return scaled(body.subs(U, 1), base)
+    coefficient, rest = body.as_coeff_Mul()
+    if coefficient != 1:
+        return scaled(coefficient, Elementwise("", rest, base))
     return Elementwise(name, body, base)
 
 
@@ -98,7 +101,7 @@ def _hadamard(args):
             rest = factors[:index] + factors[index + 1:]
             return scaled(coefficient, _matadd([_hadamard(rest + [t]) for t in factor.args]))
     bodies, names = {}, {}
-    for part in factors:
+    for part in _composed(factors):
         if isinstance(part, sp.OneMatrix):
             continue
         if isinstance(part, sp.ZeroMatrix):
@@ -115,6 +118,18 @@ def _hadamard(args):
     if not parts:
         return scaled(coefficient, sp.OneMatrix(*shape))
     return scaled(coefficient, parts[0] if len(parts) == 1 else sp.HadamardProduct(*parts))
+
+
+def _composed(factors):
+    """g(f(A)) as one function of A where another factor is also a function of A, so that
+    their product can merge (1/Y ⊙ −(1/Y)² = −1/Y³)."""
+    bases = {f.arg if isinstance(f, Elementwise) else f for f in factors}
+    result = []
+    for f in factors:
+        if isinstance(f, Elementwise) and isinstance(f.arg, Elementwise) and f.arg.arg in bases:
+            f = Elementwise("", f.body.xreplace({U: f.arg.body}), f.arg.arg)
+        result.append(f)
+    return result
 
 
 def _broadcast(arg, rows, cols):

@@ -153,3 +153,17 @@ def test_large_numeric_shapes_are_checked_at_small_sizes_quickly():
     grads = derivation.functions()[1](1.0, **values)
     expected = values["X"].T + (1 - np.tanh(values["W"] @ values["X"]) ** 2) @ values["X"].T
     np.testing.assert_allclose(grads["W"], expected, rtol=1e-10)
+
+
+def test_relu_of_affine_samples_away_from_the_kink_and_states_the_convention():
+    derivation = derive(formula="relu(W @ X + b)",
+                        shapes={"W": ("m", "n"), "X": ("n", "N"), "b": ("m", 1)})
+    assert any("W @ X + b = 0" in c and "taken as 0" in c for c in derivation.conventions)
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        v = derivation.sample(rng)
+        assert np.abs(v["W"] @ v["X"] + v["b"]).min() >= 1e-3
+    assert max_fd_error(derivation, rng) < 1e-6
+    grads = derivation.functions()[1](np.ones((2, 1)), W=-np.ones((2, 2)), X=np.ones((2, 1)),
+                                      b=np.zeros((2, 1)))
+    np.testing.assert_array_equal(grads["b"], np.zeros((2, 1)))  # W @ X + b < 0: no gradient

@@ -57,3 +57,13 @@ def matrix_backward_source(name: str, formula: str, params: list[str], inputs: l
             f"backward(dout, **values) returns a dict input name -> dL/d(input).\n\"\"\"\n"
             f"{HEADER}{UNBROADCAST_SOURCE}\n\n\n"
             f"def backward({', '.join(['dout', *params])}):\n{textwrap.indent(body, '    ')}\n")
+
+
+def matrix_function(expr: sp.Basic, params: list[str], shapes: dict, label: str):
+    """A compiled NumPy function of `params` (by keyword) evaluating a matrix expression."""
+    from derive.codegen import load_functions
+
+    printer = _printer(dimension_code(params, shapes))
+    source = (f"{HEADER}def {label}({', '.join(params)}):\n"
+              f"    return {printer.doprint(expr)}\n")
+    return load_functions(source, label)[label]

@@ -16,13 +16,18 @@ from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
 from derive.matrix.checks import check_explicit
-from derive.matrix.codegen import matrix_backward_source, matrix_forward_source
-from derive.matrix.nodes import broadcast_to
+from derive.kinks import kink_expressions
+from derive.matrix.codegen import (matrix_backward_source, matrix_forward_source,
+                                   matrix_function)
+from derive.matrix.nodes import Elementwise, broadcast_to
 from derive.matrix.sampling import POSITIVE_DOMAIN, normalised_names, sample_matrices
 from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol
 from derive.matrix.simplify import tidy
+from derive.matrix.text import matrix_text
 from derive.sweep import DOUT, reverse_sweep
 
+KINK_TRIES = 50
+KINK_GAP = 1e-3
 DIFFERENTIAL_NOTE = ("matrix steps: `local` is the differential dZ the input contributes; the "
                      "downstream gradient Ā is read off dL = tr(Gᵀ dZ) = tr(Āᵀ dA) (cyclic trace)")
 BROADCAST_NOTE = ("a bias broadcast over samples gets the sum of the upstream gradient over the "
@@ -37,10 +42,21 @@ class MatrixDerivation(Derivation):
     worked_case: list = field(default_factory=list)
 
     def sample(self, rng: np.random.Generator, size=None) -> dict:
-        """Random float64 arrays for every parameter; `size` may fix dimensions {dim: n}."""
+        """Random float64 arrays for every parameter, away from kinks (entries of each kink
+        expression at least 1e-3 from 0); `size` may fix dimensions {dim: n}."""
         sizes = size if isinstance(size, dict) else None
-        return sample_matrices(self.params, self.shapes, self.domains,
-                               normalised_names(self.identities), rng, sizes)
+        if "_kink_functions" not in self.__dict__:
+            self._kink_functions = [matrix_function(k, self.params, self.shapes, "kink")
+                                    for k in self.kinks]
+        for _ in range(KINK_TRIES):
+            values = sample_matrices(self.params, self.shapes, self.domains,
+                                     normalised_names(self.identities), rng, sizes)
+            if not any(np.any(np.abs(fn(**values)) < KINK_GAP) for fn in self._kink_functions):
+                break
+        return values
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in ("_functions", "_kink_functions")}
 
 
 def derive_matrix(parsed, name, inputs, constants, domains, entry,
@@ -71,9 +87,13 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         shapes=shapes, domains=dict(domains), graph=graph, steps=sweep.steps,
         raw_gradients=sweep.gradients, gradients=gradients,
         saved_form={n: None for n in inputs}, forward_source="", backward_source="",
-        conventions=conventions, assumptions=assumptions, kinks=[],
+        conventions=conventions, assumptions=assumptions, kinks=matrix_kinks(graph),
         layer=entry.layer if entry else None, description=entry.description if entry else "",
         identities=identities)
+    if derivation.kinks:
+        derivation.conventions.append(
+            "at a kink (" + ", ".join(f"{matrix_text(k)} = 0" for k in derivation.kinks)
+            + ", entry by entry) the derivative of a step is taken as 0")
     derivation.forward_source = matrix_forward_source(name, parsed.text, expr, params, shapes)
     derivation.backward_source = matrix_backward_source(
         name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else ())
@@ -87,6 +107,18 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
 
     derivation.worked_case = worked_case(derivation)
     return derivation
+
+
+def matrix_kinks(graph) -> list:
+    """Matrix expressions whose entries are zero where an elementwise function has a kink."""
+    kinks = []
+    for node in graph.nodes:
+        if isinstance(node.expr, Elementwise):
+            for kink in kink_expressions(node.expr.body):
+                matrix = tidy(Elementwise("", kink, node.expr.arg))
+                if matrix not in kinks:
+                    kinks.append(matrix)
+    return kinks
 
 
 def _check_names(parsed):

@@ -15,10 +15,9 @@ from derive.check import check_finite_differences
 from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
-from derive.matrix.checks import check_explicit
 from derive.kinks import kink_expressions
-from derive.matrix.codegen import (matrix_backward_source, matrix_forward_source,
-                                   matrix_function)
+from derive.matrix.checks import check_explicit
+from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
 from derive.matrix.nodes import Elementwise, broadcast_to
 from derive.matrix.sampling import POSITIVE_DOMAIN, normalised_names, sample_matrices
 from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol

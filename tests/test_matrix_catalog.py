@@ -83,7 +83,8 @@ def test_softmax_cross_entropy_simplifies_to_sigma_minus_t(op, expected, axis, t
 
 
 def test_softmax_cross_entropy_without_the_assumption_keeps_the_general_form():
-    derivation = derive(formula="-sum(t * log(softmax(x, axis=0)))", shapes={"x": (3, 4), "t": (3, 4)},
+    derivation = derive(formula="-sum(t * log(softmax(x, axis=0)))",
+                        shapes={"x": (3, 4), "t": (3, 4)},
                         constants=["t"])
     from derive.matrix.text import matrix_text
 

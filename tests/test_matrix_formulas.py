@@ -99,7 +99,8 @@ def test_det_is_evaluated_and_printed():
 
     X = sp.MatrixSymbol("X", 2, 2)
     assert isinstance(sp.det(X), sp.Determinant)  # SymPy leaves det unevaluated
-    with pytest.raises(Exception):  # noqa: B017 - SymPy's printer raises PrintMethodNotImplementedError
+    # SymPy's printer raises PrintMethodNotImplementedError
+    with pytest.raises(Exception):  # noqa: B017
         NumPyPrinter({"allow_unknown_functions": False}).doprint(sp.Trace(X) * sp.Determinant(X))
     derivation = derive(formula="trace(X) * det(X)", shapes={"X": ("n", "n")})
     forward = derivation.functions()[0]

@@ -55,7 +55,8 @@ class MatrixDerivation(Derivation):
         return values
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k not in ("_functions", "_kink_functions")}
+        compiled = ("_functions", "_kink_functions")
+        return {k: v for k, v in self.__dict__.items() if k not in compiled}
 
 
 def derive_matrix(parsed, name, inputs, constants, domains, entry,

@@ -155,8 +155,8 @@ def _rule(expr):
     from derive.errors import DeriveError
 
     raise DeriveError(f"formula: '{matrix_text(expr)}' ({type(expr).__name__}) has no matrix "
-                      "rule; use @, +, -, *, .T, trace, det, inv, sum, mean, softmax, logsumexp or an "
-                      "elementwise function")
+                      "rule; use @, +, -, *, .T, trace, det, inv, sum, mean, softmax, logsumexp "
+                      "or an elementwise function")
 
 
 def matrix_children(expr) -> list:
@@ -191,7 +191,9 @@ def matrix_label(expr) -> str:
 
 
 def placeholder_for(child, index: int):
-    return sp.MatrixSymbol(f"_a{index}", *child.shape) if is_matrix(child) else sp.Dummy(f"a{index}")
+    if is_matrix(child):
+        return sp.MatrixSymbol(f"_a{index}", *child.shape)
+    return sp.Dummy(f"a{index}")
 
 
 def matrix_rule_name(node) -> str:

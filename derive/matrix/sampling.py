@@ -19,8 +19,8 @@ POSITIVE_DOMAIN = (0.2, 3.0)
 
 
 def random_sizes(shapes: dict, rng: np.random.Generator) -> dict:
-    dims = sorted({d for name, dims in shapes.items()
-                   for d in matrix_symbol(name, dims).shape if isinstance(d, MatrixDimension)}, key=str)
+    dims = sorted({d for name, dims in shapes.items() for d in matrix_symbol(name, dims).shape
+                   if isinstance(d, MatrixDimension)}, key=str)
     return {d: int(rng.integers(2, 6)) for d in dims}
 
 

@@ -134,7 +134,9 @@ def _composed(factors):
 
 def _broadcast(arg, rows, cols):
     if not is_matrix(arg):
-        return scaled(arg, sp.OneMatrix(rows, cols)) if arg.is_number else Broadcast(arg, rows, cols)
+        if arg.is_number:
+            return scaled(arg, sp.OneMatrix(rows, cols))
+        return Broadcast(arg, rows, cols)
     if tuple(arg.shape) == (rows, cols):
         return arg
     c, part = split(arg)

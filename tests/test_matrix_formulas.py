@@ -168,3 +168,22 @@ def test_relu_of_affine_samples_away_from_the_kink_and_states_the_convention():
     grads = derivation.functions()[1](np.ones((2, 1)), W=-np.ones((2, 2)), X=np.ones((2, 1)),
                                       b=np.zeros((2, 1)))
     np.testing.assert_array_equal(grads["b"], np.zeros((2, 1)))  # W @ X + b < 0: no gradient
+
+
+@pytest.mark.parametrize("b_shape, expected, axes", [
+    (("n", 1), "sum(dout, axis=1)", (1,)),
+    ((1, "m"), "sum(dout, axis=0)", (0,)),
+    ((1, 1), "sum(sum(dout, axis=0), axis=1)", (0, 1)),
+    (None, "sum(dout)", None),
+])
+def test_broadcast_is_undone_by_summing_over_the_broadcast_axes(b_shape, expected, axes):
+    shapes = {"X": ("n", "m")} | ({"b": b_shape} if b_shape else {})
+    derivation = derive(formula="X * 2 + b", shapes=shapes)
+    assert matrix_text(derivation.gradients["b"]) == expected
+    assert {s.rule for s in derivation.steps} >= ({"broadcast-sum"} if b_shape else set())
+    rng = np.random.default_rng(0)
+    values = derivation.sample(rng)
+    dout = rng.standard_normal(values["X"].shape)
+    grad = derivation.functions()[1](dout, **values)["b"]
+    reference = dout.sum(axis=axes, keepdims=axes is not None)
+    np.testing.assert_allclose(grad, reference, rtol=1e-12)

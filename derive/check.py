@@ -49,7 +49,7 @@ def check_symbolic(expr, gradients: dict, symbols: dict, domains: dict) -> list[
 
 
 def _is_zero(expr) -> bool:
-    if sp.count_ops(expr) > 200:
+    if sp.count_ops(expr) > 60:
         return False
     try:
         return sp.simplify(expr) == 0

@@ -9,13 +9,16 @@ and it agrees with the original gradient at random points.
 from __future__ import annotations
 
 import random
+import warnings
 
+import numpy as np
 import sympy as sp
 
 from derive.functions import ArraySize, ArraySum
 
 OUT = sp.Symbol("out", real=True)
 SIMPLIFY_LIMIT = 150
+FULL_SIMPLIFY_LIMIT = 30
 INVERSE_FUNCTIONS = (sp.log, sp.asin, sp.acos, sp.atan, sp.asinh, sp.acosh, sp.atanh,
                      sp.LambertW, sp.erfinv, sp.erfcinv)
 
@@ -25,20 +28,34 @@ def function_kinds(expr: sp.Basic) -> set:
         {sp.Piecewise} if expr.has(sp.Piecewise) else set())
 
 
-def simplify_gradient(expr: sp.Basic) -> sp.Basic:
-    """The shortest of several equivalent forms that adds no new kind of function."""
+def simplify_gradient(expr: sp.Basic, thorough: bool = True) -> sp.Basic:
+    """The shortest of several equivalent forms that adds no new kind of function.
+
+    SymPy's `simplify` is tried only on small expressions (its cost grows very fast); a large
+    sum is simplified term by term, and a large product factor by factor, so the cost of
+    simplifying grows about linearly with the size of the formula.
+    """
     if getattr(expr, "is_Matrix", False) or isinstance(expr, sp.MatrixExpr):
         return expr
-    if sp.count_ops(expr) > SIMPLIFY_LIMIT:
+    ops = sp.count_ops(expr)
+    if ops > FULL_SIMPLIFY_LIMIT and isinstance(expr, (sp.Add, sp.Mul)):
+        parts = [simplify_gradient(a, thorough=False) for a in expr.args]
+        return _shortest([expr.func(*parts)], function_kinds(expr))
+    if ops > SIMPLIFY_LIMIT:
         return sp.factor_terms(expr)
-    kinds = function_kinds(expr)
-    candidates = [expr, sp.factor_terms(expr), sp.cancel(expr), sp.factor(expr)]
-    try:
-        candidates.append(sp.simplify(expr))
-    except (TypeError, ValueError, NotImplementedError):
-        pass
+    candidates = [expr, sp.factor_terms(expr), sp.cancel(expr)]
+    if thorough and ops <= FULL_SIMPLIFY_LIMIT:
+        candidates.append(sp.factor(expr))
+        try:
+            candidates.append(sp.simplify(expr))
+        except (TypeError, ValueError, NotImplementedError):
+            pass
+    return _shortest(candidates, function_kinds(expr))
+
+
+def _shortest(candidates: list, kinds: set) -> sp.Basic:
     allowed = [c for c in candidates if function_kinds(c) <= kinds | {sp.Heaviside}]
-    return min(allowed, key=lambda c: (sp.count_ops(c), len(str(c))))
+    return min(allowed or candidates[:1], key=lambda c: (sp.count_ops(c), len(str(c))))
 
 
 def saved_form(forward: sp.Basic, gradient: sp.Basic, inputs: list[sp.Symbol],
@@ -96,11 +113,15 @@ def agrees(a: sp.Basic, b: sp.Basic, names: list[sp.Symbol], domains: dict,
     """Numerical agreement of two expressions at random points of the names' domains."""
     rng = random.Random(1234)
     extra = sorted((a.free_symbols | b.free_symbols) - set(names), key=str)
+    symbols = list(names) + extra
+    finite = _float_finiteness(a, b, symbols)
     for _ in range(points):
         values = {}
-        for name in list(names) + extra:
+        for name in symbols:
             low, high = domains.get(str(name), (-2.0, 2.0))
             values[name] = sp.Float(rng.uniform(low, high), 30)
+        if not finite([float(values[s]) for s in symbols]):
+            return False
         try:
             va = complex(_numeric(a, values))
             vb = complex(_numeric(b, values))
@@ -112,6 +133,40 @@ def agrees(a: sp.Basic, b: sp.Basic, names: list[sp.Symbol], domains: dict,
 
 
 def _numeric(expr, values):
+    return _as_scalar(expr).xreplace(values).evalf(30)
+
+
+def _as_scalar(expr):
     expr = expr.replace(lambda e: isinstance(e, ArraySize), lambda e: sp.Integer(1))
-    expr = expr.replace(lambda e: isinstance(e, ArraySum), lambda e: e.args[0])
-    return expr.xreplace(values).evalf(30)
+    return expr.replace(lambda e: isinstance(e, ArraySum), lambda e: e.args[0])
+
+
+def _float_finiteness(a, b, symbols):
+    """A test `point -> bool`: are both expressions finite in float64 at the point?
+
+    30-digit evaluation of a value beyond float range (a power tower such as x**x**x**x at
+    x = 3) can run for hours; such a point is refused first, in float64, in microseconds.
+    """
+    from derive.codegen import compile_expression
+
+    names = [str(s) for s in symbols]
+    try:
+        functions = [compile_expression(_as_scalar(e), names, "probe") for e in (a, b)]
+    except Exception:  # not printable as NumPy code: only the 30-digit evaluation remains
+        return lambda point: True
+
+    def finite(point):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for kind in (complex, float):  # complex first: (-2)**0.5 is a number, not NaN
+                arrays = [np.array([v], dtype=kind) for v in point]
+                try:
+                    results = [np.asarray(f(*arrays), dtype=complex) for f in functions]
+                    return all(np.all(np.isfinite(r)) for r in results)
+                except OverflowError:
+                    return False
+                except Exception:  # such as a comparison of complex numbers in a Piecewise
+                    continue
+        return True  # float64 cannot evaluate it at all: evalf decides
+
+    return finite

@@ -8,11 +8,11 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
+from derive.serialize import expr_text
+
 
 def print_derivation(d, console: Console | None = None) -> None:
     console = console or Console()
-    from derive.serialize import expr_text
-
     formula = expr_text(d.expr)
     console.print(f"[bold]{d.name}[/bold]: {escape(formula)}")
     if d.text != formula:  # show what was understood, in both notations
@@ -23,22 +23,23 @@ def print_derivation(d, console: Console | None = None) -> None:
     if d.description:
         console.print(d.description)
     nodes = [n for n in d.graph.nodes if not n.is_leaf]
-    console.print("graph: " + " ; ".join(
+    console.print(escape("graph: " + " ; ".join(
         f"[{n.id}] {n.label}(" + ", ".join(d.graph.node(a).label if d.graph.node(a).is_leaf
-                                           else f"[{a}]" for a in n.args) + ")" for n in nodes))
+                                           else f"[{a}]" for a in n.args) + ")" for n in nodes)))
     table = Table(title="reverse sweep: upstream × local = downstream")
     for column in ("node", "rule", "to", "upstream", "local", "downstream"):
         table.add_column(column, overflow="fold")
     for s in d.steps:
-        table.add_row(f"[{s.node_id}] {s.node}", s.rule, str(s.input), str(s.upstream),
-                      str(s.local), str(s.downstream))
+        table.add_row(escape(f"[{s.node_id}] {s.node}"), s.rule,
+                      *(escape(expr_text(e)) for e in (s.input, s.upstream, s.local, s.downstream)))
     console.print(table)
     for name in d.inputs:
-        console.print(f"[bold]dL/d{name}[/bold] = {d.gradients[name]}")
+        console.print(f"[bold]dL/d{escape(name)}[/bold] = {escape(expr_text(d.gradients[name]))}")
         if d.saved_form.get(name) is not None:
-            console.print(f"  in saved values: {d.saved_form[name]}   (out = {d.expr})")
+            console.print(escape(f"  in saved values: {expr_text(d.saved_form[name])}"
+                                 f"   (out = {formula})"))
     for note in [*d.conventions, *d.assumptions]:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(str(note))}")
     console.print("checks: " + "; ".join(f"{c.name} ({c.detail}, max error {c.max_error:.1e})"
                                         for c in d.checks))
     console.print(Panel(Syntax(d.backward_source, "python"), title="generated backward"))

@@ -73,7 +73,7 @@ def check_finite_differences(forward, backward, sample, inputs: list[str],
         if saved:
             saved_grads = backward(dout, **values, out=out)
             for name in inputs:
-                worst = max(worst, _relative(saved_grads[name], grads[name]))
+                worst = _worse(worst, _relative(saved_grads[name], grads[name]))
         for name in inputs:
             direction = rng.standard_normal(np.shape(values[name]))
             scale = max(1.0, float(np.max(np.abs(values[name]))))
@@ -82,11 +82,16 @@ def check_finite_differences(forward, backward, sample, inputs: list[str],
             minus = dict(values, **{name: values[name] - step * direction})
             numeric = np.sum(dout * (forward(**plus) - forward(**minus))) / (2 * step)
             analytic = np.sum(grads[name] * direction)
-            worst = max(worst, _relative(analytic, numeric))
+            worst = _worse(worst, _relative(analytic, numeric))
     if not worst < FD_TOLERANCE:
         raise DerivationMismatch(
             f"compiled gradient disagrees with finite differences (relative error {worst:.2e})")
     return CheckResult("finite_difference", f"{rounds} random points and directions", worst)
+
+
+def _worse(worst: float, error: float) -> float:
+    """The larger error, where NaN (a gradient or difference that is not a number) is worst."""
+    return float("inf") if error != error else max(worst, error)
 
 
 def _relative(a, b) -> float:

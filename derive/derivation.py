@@ -6,6 +6,7 @@ and the reports only read.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,8 @@ from derive.rewrite import OUT, saved_form, simplify_gradient
 from derive.sweep import Step, reverse_sweep
 
 POSITIVE_DOMAIN = (0.2, 3.0)
+# where a typed formula is sampled: the first range on which it is finite and real
+CANDIDATE_DOMAINS = (catalog.DEFAULT_DOMAIN, POSITIVE_DOMAIN, (-1.0, 1.0), (0.2, 1.0))
 
 
 @dataclass
@@ -161,16 +164,25 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry,
 
 
 def _infer_domains(parsed: Formula, declared: dict) -> dict:
-    """Sampling ranges: declared ones, else (-3, 3), or positive where the formula needs it."""
-    domains = {n: declared.get(n, catalog.DEFAULT_DOMAIN) for n in parsed.names}
-    rng = np.random.default_rng(0)
+    """Sampling ranges: declared ones, else the first of CANDIDATE_DOMAINS on which the
+    formula is finite and real; DeriveError if there is none (it could not be checked)."""
     probe = compile_expression(parsed.expr, parsed.names, "probe")
-    with np.errstate(all="ignore"):
-        values = [rng.uniform(*domains[n], size=64) for n in parsed.names]
-        result = np.asarray(probe(*values), dtype=complex)
-    if np.all(np.isfinite(result)) and not np.any(np.abs(result.imag) > 0):
-        return domains
-    return {n: declared.get(n, POSITIVE_DOMAIN) for n in parsed.names}
+    for candidate in CANDIDATE_DOMAINS:
+        domains = {n: declared.get(n, candidate) for n in parsed.names}
+        rng = np.random.default_rng(0)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = [rng.uniform(*domains[n], size=64) for n in parsed.names]
+            try:
+                result = np.asarray(probe(*values), dtype=complex)
+            except (OverflowError, ValueError, TypeError, ZeroDivisionError):
+                continue
+        if np.all(np.isfinite(result)) and not np.any(np.abs(result.imag) > 0):
+            return domains
+    ranges = ", ".join(f"({low:g}, {high:g})" for low, high in CANDIDATE_DOMAINS)
+    raise DeriveError(f"formula '{parsed.text}': not finite and real at random inputs in any of "
+                      f"{ranges}, so it cannot be checked; use a formula defined for real "
+                      "inputs of moderate size")
 
 
 def sample_values(derivation: Derivation, rng: np.random.Generator, size=(5,)) -> dict:

@@ -23,6 +23,7 @@ from derive.matrix.sampling import POSITIVE_DOMAIN, normalised_names, sample_mat
 from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol
 from derive.matrix.simplify import tidy
 from derive.matrix.text import matrix_text
+from derive.rewrite import OUT
 from derive.sweep import DOUT, reverse_sweep
 
 KINK_TRIES = 50
@@ -86,7 +87,7 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         name=name, text=parsed.text, expr=expr, inputs=inputs, constants=constants,
         shapes=shapes, domains=dict(domains), graph=graph, steps=sweep.steps,
         raw_gradients=sweep.gradients, gradients=gradients,
-        saved_form={n: None for n in inputs}, forward_source="", backward_source="",
+        saved_form=saved_forms(expr, gradients, params), forward_source="", backward_source="",
         conventions=conventions, assumptions=assumptions, kinks=matrix_kinks(graph),
         layer=entry.layer if entry else None, description=entry.description if entry else "",
         identities=identities)
@@ -96,17 +97,29 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
             + ", entry by entry) the derivative of a step is taken as 0")
     derivation.forward_source = matrix_forward_source(name, parsed.text, expr, params, shapes)
     derivation.backward_source = matrix_backward_source(
-        name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else ())
+        name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else (),
+        derivation.saved_form)
     _infer_domains(derivation, domains)
     checks = [check_explicit(expr, dout, gradients, shapes, params, derivation.sample)]
     forward, backward = derivation.functions()
-    checks.append(check_finite_differences(forward, backward, derivation.sample, inputs, False,
-                                           rounds=4))
+    checks.append(check_finite_differences(forward, backward, derivation.sample, inputs,
+                                           bool(derivation.saved_names), rounds=4))
     derivation.checks = checks
     from derive.matrix.worked import worked_case
 
     derivation.worked_case = worked_case(derivation)
     return derivation
+
+
+def saved_forms(expr, gradients: dict, params: list[str]) -> dict:
+    """Each gradient with the forward output written as `out` where it occurs in it (the
+    elementwise slopes are already in terms of f(Z) where that is simpler: sigmoid, tanh, exp);
+    None where the output does not occur."""
+    if "out" in params:
+        return {n: None for n in gradients}
+    out = sp.MatrixSymbol("out", *expr.shape) if is_matrix(expr) else OUT
+    return {n: g.xreplace({expr: out}) if g.has(expr) else None
+            for n, g in gradients.items()}
 
 
 def matrix_kinks(graph) -> list:

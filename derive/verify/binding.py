@@ -1,8 +1,8 @@
 """Find what a namespace offers to verify and bind each piece to a catalog operator.
 
 Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`,
-loss functions `op_loss`. Binding, in order: `--op`; the class's `op` attribute; the catalog's
-declared `layer` name; the name itself (case-insensitive, a `Layer` suffix and underscores
+loss functions `op_loss`. Binding, in order: `--op` (or a typed --formula); the class's `op`
+attribute; the class's `formula` attribute (see `declared_formula`); the catalog's declared `layer` name; the name itself (case-insensitive, a `Layer` suffix and underscores
 ignored); for pairs and loss functions also catalog operators whose name extends the stem
 (`softmax_loss` → `softmax_cross_entropy...`), among which the conventions decide.
 """
@@ -13,6 +13,7 @@ import inspect
 from dataclasses import dataclass
 
 from derive import catalog
+from derive.commands.inputs import DIM
 from derive.errors import DeriveError
 from derive.verify.targets import Loaded
 
@@ -64,7 +65,7 @@ def _named(ns: dict, key: str, label: str) -> Candidate | None:
         return None
     stem = key.removesuffix("_forward")
     forward, backward = ns.get(f"{stem}_forward"), ns.get(f"{stem}_backward")
-    if inspect.isfunction(forward) and inspect.isfunction(backward):
+    if stem and inspect.isfunction(forward) and inspect.isfunction(backward):
         return Candidate(label.removesuffix("_forward"), "pair", (forward, backward), stem)
     if inspect.isfunction(value) and key.endswith("_loss") and len(key) > 5:
         return Candidate(label, "loss", (value,), key[:-len("_loss")])
@@ -101,3 +102,58 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
             return extended
     raise Unbound(f"no catalog operator is named like '{candidate.name}', give --op NAME "
                   "(see derive list)")
+
+
+def declared_formula(candidate: Candidate) -> dict | None:
+    """The derive() request a class declares with a `formula` attribute, or None.
+
+    Any class counts (not only those `derive new` writes): `formula` is a string in derive's
+    formula syntax, optional `shapes` maps a name to its dimensions (numbers or names) and
+    optional `constants` lists names that are not differentiated. A class whose `op`
+    attribute names an operator is bound to that instead. A malformed declaration is Unbound.
+    """
+    if candidate.kind != "class":
+        return None
+    cls = candidate.objects[0]
+    formula = getattr(cls, "formula", None)
+    if formula is None or isinstance(getattr(cls, "op", None), str):
+        return None
+    if not isinstance(formula, str) or not formula.strip():
+        raise Unbound(f"its formula attribute is {formula!r}, give a formula in derive's "
+                      "syntax as a string, such as formula = \"x*tanh(softplus(x))\"")
+    return {"formula": formula, "shapes": _declared_shapes(getattr(cls, "shapes", None)),
+            "constants": _declared_constants(getattr(cls, "constants", None))}
+
+
+def _declared_shapes(shapes) -> dict:
+    if shapes is None:
+        return {}
+    example = "such as shapes = {\"W\": (\"n\", \"m\"), \"x\": (\"m\", 1)}"
+    if not isinstance(shapes, dict):
+        raise Unbound(f"its shapes attribute is {type(shapes).__name__}, give a dict "
+                      f"NAME -> dimensions, {example}")
+    checked = {}
+    for name, dims in shapes.items():
+        dims = (dims,) if isinstance(dims, (int, str)) else dims
+        if (not isinstance(name, str) or not isinstance(dims, (tuple, list))
+                or not 1 <= len(dims) <= 2 or not all(_dimension(d) for d in dims)):
+            raise Unbound(f"its shapes attribute maps {name!r} to {dims!r}: give one or two "
+                          f"dimensions that are positive numbers or names, {example}")
+        checked[name] = tuple(dims)
+    return checked
+
+
+def _dimension(d) -> bool:
+    if isinstance(d, bool):
+        return False
+    return DIM.match(str(d)) is not None if isinstance(d, (int, str)) else False
+
+
+def _declared_constants(constants) -> tuple:
+    if constants is None:
+        return ()
+    if isinstance(constants, str) or not isinstance(constants, (tuple, list)) \
+            or not all(isinstance(c, str) for c in constants):
+        raise Unbound(f"its constants attribute is {constants!r}, give a tuple of names, "
+                      "such as constants = (\"t\",)")
+    return tuple(constants)

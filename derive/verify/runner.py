@@ -12,7 +12,7 @@ import numpy as np
 
 from derive.errors import DeriveError
 from derive.verify import checks, checks_more
-from derive.verify.binding import Candidate, Unbound, bind, candidates
+from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.limits import TimeLimit, quiet, time_limit
@@ -78,9 +78,29 @@ def derivation_of(op: str):
     return cached_derive(op=op)
 
 
+def formula_derivation(formula: str, shapes: dict, constants: tuple):
+    """The derivation of a formula a class declares (from the disk cache when it is there)."""
+    from derive.cache import cached_derive
+
+    return cached_derive(formula=formula, shapes=shapes, constants=constants)
+
+
 def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
                      explicit=False, derivation=None) -> Result | str:
     """A Result, or the reason (a string) why a candidate found by scanning was skipped."""
+    bound_to = None
+    if derivation is None and op is None:
+        try:
+            request = declared_formula(candidate)
+        except Unbound as exc:
+            return Result(candidate.label, None, "error", message=str(exc))
+        if request is not None:
+            bound_to = f"its formula attribute {request['formula']}"
+            try:
+                derivation = formula_derivation(**request)
+            except DeriveError as exc:
+                return Result(candidate.label, None, "error",
+                              message=f"{bound_to} could not be derived: {exc}")
     if derivation is not None:
         ops, derivations = [derivation.name], [derivation]
     else:
@@ -108,6 +128,8 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
     result = Result(candidate.label, variant.op, verdict(found, strict), variant.describe(), found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"
+    elif bound_to is not None and result.status == "pass":
+        result.message = f"verified against {bound_to}"
     unfilled = [c.message for c in found if c.message.startswith("not implemented")]
     if unfilled:
         result.message = unfilled[0]

@@ -24,6 +24,11 @@ def verification_for(derivation):
     except DeriveError as exc:
         return [{"name": "verify", "status": "error", "max_rel_err": None,
                  "message": f"{target}: {exc}"}]
+    return verification_rows(report)
+
+
+def verification_rows(report) -> list[dict]:
+    """The verifier's checks (a derive.verify Report) as rows of a verification table."""
     rows = []
     for result in report.results:
         if result.message:

@@ -9,8 +9,11 @@ from derive.errors import DeriveError
 DIM = re.compile(r"[1-9][0-9]{0,3}\Z|[A-Za-z][A-Za-z0-9_]{0,15}\Z")
 
 
-def add_formula_arguments(parser, op_nargs="?"):
-    parser.add_argument("op", nargs=op_nargs, metavar="OP", help="a catalog operator (see derive list)")
+def add_formula_arguments(parser, op_nargs="?", with_op: bool = True):
+    """OP (unless with_op is False), --formula, --latex, --log10, --shape and --const."""
+    if with_op:
+        parser.add_argument("op", nargs=op_nargs, metavar="OP",
+                            help="a catalog operator (see derive list)")
     parser.add_argument("--formula", metavar="EXPR", help="a formula in SymPy/NumPy syntax")
     parser.add_argument("--latex", metavar="TEX", help="a formula in LaTeX (\\log is natural log)")
     parser.add_argument("--log10", action="store_true",

@@ -14,6 +14,8 @@ import re
 import shlex
 import sys
 
+from derive.commands.inputs import add_formula_arguments
+
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 SHADOWED = {"numpy", "scipy"} | set(sys.stdlib_module_names)
 
@@ -21,14 +23,7 @@ SHADOWED = {"numpy", "scipy"} | set(sys.stdlib_module_names)
 def add_arguments(parser):
     parser.add_argument("name", metavar="NAME",
                         help="the layer's name: letters, digits and _ (mish → Mish in mish.py)")
-    parser.add_argument("--formula", metavar="EXPR", help="a formula in SymPy/NumPy syntax")
-    parser.add_argument("--latex", metavar="TEX", help="a formula in LaTeX (\\log is natural log)")
-    parser.add_argument("--log10", action="store_true",
-                        help="read \\log in --latex as the base-10 logarithm (default: natural)")
-    parser.add_argument("--shape", action="append", default=[], metavar="NAME=D1,D2",
-                        help="declare NAME a matrix of shape D1×D2 (numbers or symbols)")
-    parser.add_argument("--const", action="append", default=[], metavar="NAME",
-                        help="a name that is not differentiated (such as targets t)")
+    add_formula_arguments(parser, with_op=False)
     parser.add_argument("--param", action="append", default=[], metavar="NAME",
                         help="pass NAME to __init__ (such as W, b); its gradient goes to self.dNAME")
     parser.add_argument("--out", metavar="DIR", default=".",
@@ -120,6 +115,7 @@ def _build(derivation, args, cls, staging) -> tuple:
     """Write the layer and its report into `staging`: (layer path, report path, verification)."""
     from derive.layergen import layer_source
     from derive.verify import verify
+    from reports.verification import verification_rows
     from reports.write import write_report
 
     layer = staging / f"{args.name}.py"
@@ -129,18 +125,6 @@ def _build(derivation, args, cls, staging) -> tuple:
     _, report = write_report(derivation, args.format, staging,
                              verification=verification_rows(verification))
     return layer, report, verification
-
-
-def verification_rows(report) -> list[dict]:
-    """The verifier's checks as rows of the report's verification table."""
-    rows = []
-    for result in report.results:
-        if result.message:
-            rows.append({"name": "verdict", "status": result.status, "max_rel_err": None,
-                         "message": result.message})
-        rows.extend({"name": c.name, "status": c.status, "max_rel_err": c.max_rel_err,
-                     "message": c.message} for c in result.checks)
-    return rows
 
 
 def move_all(files, out, given: str) -> list:

@@ -9,7 +9,8 @@ from derive.verify.binding import Candidate, candidates
 from derive.verify.runner import verify_candidate
 from derive.verify.targets import load_target
 
-ZOO = ["tests/zoo/buggy_elementwise.py", "tests/zoo/buggy_nodes.py", "tests/zoo/buggy_affine.py"]
+ZOO = ["tests/zoo/buggy_elementwise.py", "tests/zoo/buggy_nodes.py", "tests/zoo/buggy_affine.py",
+       "tests/zoo/buggy_cs231n.py"]
 
 
 def _zoo_candidates(path):
@@ -22,7 +23,7 @@ def _bug(candidate: Candidate):
 
 
 BUGGY = [c for path in ZOO for c in _zoo_candidates(path) if _bug(c)[0]]
-CORRECT = _zoo_candidates("tests/zoo/correct.py")
+CORRECT = _zoo_candidates("tests/zoo/correct.py") + _zoo_candidates("tests/zoo/cs231n.py")
 
 
 def test_the_zoo_has_at_least_30_distinct_bugs():
@@ -55,3 +56,20 @@ def test_correct_layers_never_raise_false_alarms(seed):
         problems = [(c.name, c.message) for c in result.checks
                     if c.status != "pass" and not (c.status == "warn" and c.name == allowed)]
         assert result.status == "pass" and not problems, (candidate.label, seed, problems)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_vector_bias_is_a_named_convention_not_a_missing_keepdims(seed):
+    by_name = {c.label.rpartition(":")[2]: c for c in CORRECT}
+    for name in ("affine", "AffineRowsVectorBias"):  # cs231n's pair; a class with b of shape (M,)
+        result = verify_candidate(by_name[name], seed=seed)
+        assert result.status == "pass", (name, seed, result)
+        assert result.convention == "affine_rows with b as a vector of shape (n_out,)"
+
+
+def test_a_db_with_the_wrong_shape_for_the_vector_b_still_fails():
+    (affine,) = [c for c in BUGGY if c.label.endswith("buggy_cs231n.py:affine")]
+    result = verify_candidate(affine, seed=3)
+    statuses = {c.name: c.status for c in result.checks}
+    assert result.status == "fail" and statuses["dtype_shape"] == "fail"
+    assert "db has shape (" in next(c.message for c in result.checks if c.name == "dtype_shape")

@@ -134,7 +134,8 @@ def compare_all(name: str, items: list, tol: float, counterexample=None) -> Chec
 
 
 def gradient_hints(ctx: Context, name: str, case: Case, dout, out) -> dict:
-    return mistake_hints(ctx.variant, name, case.reference, dout, out)
+    hints = mistake_hints(ctx.variant, name, case.reference, dout, out)
+    return {cause: ctx.variant.layer_value(name, value) for cause, value in hints.items()}
 
 
 def entry_fd(ctx: Context, case: Case, name: str, dout):

@@ -2,8 +2,11 @@
 
 A variant is one catalog operator (the bound one or a related layout such as `affine_rows`),
 a reduction (the formula's own, or ÷N / ×N along an axis of the first input, for scalar
-losses) and a form of the targets (as sampled, one-hot along an axis, or integer labels along
-an axis). The verifier tries the default first and, if it fails, names the variant that passes.
+losses), a form of the targets (as sampled, one-hot along an axis, or integer labels along
+an axis) and the names given as 1-D vectors (a declared (1, M) or (M, 1) matrix such as a bias
+passed as shape (M,), cs231n's convention; its gradient must then have shape (M,) too, and is
+compared with the derived one reshaped to (M,)). The verifier tries the default first and, if
+it fails, names the variant that passes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Variant:
     reduction: tuple | None = None   # ("mean" | "sum", axis)
     targets: tuple | None = None     # ("onehot" | "labels", axis)
     other_layout: bool = False       # a related operator, not the one the layer was bound to
+    vectors: tuple = ()              # names the layer is given as 1-D vectors
 
     @property
     def op(self) -> str:
@@ -38,7 +42,8 @@ class Variant:
 
     @property
     def is_default(self) -> bool:
-        return self.reduction is None and self.targets is None and not self.other_layout
+        return (self.reduction is None and self.targets is None and not self.other_layout
+                and not self.vectors)
 
     def describe(self) -> str:
         parts = []
@@ -50,6 +55,9 @@ class Variant:
             names = ", ".join(self.derivation.constants)
             parts.append(f"{names} as integer labels (classes on axis {axis})" if kind == "labels"
                          else f"{names} one-hot (classes on axis {axis})")
+        for name in self.vectors:
+            size = next(d for d in self.derivation.shapes[name] if str(d) != "1")
+            parts.append(f"{name} as a vector of shape ({size},)")
         return self.op + (" with " + ", ".join(parts) if parts else "")
 
     def case(self, rng: np.random.Generator, sizes: dict | None = None) -> Case:
@@ -63,7 +71,13 @@ class Variant:
                 values[name] = layer[name] = onehot
                 if kind == "labels":
                     layer[name] = np.argmax(onehot, axis=axis)
+        for name in self.vectors:
+            layer[name] = self.layer_value(name, values[name])
         return Case(layer, values)
+
+    def layer_value(self, name: str, value):
+        """`value` (in the derivation's shape) as the layer is given it: 1-D for a vector name."""
+        return np.reshape(value, -1) if name in self.vectors else value
 
     def scale(self, values: dict) -> float:
         if not self.reduction:
@@ -78,9 +92,11 @@ class Variant:
             return forward(**values) * self.scale(values) if self.reduction else forward(**values)
 
     def backward(self, dout, values: dict) -> dict:
+        """The derived gradients, each in the shape of what the layer is given."""
         _, backward = self.derivation.functions()
         with np.errstate(all="ignore"):
-            return backward(np.asarray(dout, dtype=float) * self.scale(values), **values)
+            grads = backward(np.asarray(dout, dtype=float) * self.scale(values), **values)
+        return {k: self.layer_value(k, v) for k, v in grads.items()}
 
 
 def _onehot(rng, shape, axis) -> np.ndarray:
@@ -113,8 +129,17 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         targets = [None]
         if derivation.constants:
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
-        for reduction, target in itertools.product(reductions, targets):
-            found.append(Variant(derivation, reduction, target, position > 0))
+        for reduction, target, vectors in itertools.product(reductions, targets,
+                                                            _vector_choices(derivation)):
+            found.append(Variant(derivation, reduction, target, position > 0, vectors))
     if labels_first:
         found.sort(key=lambda v: not (v.targets and v.targets[0] == "labels"))
     return found
+
+
+def _vector_choices(derivation) -> list[tuple]:
+    """() first, then every set of names declared (1, M) or (M, 1) that a layer may take as
+    vectors of shape (M,)."""
+    names = [n for n, shape in derivation.shapes.items() if len(shape) == 2
+             and sum(str(d) == "1" for d in shape) == 1 and n in derivation.params]
+    return [combo for k in range(len(names) + 1) for combo in itertools.combinations(names, k)]

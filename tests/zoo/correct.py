@@ -151,3 +151,21 @@ class SquaredErrorNoDout:
 
     def backward(self):
         return self.diff.copy()
+
+
+class AffineRowsVectorBias:
+    """The book's layer (rows layout) with the bias as a vector of shape (M,), as most code has it."""
+
+    op = "affine_rows"
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T

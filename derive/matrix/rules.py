@@ -92,7 +92,9 @@ def _elementwise(expr, p, d, G):
 
 def elementwise_slope(expr: Elementwise):
     """f'(A) for Z = f(A) elementwise, from sympy.diff of f; written in terms of Z itself when
-    that is simpler (sigmoid: Z ⊙ (1 − Z), tanh: 1 − Z²), as the scalar saved forms."""
+    the scalar saved form is simpler and calls no function (sigmoid: Z ⊙ (1 − Z), tanh:
+    1 − Z², exp: Z): then the slope costs a few products and cannot overflow. A form that
+    still calls one (softplus: 1 − exp(−Z)) saves nothing and loses precision."""
     slope, in_output = _slope_of(expr.body)
     return Elementwise("", in_output, expr) if in_output is not None else \
         Elementwise("", slope, expr.arg)
@@ -105,7 +107,9 @@ def _slope_of(body):
 
     slope = at_kinks_zero(sp.diff(body, U))
     form = saved_form(body, slope, [U], {})
-    return slope, (None if form is None else form.xreplace({OUT: U}))
+    if form is None or form.atoms(sp.Function):
+        return slope, None
+    return slope, form.xreplace({OUT: U})
 
 
 def _axis_sum(expr, p, d, G):

@@ -54,8 +54,18 @@ def simplify_gradient(expr: sp.Basic, thorough: bool = True) -> sp.Basic:
 
 
 def _shortest(candidates: list, kinds: set) -> sp.Basic:
-    allowed = [c for c in candidates if function_kinds(c) <= kinds | {sp.Heaviside}]
+    """The shortest candidate adding no new function kind and no power that NumPy cannot take
+    on real inputs (simplify turns |x|**y/|x| into Abs(x**(y - 1)): NaN for x < 0)."""
+    powers = _fractional_powers(candidates[0])
+    allowed = [c for c in candidates if function_kinds(c) <= kinds | {sp.Heaviside}
+               and _fractional_powers(c) <= powers]
     return min(allowed or candidates[:1], key=lambda c: (sp.count_ops(c), len(str(c))))
+
+
+def _fractional_powers(expr: sp.Basic) -> set:
+    """Powers whose base may be negative and whose exponent may be fractional."""
+    return {p for p in expr.atoms(sp.Pow)
+            if p.exp.is_integer is not True and p.base.is_nonnegative is not True}
 
 
 def saved_form(forward: sp.Basic, gradient: sp.Basic, inputs: list[sp.Symbol],

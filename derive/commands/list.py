@@ -24,7 +24,8 @@ def run(args) -> int:
     from rich.table import Table
 
     table = Table(title="derive catalog")
-    for column in ("operator", "formula", "inputs", "layer"):
+    table.add_column("operator", no_wrap=True)  # whole names, so `derive list | grep` finds them
+    for column in ("formula", "inputs", "layer"):
         table.add_column(column)
     for e in entries.values():
         inputs = ", ".join(e.inputs) + (f" (const {', '.join(e.constants)})" if e.constants else "")

@@ -14,7 +14,7 @@ import pickle
 import tempfile
 from pathlib import Path
 
-VERSION = "0.1.0-engine-1"
+VERSION = "0.1.0-engine-2"  # bump when the pickled Derivation changes shape
 
 
 def cache_dir() -> Path:

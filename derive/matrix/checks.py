@@ -66,9 +66,10 @@ def _as_array(value, point):
 
 
 def check_explicit(expr, dout, gradients: dict, shapes: dict, names: list[str], sample,
-                   points: int = 2, seed: int = 0) -> CheckResult:
-    """Each gradient agrees with entrywise sympy.diff on explicit small matrices."""
-    sizes = small_sizes(shapes)
+                   points: int = 2, seed: int = 0, sizes: dict | None = None) -> CheckResult:
+    """Each gradient agrees with entrywise sympy.diff on explicit small matrices (of `sizes`,
+    by default small_sizes)."""
+    sizes = small_sizes(shapes) if sizes is None else sizes
     env, loss = explicit_setup(expr, dout, shapes, names, sizes)
     rng = np.random.default_rng(seed)
     references = {n: entry_gradients(loss, env[n]) if is_matrix(env[n]) else sp.diff(loss, env[n])

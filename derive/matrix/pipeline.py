@@ -16,17 +16,24 @@ from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
 from derive.kinks import kink_expressions
-from derive.matrix.checks import check_explicit
+from derive.matrix.checks import check_explicit, small_sizes
 from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
 from derive.matrix.nodes import Elementwise, broadcast_to
-from derive.matrix.sampling import POSITIVE_DOMAIN, normalised_names, sample_matrices
+from derive.matrix.sampling import (
+    POSITIVE_DOMAIN,
+    invertible_arguments,
+    near_identity_names,
+    normalised_names,
+    sample_matrices,
+    well_conditioned,
+)
 from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol
 from derive.matrix.simplify import tidy
 from derive.matrix.text import matrix_text
 from derive.rewrite import OUT
 from derive.sweep import DOUT, reverse_sweep
 
-KINK_TRIES = 50
+SAMPLE_TRIES = 50
 KINK_GAP = 1e-3
 DIFFERENTIAL_NOTE = ("matrix steps: `local` is the differential dZ the input contributes; the "
                      "downstream gradient Ā is read off dL = tr(Gᵀ dZ) = tr(Āᵀ dA) (cyclic trace)")
@@ -36,27 +43,53 @@ BROADCAST_NOTE = ("a bias broadcast over samples gets the sum of the upstream gr
 
 @dataclass
 class MatrixDerivation(Derivation):
-    """A Derivation of a matrix formula; `identities` are the declared equalities used."""
+    """A Derivation of a matrix formula; `identities` are the declared equalities used,
+    `invertible` the matrices it inverts or takes the determinant of (sampling.Invertible)."""
 
     identities: dict = field(default_factory=dict)
     worked_case: list = field(default_factory=list)
+    invertible: list = field(default_factory=list)
 
     def sample(self, rng: np.random.Generator, size=None) -> dict:
         """Random float64 arrays for every parameter, away from kinks (entries of each kink
-        expression at least 1e-3 from 0); `size` may fix dimensions {dim: n}."""
+        expression at least 1e-3 from 0), with well-conditioned matrices where the formula
+        inverts one; `size` may fix dimensions {dim: n}."""
         sizes = size if isinstance(size, dict) else None
-        if "_kink_functions" not in self.__dict__:
-            self._kink_functions = [matrix_function(k, self.params, self.shapes, "kink")
-                                    for k in self.kinks]
-        for _ in range(KINK_TRIES):
+        near_identity = near_identity_names(self.invertible)
+        for _ in range(SAMPLE_TRIES):
             values = sample_matrices(self.params, self.shapes, self.domains,
-                                     normalised_names(self.identities), rng, sizes)
-            if not any(np.any(np.abs(fn(**values)) < KINK_GAP) for fn in self._kink_functions):
+                                     normalised_names(self.identities), rng, sizes,
+                                     near_identity)
+            if self.acceptable(values):
                 break
         return values
 
+    def acceptable(self, values: dict) -> bool:
+        """Away from kinks, and every matrix the formula inverts well-conditioned."""
+        if "_kink_functions" not in self.__dict__:
+            self._kink_functions = [matrix_function(k, self.params, self.shapes, "kink")
+                                    for k in self.kinks]
+            self._invertible_functions = [
+                matrix_function(item.argument, self.params, self.shapes, "invertible")
+                for item in self.invertible]
+        if any(np.any(np.abs(fn(**values)) < KINK_GAP) for fn in self._kink_functions):
+            return False
+        return well_conditioned([fn(**values) for fn in self._invertible_functions],
+                                [item.positive for item in self.invertible])
+
+    def explicit_sizes(self) -> dict:
+        """Sizes for the explicit check at which the inverted matrices can be invertible
+        (A @ B with A 3×2 and B 2×3 cannot): the usual small sizes, else all 2, all 3."""
+        candidates = [small_sizes(self.shapes), small_sizes(self.shapes, 2),
+                      small_sizes(self.shapes, 3)]
+        if not self.invertible:
+            return candidates[0]
+        rng = np.random.default_rng(0)
+        return next((sizes for sizes in candidates
+                     if self.acceptable(self.sample(rng, sizes))), candidates[0])
+
     def __getstate__(self):
-        compiled = ("_functions", "_kink_functions")
+        compiled = ("_functions", "_kink_functions", "_invertible_functions")
         return {k: v for k, v in self.__dict__.items() if k not in compiled}
 
 
@@ -90,7 +123,7 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         saved_form=saved_forms(expr, gradients, params), forward_source="", backward_source="",
         conventions=conventions, assumptions=assumptions, kinks=matrix_kinks(graph),
         layer=entry.layer if entry else None, description=entry.description if entry else "",
-        identities=identities)
+        identities=identities, invertible=invertible_arguments(graph))
     if derivation.kinks:
         derivation.conventions.append(
             "at a kink (" + ", ".join(f"{matrix_text(k)} = 0" for k in derivation.kinks)
@@ -100,7 +133,8 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else (),
         derivation.saved_form)
     _infer_domains(derivation, domains)
-    checks = [check_explicit(expr, dout, gradients, shapes, params, derivation.sample)]
+    checks = [check_explicit(expr, dout, gradients, shapes, params, derivation.sample,
+                             sizes=derivation.explicit_sizes())]
     forward, backward = derivation.functions()
     checks.append(check_finite_differences(forward, backward, derivation.sample, inputs,
                                            bool(derivation.saved_names), rounds=4))

@@ -7,6 +7,7 @@ hangs or breaks its protocol gets a verdict with the reason and the run goes on.
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 
@@ -112,13 +113,14 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
             return str(exc)
     try:
         if derivation is None:
-            derivations = [derivation_of(name) for name in _with_related(ops)]
+            derivations = [derivation_of(name) for name in ops]
     except DeriveError as exc:
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")
+    related = [] if derivation is not None else _with_related(ops)[len(ops):]
     with quiet(), np.errstate(all="ignore"):
         try:
-            variant, adapter = _choose_variant(candidate, derivations, seed)
+            variant, adapter = _choose_variant(candidate, derivations, related, seed)
         except (ProtocolError, ScreenTimeout) as exc:
             check = getattr(exc, "check", "protocol")
             return Result(candidate.label, ops[0], "error", checks=[
@@ -143,11 +145,33 @@ def _with_related(ops: list[str]) -> list[str]:
     return names
 
 
-def _choose_variant(candidate, derivations, seed):
-    """The first variant under which forward and backward pass; else the closest one."""
+def _related_derivations(names: list[str]) -> list:
+    """Derivations of the related layouts (derived only when the bound operator's conventions
+    all fail); one that cannot be derived is simply not tried."""
+    found = []
+    for name in names:
+        try:
+            found.append(derivation_of(name))
+        except DeriveError:
+            continue
+    return found
+
+
+def _choose_variant(candidate, derivations, related, seed):
+    """The first variant under which forward and backward pass; else the closest one.
+    The variants of the bound derivations come first; those of the `related` operators
+    (names) are derived and tried only when none of them passes."""
     scalar = _scalar_output(derivations[0])
     best, why = None, ""
-    for variant in variants(derivations, scalar, labels_first=candidate.kind == "loss"):
+    labels_first = candidate.kind == "loss"
+
+    def others():
+        for v in variants(derivations + _related_derivations(related), scalar, labels_first):
+            if not any(v.derivation is d for d in derivations):
+                yield v
+
+    bound = variants(derivations, scalar, labels_first=labels_first)
+    for variant in itertools.chain(bound, others() if related else ()):
         try:
             adapter = make_adapter(candidate, variant.derivation)
         except ProtocolError as exc:

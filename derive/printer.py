@@ -148,6 +148,8 @@ class DerivePrinter(NumPyPrinter):
         arg = expr.arg
         if expr.body == sp.log(U) and isinstance(arg, Softmax):  # log-softmax, stably
             return f"scipy.special.log_softmax({self._print(arg.arg)}, axis={arg.axis})"
+        if isinstance(arg, sp.MatrixSymbol):  # a name needs no parentheses
+            return self._print(expr.body.xreplace({U: _Code(self._print(arg))}))
         code = f"({self._print(arg)})"
         return self._print(expr.body.xreplace({U: _Code(code)})).replace(f"({code})", code)
 

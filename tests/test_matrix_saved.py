@@ -59,6 +59,15 @@ def test_backward_reads_the_saved_output():
     np.testing.assert_allclose(grads["b"], dout.sum(axis=1, keepdims=True) / 4)
     np.testing.assert_allclose(grads["X"], values["W"].T @ dout / 4)
     assert "out=None" in derivation.backward_source
+    assert "= out*(1 - out)" in derivation.backward_source  # as a person writes it
+
+
+def test_saved_form_in_latex_writes_out_plainly():
+    import sympy as sp
+
+    derivation = derived(formula=SIGMOID_AFFINE[0], shapes=SIGMOID_AFFINE[1])
+    tex = sp.latex(derivation.saved_form["b"])
+    assert r"out \left(1 - out\right)" in tex, tex
 
 
 def test_no_saved_form_where_the_output_does_not_occur():

@@ -83,7 +83,8 @@ class Elementwise(sp.MatrixExpr):
     def _latex(self, printer):
         if self.name:
             return rf"\operatorname{{{self.name}}}\left({printer._print(self.arg)}\right)"
-        inner = sp.Symbol(rf"\left({printer._print(self.arg)}\right)")
+        inner = printer._print(self.arg)
+        inner = sp.Symbol(inner if isinstance(self.arg, sp.MatrixSymbol) else rf"\left({inner}\right)")
         return printer._print(self.body.xreplace({U: inner}))
 
 

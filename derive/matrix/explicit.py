@@ -111,4 +111,25 @@ def explicit_loss(expr, dout, env, sizes):
 
 def entry_gradients(loss, matrix):
     """∂loss/∂X[i, j] for every entry of an explicit matrix, by sympy.diff."""
-    return matrix.applyfunc(lambda entry: sp.diff(loss, entry))
+    summands = loss_summands(loss)
+    return matrix.applyfunc(lambda entry: partial(summands, entry))
+
+
+def loss_summands(loss) -> list[tuple]:
+    """(summand, its free symbols) for each summand of the loss, a factor in front of one sum
+    (dout · Σ …) multiplied into it: each entry then occurs in only a few summands."""
+    summands = []
+    for term in sp.Add.make_args(loss):
+        factors = sp.Mul.make_args(term)
+        sums = [f for f in factors if f.is_Add]
+        if len(sums) == 1:
+            rest = sp.Mul(*[f for f in factors if f is not sums[0]])
+            summands += [rest * part for part in sums[0].args]
+        else:
+            summands.append(term)
+    return [(s, s.free_symbols) for s in summands]
+
+
+def partial(summands: list[tuple], entry):
+    """sympy.diff of the loss by one entry, over only the summands that contain it."""
+    return sp.Add(*[sp.diff(s, entry) for s, symbols in summands if entry in symbols])

@@ -47,8 +47,17 @@ class MatrixDerivation(Derivation):
     `invertible` the matrices it inverts or takes the determinant of (sampling.Invertible)."""
 
     identities: dict = field(default_factory=dict)
-    worked_case: list = field(default_factory=list)
     invertible: list = field(default_factory=list)
+
+    @property
+    def worked_case(self) -> list:
+        """The tutorial's entry-by-entry case at size 2 (derive.matrix.worked), worked out on
+        first use: the reports and --json show it, verifying a layer does not need it."""
+        if "_worked_case" not in self.__dict__:
+            from derive.matrix.worked import worked_case
+
+            self._worked_case = worked_case(self)
+        return self._worked_case
 
     def sample(self, rng: np.random.Generator, size=None) -> dict:
         """Random float64 arrays for every parameter, away from kinks (entries of each kink
@@ -139,9 +148,6 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
     checks.append(check_finite_differences(forward, backward, derivation.sample, inputs,
                                            bool(derivation.saved_names), rounds=4))
     derivation.checks = checks
-    from derive.matrix.worked import worked_case
-
-    derivation.worked_case = worked_case(derivation)
     return derivation
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from derive.matrix.checks import explicit_setup, numeric_point, small_sizes
-from derive.matrix.explicit import explicit
+from derive.matrix.explicit import explicit, loss_summands, partial
 from derive.matrix.shapes import is_matrix
 from derive.matrix.text import matrix_text
 
@@ -31,14 +31,14 @@ def worked_case(derivation, size: int = 2) -> list[dict]:
         return []
     point = numeric_point(env, derivation.sample(np.random.default_rng(1), sizes),
                           np.random.default_rng(1))
-    rows = []
+    rows, summands = [], loss_summands(loss)
     for name in derivation.inputs:
         if not is_matrix(env[name]):
             continue
         general = explicit(derivation.gradients[name], env, sizes)
         general = general if is_matrix(general) else sp.ones(*env[name].shape) * general
         for (i, j), entry in np.ndenumerate(np.array(env[name].tolist(), dtype=object)):
-            by_entries = sp.expand(sp.diff(loss, entry))
+            by_entries = sp.expand(partial(summands, entry))
             closed = sp.expand(general[i, j])
             difference = (by_entries - closed)
             same = difference == 0 or (sp.count_ops(difference) < SIMPLIFY_LIMIT

@@ -142,3 +142,20 @@ def test_bad_formula_options_are_one_line_usage_errors(capsys, argv, words):
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert words in captured.err and captured.err.count("\n") == 1
+
+
+def test_assert_layer_correct_uses_the_formula_attribute(tmp_path):
+    import importlib.util
+
+    from derive.testing import assert_layer_correct
+
+    def load(path, name):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, name)
+
+    assert_layer_correct(load(swish_file(tmp_path, 'formula = "x*sigmoid(x)"'), "Swish"))
+    wrong = load(swish_file(tmp_path, 'formula = "x*exp(x)"', name="Wrong"), "Wrong")
+    with pytest.raises(AssertionError, match="Wrong is not a correct formula layer"):
+        assert_layer_correct(wrong)

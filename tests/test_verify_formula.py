@@ -159,3 +159,11 @@ def test_assert_layer_correct_uses_the_formula_attribute(tmp_path):
     wrong = load(swish_file(tmp_path, 'formula = "x*exp(x)"', name="Wrong"), "Wrong")
     with pytest.raises(AssertionError, match="Wrong is not a correct formula layer"):
         assert_layer_correct(wrong)
+
+
+def test_a_method_named_formula_is_no_declaration(capsys, tmp_path):
+    path = swish_file(tmp_path, 'def formula(self):\n    return "x*sigmoid(x)"', name="Silu")
+    code, data, _ = run_json(capsys, str(path), "--op", "silu", "--seed", "1")
+    assert code == 0 and data["results"][0]["op"] == "silu"
+    code, data, _ = run_json(capsys, str(path), "--seed", "1")
+    assert data["results"][0]["op"] == "silu"  # bound by its name, as any class

@@ -115,8 +115,11 @@ def declared_formula(candidate: Candidate) -> dict | None:
     if candidate.kind != "class":
         return None
     cls = candidate.objects[0]
-    formula = getattr(cls, "formula", None)
-    if formula is None or isinstance(getattr(cls, "op", None), str):
+    formula = inspect.getattr_static(cls, "formula", None)
+    if formula is None or callable(formula) or isinstance(formula, (property, staticmethod,
+                                                                    classmethod)):
+        return None  # no declaration (a method named formula is none either)
+    if isinstance(getattr(cls, "op", None), str):
         return None
     if not isinstance(formula, str) or not formula.strip():
         raise Unbound(f"its formula attribute is {formula!r}, give a formula in derive's "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matrix_helpers import derived
 
-mpmath.mp.dps = 50
+PRECISION = 1500  # digits: 1 - sigmoid(3000) is exact at this precision
 
 SHAPES = (("W", ("m", "n")), ("x", ("n", 1)))
 # rows give pre-activations W @ x = 1000, -1000, 1.5, -30, 3000
@@ -30,11 +30,17 @@ REFERENCES = {
                               lambda z: -mpmath.exp(-softplus(z)) * sigmoid(z)),
     "W @ x * sigmoid(W @ x)": (lambda z: z * sigmoid(z),
                                lambda z: sigmoid(z) + z * sigmoid(z) * (1 - sigmoid(z))),
+    # compositions are fused into one function of W @ x, as the scalar engine sees them
+    "log(sigmoid(W @ x))": (lambda z: mpmath.log(sigmoid(z)), lambda z: 1 - sigmoid(z)),
+    "log(1 - sigmoid(W @ x))": (lambda z: mpmath.log(1 - sigmoid(z)), lambda z: -sigmoid(z)),
+    "log(1 + exp(W @ x))": (softplus, sigmoid),
+    "log(exp(W @ x) + exp(-(W @ x)))": (lambda z: mpmath.log(2 * mpmath.cosh(z)), mpmath.tanh),
 }
 
 
 def _entrywise(function, z):
-    return np.array([[float(function(mpmath.mpf(v))) for v in row] for row in z])
+    with mpmath.workdps(PRECISION):
+        return np.array([[float(function(mpmath.mpf(v))) for v in row] for row in z])
 
 
 @pytest.mark.parametrize("formula", list(REFERENCES))

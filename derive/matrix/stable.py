@@ -1,11 +1,14 @@
 """Elementwise parts of matrix code, computed once each and in overflow-free forms.
 
-Every elementwise function of a matrix in the expressions to print becomes a local array
-(`_e0 = ...`), innermost first, so a shared part such as sigmoid(W @ X + b) is computed once.
-Where the scalar engine's stable rewrites apply to the function (derive.stable: log(1 + exp(u))
-as softplus, rational functions of exp(u) in two branches), the argument is computed first
-(`_a0 = W @ X + b`) and the function is evaluated through the scalar code generator, which
-applies them; other functions are printed as they are (so log(softmax) stays log_softmax).
+A part of an expression that is elementwise in one matrix A (nested functions, ⊙, + and numeric
+factors over A: log(sigmoid(A)), A ⊙ sigmoid(A), log(1 + exp(A))) is fused into one scalar
+function f(u) of A, as the scalar engine sees a formula, and becomes a local array
+(`_e0 = ...`), computed once however often it occurs. Where the scalar engine's stable
+rewrites apply to f (derive.stable: log(1 + exp(u)) as softplus, rational functions of exp(u)
+in two branches), A is computed first (`_a0 = W @ X + b`) and f is evaluated through the scalar
+code generator, which applies them; a log of exponentials is first split into logs of positive
+factors, so that log(sigmoid(u)) becomes −softplus(−u). Other functions are printed as they
+are (so log(softmax) stays log_softmax).
 """
 
 from __future__ import annotations
@@ -14,40 +17,115 @@ import sympy as sp
 from sympy.core.symbol import Str
 
 from derive.codegen import _body as scalar_code_lines
-from derive.matrix.nodes import Elementwise, U
+from derive.matrix.nodes import Broadcast, Elementwise, U
 from derive.stable import exp_branches, softplus_form
+
+CONSTANT = None  # the "base" of a constant matrix: it fits with any base
 
 
 def hoisted(exprs: list, printer) -> tuple[list[str], list]:
-    """(assignment lines, `exprs` with each elementwise function replaced by its local)."""
+    """(assignment lines, `exprs` with each elementwise part replaced by its local)."""
     locals_: dict = {}
+    arguments: dict = {}
     lines: list[str] = []
 
     def visit(e):
         if not isinstance(e, sp.Basic) or not e.args or isinstance(e, (Str, sp.Lambda)):
             return e
-        args = [visit(a) for a in e.args]
-        rebuilt = e if args == list(e.args) else e.func(*args)
-        if not isinstance(rebuilt, Elementwise):
-            return rebuilt
-        if rebuilt not in locals_:
-            local = sp.MatrixSymbol(f"_e{len(locals_)}", *rebuilt.shape)
-            lines.extend(_elementwise_lines(str(local), len(locals_), rebuilt, printer))
-            locals_[rebuilt] = local
-        return locals_[rebuilt]
+        fused = elementwise_in_one_matrix(e) if e.has(Elementwise) else None
+        if fused is None or fused[0] is CONSTANT or fused[0] == e or _is_linear(fused[1]):
+            e = _grouped_by_matrix(e)
+            args = [visit(a) for a in e.args]
+            return e if args == list(e.args) else e.func(*args)
+        node = Elementwise("", fused[1], visit(fused[0]))
+        if node not in locals_:
+            local = sp.MatrixSymbol(f"_e{len(locals_)}", *node.shape)
+            lines.extend(_elementwise_lines(str(local), node, arguments, printer))
+            locals_[node] = local
+        return locals_[node]
 
     return lines, [visit(e) for e in exprs]
 
 
+def _is_linear(body) -> bool:
+    return body.is_polynomial(U) and sp.degree(body, U) <= 1
+
+
+def _grouped_by_matrix(e):
+    """A ⊙ or + whose operands are elementwise in different matrices, with the operands in
+    the same matrix put together (dout ⊙ f(A) ⊙ g(A) → dout ⊙ (f(A) ⊙ g(A))) to be fused."""
+    if not isinstance(e, (sp.HadamardProduct, sp.MatAdd)):
+        return e
+    groups: dict = {}
+    for arg in e.args:
+        groups.setdefault(elementwise_in_one_matrix(arg)[0], []).append(arg)
+    args = [e.func(*members) if base is not CONSTANT and len(members) > 1 else member
+            for base, members in groups.items()
+            for member in (members[:1] if base is not CONSTANT and len(members) > 1
+                           else members)]
+    return e if len(args) == len(e.args) else e.func(*args)
+
+
+def elementwise_in_one_matrix(e):
+    """(A, f(u)) when the matrix expression `e` equals f applied to every entry of one matrix
+    A; (CONSTANT, c) for a constant; for any other matrix (e, u)."""
+    if isinstance(e, Elementwise):
+        base, inner = elementwise_in_one_matrix(e.arg)
+        return base, e.body.xreplace({U: inner})
+    if isinstance(e, sp.OneMatrix):
+        return CONSTANT, sp.Integer(1)
+    if isinstance(e, sp.ZeroMatrix):
+        return CONSTANT, sp.Integer(0)
+    if isinstance(e, Broadcast) and e.arg.is_number:
+        return CONSTANT, e.arg
+    if isinstance(e, sp.MatMul):
+        numbers = [a for a in e.args if a.is_number]
+        rest = [a for a in e.args if not a.is_number]
+        if numbers and rest:
+            base, body = elementwise_in_one_matrix(rest[0] if len(rest) == 1 else sp.MatMul(*rest))
+            return base, sp.Mul(*numbers) * body
+    if isinstance(e, (sp.HadamardProduct, sp.MatAdd)):
+        parts = [elementwise_in_one_matrix(a) for a in e.args]
+        bases = {base for base, _ in parts if base is not CONSTANT}
+        if len(bases) <= 1:
+            combine = sp.Mul if isinstance(e, sp.HadamardProduct) else sp.Add
+            return (bases.pop() if bases else CONSTANT), combine(*[body for _, body in parts])
+    return e, U
+
+
 def needs_stable_form(body: sp.Basic) -> bool:
-    """Whether the scalar engine evaluates f(u) in a rewritten, overflow-free form."""
-    return softplus_form(body) != body or exp_branches(body, "") is not None
+    """Whether f(u) is evaluated in a rewritten, overflow-free form."""
+    return stable_body(body) != body or exp_branches(body, "") is not None
 
 
-def _elementwise_lines(target: str, index: int, node: Elementwise, printer) -> list[str]:
+def stable_body(body: sp.Basic) -> sp.Basic:
+    """`body` with each log of exponentials split into a sum of logs of positive factors
+    (log(sigmoid(u)) = −log(1 + exp(−u))), so that log(1 + exp(v)) parts become softplus."""
+    return softplus_form(body.replace(lambda e: isinstance(e, sp.log) and e.args[0].has(sp.exp),
+                                      _split_log))
+
+
+def _split_log(term: sp.log) -> sp.Basic:
+    # expand_log splits only where SymPy proves each factor positive: the sum is equal
+    for candidate in (sp.expand_log(term), sp.expand_log(sp.log(sp.factor(term.args[0])))):
+        if not any(part.args[0].has(sp.exp) and not _is_softplus(part)
+                   for part in candidate.atoms(sp.log)):
+            return candidate
+    return term
+
+
+def _is_softplus(term: sp.log) -> bool:
+    return softplus_form(term) != term
+
+
+def _elementwise_lines(target: str, node: Elementwise, arguments: dict, printer) -> list[str]:
     if not needs_stable_form(node.body):
         return [f"{target} = {printer.doprint(node)}"]
-    argument = f"_a{index}"
-    lines, (result,) = scalar_code_lines([node.body.xreplace({U: sp.Symbol(argument, real=True)})],
-                                         printer)
-    return [f"{argument} = {printer.doprint(node.arg)}", *lines, f"{target} = {result}"]
+    lines = []
+    if node.arg not in arguments:
+        arguments[node.arg] = f"_a{len(arguments)}"
+        lines.append(f"{arguments[node.arg]} = {printer.doprint(node.arg)}")
+    argument = sp.Symbol(arguments[node.arg], real=True)
+    body_lines, (result,) = scalar_code_lines([stable_body(node.body).xreplace({U: argument})],
+                                              printer)
+    return [*lines, *body_lines, f"{target} = {result}"]

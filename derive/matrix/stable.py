@@ -122,6 +122,8 @@ def _elementwise_lines(target: str, node: Elementwise, arguments: dict, printer)
     if not needs_stable_form(node.body):
         return [f"{target} = {printer.doprint(node)}"]
     lines = []
+    if isinstance(node.arg, sp.MatrixSymbol):  # a name needs no local of its own
+        arguments[node.arg] = printer.doprint(node.arg)
     if node.arg not in arguments:
         arguments[node.arg] = f"_a{len(arguments)}"
         lines.append(f"{arguments[node.arg]} = {printer.doprint(node.arg)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = {
@@ -54,11 +55,14 @@ def _command_module(name: str):
 def main(argv: list[str] | None = None) -> int:
     from derive.errors import DeriveError
 
+    command = "derive"
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            build_parser().print_help()
+            print(f"derive: give a command ({', '.join(COMMANDS)}); see derive --help",
+                  file=sys.stderr)
             return 2
+        command = f"derive {args.command}"
         module = _command_module(args.command)
         if module is None:
             print(f"derive {args.command}: not built yet", file=sys.stderr)
@@ -72,6 +76,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path the user gave cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(_one_line(f"{command}:{where}: {exc.strerror or exc}; check the path"),
+              file=sys.stderr)
+        return 2
+    except (RecursionError, MemoryError) as exc:
+        print(f"{command}: input too large or too deeply nested ({type(exc).__name__})",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug in derive: still one line, never a traceback
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        print(_one_line(f"{command}: internal error ({type(exc).__name__}: {exc}); this is a "
+                        "bug in derive, please report it (DERIVE_DEBUG=1 shows the traceback)"),
+              file=sys.stderr)
+        return 2
 
 
 def _one_line(message: str) -> str:

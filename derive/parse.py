@@ -180,6 +180,10 @@ class _Builder:
             self.fail(node, "power of a large number is too large")
 
     def _Compare(self, node, depth):
+        self.fail(node, "a comparison (> >= < <=) is only allowed as the first argument of "
+                  "where(...), such as where(x > 0, x, 0)")
+
+    def _comparison(self, node, depth):
         if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
             self.fail(node, "only one comparison (> >= < <=) is allowed, inside where(...)")
         left = self.build(node.left, depth)
@@ -204,7 +208,9 @@ class _Builder:
             self.fail(node, f"unknown function '{name}'")
         if any(isinstance(a, ast.Starred) for a in node.args):
             self.fail(node, "starred arguments are not allowed")
-        args = [self.build(a, depth) for a in node.args]
+        args = [self._comparison(a, depth + 1) if name == "where" and i == 0
+                and isinstance(a, ast.Compare) else self.build(a, depth)
+                for i, a in enumerate(node.args)]
         kwargs = {}
         for kw in node.keywords:
             if kw.arg is None or not isinstance(kw.value, ast.Constant):
@@ -219,7 +225,8 @@ class _Builder:
             self.fail(node, f"'{name}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}")
         if name != "where" and any(isinstance(a, sp.core.relational.Relational) for a in args):
             self.fail(node, f"a comparison can only be the first argument of where(), not of '{name}'")
-        if name == "where" and not isinstance(args[0], sp.core.relational.Relational):
+        if name == "where" and not isinstance(args[0], (sp.core.relational.Relational,
+                                                         sp.logic.boolalg.BooleanAtom)):
             self.fail(node, "the first argument of where() must be a comparison such as x > 0")
         return builder(*args)
 

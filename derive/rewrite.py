@@ -19,6 +19,7 @@ from derive.functions import ArraySize, ArraySum
 OUT = sp.Symbol("out", real=True)
 SIMPLIFY_LIMIT = 150
 FULL_SIMPLIFY_LIMIT = 30
+SOLVE_LIMIT = 10  # out = f(x) is solved for x only for small f: larger inverses are not simpler
 INVERSE_FUNCTIONS = (sp.log, sp.asin, sp.acos, sp.atan, sp.asinh, sp.acosh, sp.atanh,
                      sp.LambertW, sp.erfinv, sp.erfcinv)
 
@@ -77,8 +78,8 @@ def saved_form(forward: sp.Basic, gradient: sp.Basic, inputs: list[sp.Symbol],
         return None
     x = inputs[0]
     candidates = [gradient.subs(forward, OUT)]
-    try:
-        solutions = _solve_for(forward, x)
+    try:  # SymPy's solve takes seconds to minutes on compositions (sigmoid(sigmoid(...)))
+        solutions = _solve_for(forward, x) if sp.count_ops(forward) <= SOLVE_LIMIT else []
     except Exception:  # SymPy's solver raises many types on hard equations
         solutions = []
     for solution in solutions:

@@ -23,12 +23,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 
 _BATCH_DRIVER = textwrap.dedent("""
-    import contextlib, io, json, sys, traceback
+    import contextlib, io, json, sys, time, traceback
     from derive.cli import main
     cases = json.load(open(sys.argv[1]))
     results = []
     for argv in cases:
         out, err = io.StringIO(), io.StringIO()
+        start = time.perf_counter()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(argv)
@@ -38,14 +39,15 @@ _BATCH_DRIVER = textwrap.dedent("""
                 traceback.print_exc()
                 code = "uncaught exception"
         results.append({"argv": argv, "code": code, "stdout": out.getvalue(),
-                        "stderr": err.getvalue()})
+                        "stderr": err.getvalue(), "seconds": time.perf_counter() - start})
     json.dump(results, open(sys.argv[2], "w"))
 """)
 
 
 def cli_env(cache_dir) -> dict:
-    env = dict(os.environ, DERIVE_CACHE_DIR=str(cache_dir), PYTHONWARNINGS="default")
-    env.pop("DERIVE_NO_CACHE", None)
+    env = dict(os.environ, DERIVE_CACHE_DIR=str(cache_dir))
+    for name in ("DERIVE_NO_CACHE", "DERIVE_DEBUG", "PYTHONWARNINGS"):
+        env.pop(name, None)
     return env
 
 

@@ -34,6 +34,9 @@ def parse_shapes(items: list[str]) -> dict:
                 DIM.match(p) for p in parts):
             raise DeriveError(f"--shape {item}: expected NAME=D1,D2 with dimensions that are "
                               "positive numbers or names, such as W=n,m or x=3,1")
+        if name.strip() in shapes:
+            raise DeriveError(f"--shape {item}: '{name.strip()}' already has a shape; declare "
+                              "each name once")
         shapes[name.strip()] = tuple(int(p) if p.isdigit() else p for p in parts)
     return shapes
 

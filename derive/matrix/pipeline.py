@@ -27,10 +27,10 @@ from derive.matrix.sampling import (
     sample_matrices,
     well_conditioned,
 )
+from derive.matrix.saved import saved_forms
 from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol
 from derive.matrix.simplify import tidy
 from derive.matrix.text import matrix_text
-from derive.rewrite import OUT
 from derive.sweep import DOUT, reverse_sweep
 
 SAMPLE_TRIES = 50
@@ -149,17 +149,6 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
                                            bool(derivation.saved_names), rounds=4))
     derivation.checks = checks
     return derivation
-
-
-def saved_forms(expr, gradients: dict, params: list[str]) -> dict:
-    """Each gradient with the forward output written as `out` where it occurs in it (the
-    elementwise slopes are already in terms of f(Z) where that is simpler: sigmoid, tanh, exp);
-    None where the output does not occur."""
-    if "out" in params:
-        return {n: None for n in gradients}
-    out = sp.MatrixSymbol("out", *expr.shape) if is_matrix(expr) else OUT
-    return {n: g.xreplace({expr: out}) if g.has(expr) else None
-            for n, g in gradients.items()}
 
 
 def matrix_kinks(graph) -> list:

@@ -34,7 +34,7 @@ def hoisted(exprs: list, printer) -> tuple[list[str], list]:
             return e
         fused = elementwise_in_one_matrix(e) if e.has(Elementwise) else None
         if fused is None or fused[0] is CONSTANT or fused[0] == e or _is_linear(fused[1]):
-            e = _grouped_by_matrix(e)
+            e = grouped_by_matrix(e)
             args = [visit(a) for a in e.args]
             return e if args == list(e.args) else e.func(*args)
         node = Elementwise("", fused[1], visit(fused[0]))
@@ -51,7 +51,7 @@ def _is_linear(body) -> bool:
     return body.is_polynomial(U) and sp.degree(body, U) <= 1
 
 
-def _grouped_by_matrix(e):
+def grouped_by_matrix(e):
     """A ⊙ or + whose operands are elementwise in different matrices, with the operands in
     the same matrix put together (dout ⊙ f(A) ⊙ g(A) → dout ⊙ (f(A) ⊙ g(A))) to be fused."""
     if not isinstance(e, (sp.HadamardProduct, sp.MatAdd)):
@@ -59,6 +59,8 @@ def _grouped_by_matrix(e):
     groups: dict = {}
     for arg in e.args:
         groups.setdefault(elementwise_in_one_matrix(arg)[0], []).append(arg)
+    if len(groups) == 1:
+        return e
     args = [e.func(*members) if base is not CONSTANT and len(members) > 1 else member
             for base, members in groups.items()
             for member in (members[:1] if base is not CONSTANT and len(members) > 1

@@ -73,3 +73,17 @@ def test_a_db_with_the_wrong_shape_for_the_vector_b_still_fails():
     statuses = {c.name: c.status for c in result.checks}
     assert result.status == "fail" and statuses["dtype_shape"] == "fail"
     assert "db has shape (" in next(c.message for c in result.checks if c.name == "dtype_shape")
+
+
+def test_an_input_of_shape_n_d1_d2_is_checked_when_the_layer_flattens_it():
+    by_name = {c.label.rpartition(":")[2]: c for c in CORRECT}
+    for name in ("affine", "AffineBook"):  # cs231n's pair, the book's class
+        checks = {c.name: c for c in verify_candidate(by_name[name], seed=1).checks}
+        assert checks["nd_input"].status == "pass"
+        assert checks["nd_input"].message.startswith("X of shape (")
+    (flat,) = [c for c in BUGGY if c.label.endswith("AffineFlattensButDxNotReshaped")]
+    message = {c.name: c.message for c in verify_candidate(flat, seed=1).checks}["nd_input"]
+    assert "reshape it back to the input's shape (dX.reshape(X.shape))" in message
+    # a layer that takes (N, D) only is not asked to take more
+    plain = verify_candidate(by_name["AffineRowsVectorBias"], seed=1)
+    assert plain.status == "pass" and "nd_input" not in {c.name for c in plain.checks}

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.verify import checks, checks_more
+from derive.verify import checks, checks_more, checks_nd
 from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
@@ -33,6 +33,7 @@ CHECKS = [
     ("linearity", checks_more.check_linearity),
     ("state", checks_more.check_state),
     ("kink_convention", checks_more.check_kink_convention),
+    ("nd_input", checks_nd.check_nd_input),
 ]
 SEARCH_SECONDS = 5.0
 

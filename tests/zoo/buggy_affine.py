@@ -97,3 +97,21 @@ def sigmoid_backward(dout, cache):
 
 
 sigmoid_forward.caught_by = "backward"
+
+
+class AffineFlattensButDxNotReshaped:
+    """Takes x of shape (N, d_1, ..., d_k) but returns dx of shape (N, D)."""
+
+    op, caught_by = "affine_rows", "nd_input"
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T

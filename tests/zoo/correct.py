@@ -169,3 +169,32 @@ class AffineRowsVectorBias:
         self.dW = self.x.T @ dout
         self.db = dout.sum(axis=0)
         return dout @ self.W.T
+
+
+class AffineBook:
+    """"Deep Learning from Scratch" common/layers.py: x of shape (N, d_1, ..., d_k) flattened,
+    dx reshaped back, b of shape (M,)."""
+
+    op = "affine_rows"
+
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+        self.x = None
+        self.original_x_shape = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x):
+        self.original_x_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        self.x = x
+        out = np.dot(self.x, self.W) + self.b
+        return out
+
+    def backward(self, dout):
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        dx = dx.reshape(*self.original_x_shape)
+        return dx

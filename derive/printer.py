@@ -87,9 +87,12 @@ class DerivePrinter(NumPyPrinter):
     def _print_MatMul(self, expr):
         from derive.matrix.shapes import is_matrix
 
-        scalars = [self._operand(a) for a in expr.args if not is_matrix(a)]
+        negated = [a for a in expr.args if not is_matrix(a)] == [-1]
+        scalars = [self._operand(a) for a in expr.args if not is_matrix(a) and not negated]
         matrices = [self._operand(a) for a in expr.args if is_matrix(a)]
         code = " @ ".join(matrices)
+        if negated:  # -A @ B, not (-1)*(A @ B)
+            return f"-({code})" if len(matrices) > 1 else f"-{code}"
         return "*".join(scalars + [f"({code})" if len(matrices) > 1 and scalars else code])
 
     def _print_MatAdd(self, expr):

@@ -86,6 +86,12 @@ def test_backward_reads_the_saved_output():
     assert "= out*(1 - out)" in derivation.backward_source  # as a person writes it
 
 
+def test_negated_products_print_as_a_minus_sign():
+    derivation = derived(formula="exp(-softplus(W @ x))", shapes=(("W", ("m", "n")), ("x", ("n", 1))))
+    assert "d_x = -(numpy.transpose(W) @ (dout*_e0))" in derivation.backward_source
+    assert "(-1)*" not in derivation.backward_source
+
+
 def test_saved_form_in_latex_writes_out_plainly():
     import sympy as sp
 

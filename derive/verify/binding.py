@@ -3,7 +3,8 @@
 Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`,
 loss functions `op_loss`. Binding, in order: `--op` (or a typed --formula); the class's `op`
 attribute; the class's `formula` attribute (see `declared_formula`); the catalog's declared
-`layer` name; the name itself (case-insensitive, a `Layer` suffix and underscores ignored); for pairs and loss functions also catalog operators whose name extends the stem
+`layer` name; the name itself (case-insensitive, a `Layer` suffix and underscores ignored);
+for pairs and loss functions also catalog operators whose name extends the stem
 (`softmax_loss` → `softmax_cross_entropy...`), among which the conventions decide.
 """
 

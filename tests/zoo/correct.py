@@ -154,7 +154,7 @@ class SquaredErrorNoDout:
 
 
 class AffineRowsVectorBias:
-    """The book's layer (rows layout) with the bias as a vector of shape (M,), as most code has it."""
+    """The rows layout with the bias as a vector of shape (M,), as most code has it."""
 
     op = "affine_rows"
 

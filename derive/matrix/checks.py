@@ -1,7 +1,8 @@
 """Check before trust for matrix gradients: explicit small matrices, entry by entry.
 
 The formula is evaluated on sympy.Matrix objects of entry symbols at small sizes (2, 3, 4 for
-the dimensions in order), the loss Σ dout ⊙ F is differentiated entry by entry with
+the dimensions in order, or all equal where a matrix the formula inverts could not be invertible
+otherwise, such as A @ B with A 3×2), the loss Σ dout ⊙ F is differentiated entry by entry with
 sympy.diff, and the derived gradient, evaluated the same way, must agree at random points
 (values drawn as for the finite-difference check, so declared constraints hold).
 """

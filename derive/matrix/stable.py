@@ -61,10 +61,12 @@ def grouped_by_matrix(e):
         groups.setdefault(elementwise_in_one_matrix(arg)[0], []).append(arg)
     if len(groups) == 1:
         return e
-    args = [e.func(*members) if base is not CONSTANT and len(members) > 1 else member
-            for base, members in groups.items()
-            for member in (members[:1] if base is not CONSTANT and len(members) > 1
-                           else members)]
+    args = []
+    for base, members in groups.items():
+        if base is CONSTANT or len(members) == 1:
+            args.extend(members)
+        else:
+            args.append(e.func(*members))
     return e if len(args) == len(e.args) else e.func(*args)
 
 

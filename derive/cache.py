@@ -1,7 +1,8 @@
 """On-disk cache of derivations, keyed by the request and derive's version.
 
 A second `derive show` of the same formula loads the pickled Derivation instead of deriving
-again. The cache lives in $DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive;
+again. The key includes a hash of derive's own source, so a changed engine never reads an old
+entry. The cache lives in $DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive;
 DERIVE_NO_CACHE=1 turns it off. A damaged entry is ignored and rewritten.
 """
 
@@ -12,9 +13,11 @@ import json
 import os
 import pickle
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
-VERSION = "0.1.0-engine-2"  # bump when the pickled Derivation changes shape
+VERSION = "0.1.0-engine-2"
+PACKAGE_DIR = Path(__file__).parent
 
 
 def cache_dir() -> Path:
@@ -24,11 +27,20 @@ def cache_dir() -> Path:
     return Path(base) / "derive"
 
 
-def _key(request: dict) -> str:
-    from derive import catalog
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of derive's own source and catalog: any change to the engine is a new cache."""
+    digest = hashlib.sha256(VERSION.encode())
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
-    text = json.dumps({"request": request, "version": VERSION,
-                       "catalog": catalog.CATALOG_PATH.read_text()}, sort_keys=True, default=str)
+
+def _key(request: dict) -> str:
+    text = json.dumps({"request": request, "code": code_fingerprint()}, sort_keys=True,
+                      default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -95,13 +95,14 @@ def elementwise_slope(expr: Elementwise):
     the scalar saved form is simpler and calls no function (sigmoid: Z ⊙ (1 − Z), tanh:
     1 − Z², exp: Z): then the slope costs a few products and cannot overflow. A form that
     still calls one (softplus: 1 − exp(−Z)) saves nothing and loses precision."""
-    slope, in_output = _slope_of(expr.body)
+    slope, in_output = slope_in_output(expr.body)
     return Elementwise("", in_output, expr) if in_output is not None else \
         Elementwise("", slope, expr.arg)
 
 
 @lru_cache(maxsize=256)
-def _slope_of(body):
+def slope_in_output(body):
+    """(f'(u), f' with f(u) written as u where that is simpler and calls no function, or None)."""
     from derive.rewrite import OUT, saved_form
     from derive.rules import at_kinks_zero
 

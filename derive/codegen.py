@@ -13,7 +13,7 @@ import textwrap
 import sympy as sp
 
 from derive.printer import DerivePrinter
-from derive.stable import exp_branches, softplus_form
+from derive.stable import exp_branches, stable_body
 
 UNBROADCAST_SOURCE = '''
 def _unbroadcast(grad, like):
@@ -47,7 +47,7 @@ def _body(exprs: list[sp.Basic], printer: DerivePrinter) -> tuple[list[str], lis
     lines: list[str] = []
     stable = []
     for index, expr in enumerate(exprs):
-        expr = softplus_form(expr)
+        expr = stable_body(expr)
         branches = exp_branches(expr, str(index)) if isinstance(expr, sp.Expr) else None
         if branches is None:
             stable.append(expr)

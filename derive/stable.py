@@ -51,6 +51,26 @@ def softplus_form(expr: sp.Basic) -> sp.Basic:
     return expr.replace(is_softplus, to_softplus)
 
 
+def stable_body(body: sp.Basic) -> sp.Basic:
+    """`body` with each log of exponentials split into a sum of logs of positive factors
+    (log(sigmoid(u)) = −log(1 + exp(−u))), so that log(1 + exp(v)) parts become softplus."""
+    return softplus_form(body.replace(lambda e: isinstance(e, sp.log) and e.args[0].has(sp.exp),
+                                      _split_log))
+
+
+def _split_log(term: sp.log) -> sp.Basic:
+    # expand_log splits only where SymPy proves each factor positive: the sum is equal
+    for candidate in (sp.expand_log(term), sp.expand_log(sp.log(sp.factor(term.args[0])))):
+        if not any(part.args[0].has(sp.exp) and not _is_softplus(part)
+                   for part in candidate.atoms(sp.log)):
+            return candidate
+    return term
+
+
+def _is_softplus(term: sp.log) -> bool:
+    return softplus_form(term) != term
+
+
 def exp_branches(expr: sp.Basic, tag: str) -> ExpBranches | None:
     """Split `expr` into overflow-free branches when it is rational in one exp(u); else None."""
     exps = sorted(expr.atoms(sp.exp), key=sp.default_sort_key)

@@ -18,7 +18,7 @@ from sympy.core.symbol import Str
 
 from derive.codegen import _body as scalar_code_lines
 from derive.matrix.nodes import Broadcast, Elementwise, U
-from derive.stable import exp_branches, softplus_form
+from derive.stable import exp_branches, stable_body
 
 CONSTANT = None  # the "base" of a constant matrix: it fits with any base
 
@@ -100,26 +100,6 @@ def elementwise_in_one_matrix(e):
 def needs_stable_form(body: sp.Basic) -> bool:
     """Whether f(u) is evaluated in a rewritten, overflow-free form."""
     return stable_body(body) != body or exp_branches(body, "") is not None
-
-
-def stable_body(body: sp.Basic) -> sp.Basic:
-    """`body` with each log of exponentials split into a sum of logs of positive factors
-    (log(sigmoid(u)) = −log(1 + exp(−u))), so that log(1 + exp(v)) parts become softplus."""
-    return softplus_form(body.replace(lambda e: isinstance(e, sp.log) and e.args[0].has(sp.exp),
-                                      _split_log))
-
-
-def _split_log(term: sp.log) -> sp.Basic:
-    # expand_log splits only where SymPy proves each factor positive: the sum is equal
-    for candidate in (sp.expand_log(term), sp.expand_log(sp.log(sp.factor(term.args[0])))):
-        if not any(part.args[0].has(sp.exp) and not _is_softplus(part)
-                   for part in candidate.atoms(sp.log)):
-            return candidate
-    return term
-
-
-def _is_softplus(term: sp.log) -> bool:
-    return softplus_form(term) != term
 
 
 def _elementwise_lines(target: str, node: Elementwise, arguments: dict, printer) -> list[str]:

@@ -18,7 +18,7 @@ from derive.verify.compare import (
 from derive.verify.conventions import Case, Variant
 from derive.verify.diagnosis import guess_cause
 from derive.verify.hints import mistake_hints
-from derive.verify.protocols import NotImplementedLayer, ProtocolError
+from derive.verify.protocols import ForwardOnly, NotImplementedLayer, ProtocolError
 from derive.verify.results import Check
 from derive.verify.sampling import fixed_sizes
 
@@ -76,6 +76,8 @@ class Context:
 def call_user(thunk, what: str, layer=None):
     try:
         return thunk()
+    except ForwardOnly:
+        raise  # not a layer at all: the runner skips it
     except NotImplementedLayer as exc:
         raise CheckFailed("fail", f"not implemented: {exc}") from None
     except ProtocolError as exc:

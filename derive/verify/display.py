@@ -27,7 +27,7 @@ def print_report(report, console: Console | None = None) -> None:
         if result.message and result.status != "pass" and not repeated:
             console.print(f"[{STYLE[result.status]}]✗[/] {escape(result.target)}: "
                           f"{escape(result.message)}")
-        elif result.message:
+        elif result.message and result.status == "pass":
             console.print(f"[green]✓[/] {escape(result.target)}: {escape(result.message)}")
         for check in result.checks:
             if check.status != "pass":

@@ -25,6 +25,10 @@ class NotImplementedLayer(ProtocolError):
     """An unfilled exercise: a method that returns None."""
 
 
+class ForwardOnly(ProtocolError):
+    """A function named like a loss that returns only the loss (no dx): nothing to verify."""
+
+
 def _positional(func, skip_self: bool) -> list[inspect.Parameter]:
     try:
         params = list(inspect.signature(func).parameters.values())
@@ -167,6 +171,8 @@ class PairAdapter:
         if not isinstance(result, tuple) or len(result) != 2:
             raise ProtocolError(f"{self.forward.__name__} must return (out, cache)")
         out, cache = result
+        if out is None:
+            raise NotImplementedLayer(f"{self.forward.__name__} returned None for out")
 
         def backward(dout):
             grads = self.backward(dout, cache)
@@ -195,8 +201,14 @@ class LossFunctionAdapter:
         result = self.func(*[values[n] for n in self.forward_names])
         if result is None:
             raise NotImplementedLayer(f"{self.func.__name__} returned None")
-        if not isinstance(result, tuple) or len(result) != len(self.grad_names) + 1:
+        if not isinstance(result, (tuple, list)):
+            raise ForwardOnly(f"{self.func.__name__} returns the loss alone, not (loss, "
+                              f"{', '.join('d' + n for n in self.grad_names)}): a forward-only "
+                              "function, it has no backward to verify")
+        if len(result) != len(self.grad_names) + 1:
             raise ProtocolError(f"{self.func.__name__} must return (loss, "
                                 f"{', '.join('d' + n for n in self.grad_names)})")
         loss, *grads = result
+        if loss is None:
+            raise NotImplementedLayer(f"{self.func.__name__} returned None for the loss")
         return Run(loss, lambda dout: dict(zip(self.grad_names, grads)))

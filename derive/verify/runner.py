@@ -17,7 +17,13 @@ from derive.verify.binding import Candidate, Unbound, bind, candidates, declared
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.limits import TimeLimit, quiet, time_limit
-from derive.verify.protocols import ClassAdapter, LossFunctionAdapter, PairAdapter, ProtocolError
+from derive.verify.protocols import (
+    ClassAdapter,
+    ForwardOnly,
+    LossFunctionAdapter,
+    PairAdapter,
+    ProtocolError,
+)
 from derive.verify.results import Check, Report, Result, verdict
 from derive.verify.search import smallest_counterexample
 from derive.verify.targets import load_target
@@ -122,6 +128,11 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
     with quiet(), np.errstate(all="ignore"):
         try:
             variant, adapter = _choose_variant(candidate, derivations, related, seed)
+        except ForwardOnly as exc:
+            if not explicit:
+                return str(exc)
+            return Result(candidate.label, ops[0], "error", checks=[
+                Check("protocol", "error", str(exc))], message=f"protocol: {exc}")
         except (ProtocolError, ScreenTimeout) as exc:
             check = getattr(exc, "check", "protocol")
             return Result(candidate.label, ops[0], "error", checks=[
@@ -204,7 +215,7 @@ def _screen(ctx: Context) -> int:
             continue
         try:
             with time_limit():
-                failures += check(ctx).status != "pass"
+                failures += check(ctx).status not in ("pass", "warn")
         except CheckFailed:
             failures += 2
         except TimeLimit as exc:

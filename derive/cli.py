@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 COMMANDS = {
@@ -57,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
     command = "derive"
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(_formulas_as_values(parser, sys.argv[1:] if argv is None
+                                                     else list(argv)))
         if args.command is None:
             print(f"derive: give a command ({', '.join(COMMANDS)}); see derive --help",
                   file=sys.stderr)
@@ -92,6 +95,45 @@ def main(argv: list[str] | None = None) -> int:
                         "bug in derive, please report it (DERIVE_DEBUG=1 shows the traceback)"),
               file=sys.stderr)
         return 2
+
+
+def _formulas_as_values(parser, argv: list[str]) -> list[str]:
+    """argv with formulas that start with '-' (`--formula "-sum(t*log(y))"`) kept as values.
+
+    argparse takes any token starting with '-' for an option. A token after an option that
+    takes a value is that value unless it is itself an option, so it is joined to it
+    (`--formula=-sum(...)`); a stand-alone token that cannot be an option name (it has
+    brackets, operators, spaces) is a formula and gets a leading space, which parsing strips.
+    """
+    options, valued = _option_strings(parser)
+    result = []
+    for i, token in enumerate(argv):
+        if token == "--":
+            return result + argv[i:]
+        if result and result[-1] in valued and token.startswith("-") and token not in options:
+            result[-1] = f"{result[-1]}={token}"
+        elif (token.startswith("-") and token not in options
+              and re.search(r"[^A-Za-z0-9_=.-]", token.partition("=")[0])):
+            result.append(" " + token)
+        else:
+            result.append(token)
+    return result
+
+
+def _option_strings(parser) -> tuple[set, set]:
+    """(every option string, the options that take a value) of the parser and its commands."""
+    options, valued = set(), set()
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            options.update(action.option_strings)
+            if action.option_strings and isinstance(action, (argparse._StoreAction,
+                                                             argparse._AppendAction)):
+                valued.update(action.option_strings)
+    return options, valued
 
 
 def _one_line(message: str) -> str:

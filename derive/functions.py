@@ -16,6 +16,12 @@ class ArraySum(sp.Function):
 
     nargs = 1
 
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_number:  # a number is one entry: its sum is itself
+            return arg
+        return None
+
     def fdiff(self, argindex=1):
         return sp.Integer(1)
 
@@ -32,6 +38,12 @@ class ArraySize(sp.Function):
     nargs = 1
     is_positive = True
     is_integer = True
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_number:
+            return sp.Integer(1)
+        return None
 
     def fdiff(self, argindex=1):
         return sp.Integer(0)

@@ -38,9 +38,24 @@ def simplify_gradient(expr: sp.Basic, thorough: bool = True) -> sp.Basic:
     """
     if getattr(expr, "is_Matrix", False) or isinstance(expr, sp.MatrixExpr):
         return expr
+    sums: dict = {}
+    opaque = expr.replace(lambda e: isinstance(e, (ArraySum, ArraySize)),
+                          lambda e: sums.setdefault(e, sp.Dummy(positive=isinstance(e, ArraySize),
+                                                                real=True)))
+    result = _simplify(opaque, thorough)
+    back = {dummy: whole for whole, dummy in sums.items()}
+    while result.has(*back):
+        result = result.xreplace(back)
+    return result
+
+
+def _simplify(expr: sp.Basic, thorough: bool) -> sp.Basic:
+    """simplify_gradient without the protection of sums: sum(x) stands for the whole array,
+    so SymPy must never see its x (inside a Piecewise branch x > 0 it would put x for relu(x)
+    in sum(relu(x)), true for the one entry only); each sum is an opaque Dummy here."""
     ops = sp.count_ops(expr)
     if ops > FULL_SIMPLIFY_LIMIT and isinstance(expr, (sp.Add, sp.Mul)):
-        parts = [simplify_gradient(a, thorough=False) for a in expr.args]
+        parts = [_simplify(a, thorough=False) for a in expr.args]
         return _shortest([expr.func(*parts)], function_kinds(expr))
     if ops > SIMPLIFY_LIMIT:
         return sp.factor_terms(expr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.functions import ArraySum
+from derive.functions import ArraySize, ArraySum
 from derive.graph import Node, is_variable
 
 TRIG = (sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan)
@@ -80,10 +80,31 @@ def at_kinks_zero(expr: sp.Basic) -> sp.Basic:
     ).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
 
 
-def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic) -> sp.Basic:
-    """The gradient that flows from `node` to its child `index`: upstream × local."""
+def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic,
+        scalars: frozenset = frozenset()) -> sp.Basic:
+    """The gradient that flows from `node` to its child `index`: upstream × local.
+
+    Where a single number (such as mean(x)) is broadcast into an entry-by-entry operation
+    (x - mean(x)), the gradient of each entry flows back to that one number: it receives
+    their sum (undoing the broadcast here, in one place). `scalars` are the symbols known to
+    be single numbers (dout of a scalar loss).
+    """
     if involves_matrix(node):
         from derive.matrix import matrix_vjp
 
         return matrix_vjp(node, index, upstream)
-    return upstream * local
+    gradient = upstream * local
+    if array_valued(node.expr) and not array_valued(node.child_exprs[index]):
+        if array_valued(gradient, scalars):
+            return ArraySum(gradient)
+        return gradient * ArraySize(node.expr)
+    return gradient
+
+
+def array_valued(expr: sp.Basic, scalars: frozenset = frozenset()) -> bool:
+    """True if `expr` varies entry by entry: a formula name occurs outside every sum()."""
+    if not isinstance(expr, sp.Basic):
+        return False
+    collapsed = expr.replace(lambda e: isinstance(e, (ArraySum, ArraySize)),
+                             lambda e: sp.Integer(1))
+    return bool(collapsed.free_symbols - set(scalars))

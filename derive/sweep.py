@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.graph import Graph
-from derive.rules import local_derivatives, rule_name, vjp
+from derive.rules import array_valued, local_derivatives, rule_name, vjp
 
 DOUT = sp.Symbol("dout", real=True)
 
@@ -40,6 +40,7 @@ def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
     """Gradients of every name in `wrt` (VJPs in terms of `dout`) and the steps that made them."""
     needed = _nodes_leading_to(graph, {graph.leaves[n] for n in wrt if n in graph.leaves})
     grads: dict[int, sp.Basic] = {graph.output.id: dout}
+    scalars = frozenset() if array_valued(graph.output.expr) else frozenset({dout})
     steps = []
     for node in reversed(graph.nodes):
         if node.is_leaf or node.id not in needed or node.id not in grads:
@@ -50,7 +51,7 @@ def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
         for index, child_id in enumerate(node.args):
             if child_id not in needed:
                 continue
-            downstream = vjp(node, index, upstream, locals_[index])
+            downstream = vjp(node, index, upstream, locals_[index], scalars)
             child = graph.node(child_id)
             steps.append(Step(node.id, node.label, node.expr, child.expr, rule,
                               locals_[index], upstream, downstream))

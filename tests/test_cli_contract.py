@@ -68,6 +68,16 @@ FORMULAS = [
     ("sum(log(cosh(x - t)))", ["--const", "t"]),
     ("sum(where(abs(x - t) < 1, (x - t)**2/2, abs(x - t) - 0.5))", ["--const", "t"]),
     ("sum(softplus(-t*x))", ["--const", "t"]),
+    ("x - mean(x)", []),
+    ("exp(x)/sum(exp(x))", []),
+    ("log(sum(exp(x)))", []),
+    ("sum(x)*x", []),
+    ("(x - mean(x))/sqrt(mean((x - mean(x))**2) + 1e-5)", []),
+    ("-sum(t*log(exp(x)/sum(exp(x))))", ["--const", "t"]),
+    ("max(x, mean(-1))", []),
+    ("sum(x - mean(x))", []),
+    ("(relu(x) - mean(relu(x)))**2", []),
+    ("x*mean(y)", []),
     ("W @ x + b", ["--shape", "W=n,m", "--shape", "x=m,1", "--shape", "b=n,1"]),
     ("X @ W + b", ["--shape", "X=N,d", "--shape", "W=d,k", "--shape", "b=1,k"]),
     ("W @ X + b", ["--shape", "W=4,3", "--shape", "X=3,2", "--shape", "b=4,1"]),
@@ -379,6 +389,18 @@ def test_graph_supermarket_apples(cache):
                      cache_dir=cache)
     assert result.returncode == 0, describe(result)
     assert {220.0, 2.2, 110.0, 200.0} <= _numbers(result.stdout), result.stdout
+
+
+def test_formulas_starting_with_minus_are_values_not_options(workdir):
+    """`--formula "-sum(...)"` and `derive graph "-x*y"`: a leading minus is not an option."""
+    show, graph = run_batch([
+        ["show", "--formula", "-sum(t*log(sigmoid(x)))", "--const", "t", "--json"],
+        ["graph", "-x*y", "--at", "x=2,y=3"],
+    ], workdir / "minus")
+    assert show["code"] == 0, describe(show)
+    assert json.loads(show["stdout"])["constants"] == ["t"]
+    assert graph["code"] == 0, describe(graph)
+    assert {-6.0, -3.0, -2.0} <= _numbers(graph["stdout"]), graph["stdout"]
 
 
 def test_graph_supermarket_apples_and_oranges(workdir):

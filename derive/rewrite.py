@@ -40,8 +40,8 @@ def simplify_gradient(expr: sp.Basic, thorough: bool = True) -> sp.Basic:
         return expr
     sums: dict = {}
     opaque = expr.replace(lambda e: isinstance(e, (ArraySum, ArraySize)),
-                          lambda e: sums.setdefault(e, sp.Dummy(positive=isinstance(e, ArraySize),
-                                                                real=True)))
+                          lambda e: sums.setdefault(e, sp.Dummy(**(
+                              {"positive": True} if isinstance(e, ArraySize) else {"real": True}))))
     result = _simplify(opaque, thorough)
     back = {dummy: whole for whole, dummy in sums.items()}
     while result.has(*back):

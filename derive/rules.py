@@ -103,8 +103,12 @@ def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic,
 
 def array_valued(expr: sp.Basic, scalars: frozenset = frozenset()) -> bool:
     """True if `expr` varies entry by entry: a formula name occurs outside every sum()."""
-    if not isinstance(expr, sp.Basic):
-        return False
-    collapsed = expr.replace(lambda e: isinstance(e, (ArraySum, ArraySize)),
-                             lambda e: sp.Integer(1))
-    return bool(collapsed.free_symbols - set(scalars))
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ArraySum, ArraySize)) or not isinstance(current, sp.Basic):
+            continue
+        if isinstance(current, sp.Symbol) and current not in scalars:
+            return True
+        stack.extend(current.args)
+    return False

@@ -45,6 +45,7 @@ SHOW = [
     ("never real", ["show", "--formula", "sqrt(-x*x - 1)"]),
     ("complex power", ["show", "--formula", "(-1)**x"]),
     ("overflowing constant", ["show", "--formula", "1e308*x*10"]),
+    ("not finite on arrays", ["show", "--formula", "sum(acos(sum(x)))"]),
     ("lambda", ["show", "--formula", "lambda: 1"]),
     ("list", ["show", "--formula", "[x]"]),
     ("tuple", ["show", "--formula", "(x, y)"]),

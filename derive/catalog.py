@@ -31,6 +31,7 @@ class Entry:
     assumptions: tuple[str, ...] = ()
     layer: str | None = None
     description: str = ""
+    aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -55,6 +56,7 @@ def load() -> dict[str, Entry]:
             assumptions=tuple(item.get("assumptions", ())),
             layer=item.get("layer"),
             description=item.get("description", ""),
+            aliases=tuple(item.get("aliases", ())),
         )
     return entries
 

@@ -94,7 +94,8 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         if by_layer:
             return by_layer
     key = normalise(candidate.name)
-    exact = [n for n in entries if normalise(n) == key]
+    exact = [n for n, e in entries.items()
+             if key in (normalise(n), *(normalise(a) for a in e.aliases))]
     if exact:
         return exact
     if candidate.kind != "class":

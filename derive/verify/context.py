@@ -109,7 +109,18 @@ def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None,
     hints = hints() if callable(hints) else hints  # built only when something is wrong
     cause = guess_cause(found_arr, expected, sizes, hints, tol)
     if found_arr.shape != np.shape(expected):
-        return err, f"{label}: {cause}"
+        text = f"{label}: {cause}"
+        if found_arr.ndim == 2 and found_arr.T.shape == np.shape(expected):
+            index, f, e = worst_entry(found_arr.T, expected)
+            if relative_error(found_arr.T, expected) <= tol:
+                index = np.unravel_index(np.argmax(np.abs(as_float(expected))), np.shape(expected))
+                e = as_float(expected)[index]
+                text += (f"; e.g. expected {label}{index_text(index)} = {number(e)} (derived), "
+                         f"found at {label}{index_text(index[::-1])}")
+            else:
+                text += (f"; worst entry of {label}.T {index_text(index)}: expected {number(e)} "
+                         f"(derived), found {number(f)}")
+        return err, text
     index, f, e = worst_entry(found_arr, expected)
     text = (f"{label}: worst entry {index_text(index)}: expected {number(e)} (derived), "
             f"found {number(f)}")
@@ -123,14 +134,15 @@ def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None,
 
 def compare_all(name: str, items: list, tol: float, counterexample=None) -> Check:
     """A Check from (label, found, expected, extra kwargs for mismatch) items."""
-    worst, messages = 0.0, []
+    worst, messages, failed = 0.0, [], []
     for label, found, expected, extra in items:
         err, message = mismatch(label, found, expected, tol, **extra)
         worst = max(worst, err)
         if message:
             messages.append(message)
+            failed.append(label)
     if messages:
-        return Check(name, "fail", "; ".join(messages), worst, counterexample)
+        return Check(name, "fail", "; ".join(messages), worst, counterexample, tuple(failed))
     labels = ", ".join(label for label, *_ in items)
     return Check(name, "pass", f"{labels} agree within {tol:.0e}", worst)
 

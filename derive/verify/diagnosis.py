@@ -42,6 +42,10 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float
     factor = _constant_factor(f, e) if e.size > 1 else None
     if factor is not None:
         return _factor_text(factor, sizes)
+    if e.size == 1 and float(e.ravel()[0]) != 0:
+        # one number always has "a factor": name it only when it is a recognisable one
+        ratio = float(f.ravel()[0]) / float(e.ravel()[0])
+        return _factor_text(ratio, sizes, recognisable_only=True) if abs(ratio - 1) > MATCH else ""
     return _few_entries(f, e, tol)
 
 
@@ -77,7 +81,7 @@ def _constant_factor(f, e):
     return c
 
 
-def _factor_text(c: float, sizes) -> str:
+def _factor_text(c: float, sizes, recognisable_only: bool = False) -> str:
     for n in sorted(set(sizes)):
         if n > 1 and abs(c * n - 1) < 1e-6:
             return (f"off by a constant factor 1/{n} (1/N with N = {n}: divides by the batch "
@@ -89,8 +93,9 @@ def _factor_text(c: float, sizes) -> str:
         return "the sign is flipped"
     simple = Fraction(c).limit_denominator(8)
     if abs(float(simple) - c) < 1e-9 * max(1, abs(c)):
-        return f"off by a constant factor {simple} (a missing or extra constant)"
-    return f"off by a constant factor {c:.6g}"
+        half = " such as a ½" if simple in (2, Fraction(1, 2)) else ""
+        return f"off by a constant factor {simple} (a missing or extra constant{half})"
+    return "" if recognisable_only else f"off by a constant factor {c:.6g}"
 
 
 def _few_entries(f, e, tol: float) -> str:

@@ -17,6 +17,7 @@ class Check:
     message: str = ""
     max_rel_err: float | None = None
     counterexample: dict | None = None
+    failed: tuple = ()   # the tensors that disagreed (dW, db), when the check compares tensors
 
     def to_json(self) -> dict:
         err = self.max_rel_err

@@ -1,0 +1,255 @@
+"""`derive verify` on tutorials as people write them (tests/docs/): the verdict on every target.
+
+- the book "Deep Learning from Scratch", chapter 5, with common/functions.py: every class passes,
+  the convention named; its `+ 1e-7` inside the log is a warn naming the guard, not a fail;
+- cs231n assignment 2's layers.py: affine/relu pairs, softmax_loss and svm_loss with integer
+  labels, unfilled exercises reported as not implemented;
+- a from-scratch blog post with the bugs learners make, each named with its cause;
+- a Keras-style clipped cross-entropy: a clip guard warns, a clip that is too hard fails;
+- the seed tutorial keeps its verdicts.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from derive.cli import main
+from derive.verify import verify
+
+DOCS = Path(__file__).resolve().parent / "docs"
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_dc0b323c1ac26039.txt"
+
+
+def run(path, seed=3, strict=False):
+    report = verify([str(path)], seed=seed, strict=strict)
+    for result in report.results:
+        for check in result.checks:  # nothing on these documents may break the verifier
+            assert "verifier error" not in check.message, (result.target, check)
+    return report
+
+
+def targets(report) -> dict:
+    return {r.target.rpartition(":")[2]: r for r in report.results}
+
+
+def checks(result) -> dict:
+    return {c.name: c for c in result.checks}
+
+
+def skipped(report) -> dict:
+    return {s["target"].rpartition(":")[2]: s["reason"] for s in report.skipped}
+
+
+# --------------------------------------------------------------- Deep Learning from Scratch
+
+
+@pytest.fixture(scope="module")
+def book():
+    return targets(run(DOCS / "dlfs_ch5_backprop.md"))
+
+
+def test_book_every_class_passes_with_its_convention(book):
+    assert {n: r.status for n, r in book.items()} == {
+        "MulLayer": "pass", "AddLayer": "pass", "Relu": "pass", "Sigmoid": "pass",
+        "Affine": "pass", "SoftmaxWithLoss": "pass"}
+    assert book["Affine"].convention == "affine_rows with b as a vector of shape (n_out,)"
+    assert checks(book["Affine"])["nd_input"].status == "pass"
+    assert checks(book["Affine"])["param_gradients"].status == "pass"
+    loss = book["SoftmaxWithLoss"]
+    assert loss.op == "softmax_cross_entropy_rows"  # rows, mean over the batch
+    assert loss.convention == "softmax_cross_entropy_rows with t one-hot (classes on axis 1)"
+    for name in ("MulLayer", "AddLayer", "Sigmoid", "Affine"):
+        assert all(c.status == "pass" for c in book[name].checks), name
+
+
+def test_book_relu_mutating_dout_is_a_warning(book):
+    found = checks(book["Relu"])
+    assert found["side_effects"].status == "warn"
+    assert "changed dout in place" in found["side_effects"].message
+    assert found["backward"].status == found["kink_convention"].status == "pass"
+
+
+def test_book_log_guard_is_a_warning_that_names_it(book):
+    found = checks(book["SoftmaxWithLoss"])
+    forward = found["forward"]
+    assert forward.status == "warn"
+    assert "1e-07 added inside the log (log(y + 1e-07))" in forward.message
+    assert "bias ≈ 1e-07 per sample" in forward.message
+    assert "not a wrong formula" in forward.message and "likely cause" not in forward.message
+    assert 1e-9 < forward.max_rel_err < 1e-4
+    assert found["backward"].status == found["finite_difference"].status == "pass"
+    assert found["extreme_inputs"].status == "warn"
+    assert "log(y + 1e-07)" in found["extreme_inputs"].message
+    assert found["linearity"].status == "warn" and "ignores dout" in found["linearity"].message
+
+
+def test_book_helpers_and_repository_imports_are_reported_not_verified():
+    report = run(DOCS / "dlfs_ch5_backprop.md", seed=11)
+    assert "returns the loss alone, not (loss, dx)" in skipped(report)["softmax_loss"]
+    assert [b["error"] for b in report.blocks] == ["ModuleNotFoundError: No module named 'common'"]
+    assert all(r.status == "pass" for r in report.results)  # another seed, same verdicts
+
+
+def test_book_under_strict_the_warnings_fail():
+    found = targets(run(DOCS / "dlfs_ch5_backprop.md", strict=True))
+    assert found["Relu"].status == found["SoftmaxWithLoss"].status == "fail"
+    assert found["Sigmoid"].status == found["Affine"].status == "pass"
+
+
+@pytest.mark.parametrize("guard", ["1e-2", "1e-7 * np.sum(y)", "0.5"])
+def test_a_deviation_larger_than_a_guard_fails(tmp_path, guard):
+    text = (DOCS / "dlfs_ch5_backprop.md").read_text(encoding="utf-8")
+    path = tmp_path / "book.md"
+    path.write_text(text.replace("t] + 1e-7))", f"t] + {guard}))"), encoding="utf-8")
+    forward = checks(targets(run(path))["SoftmaxWithLoss"])["forward"]
+    assert forward.status == "fail"
+    assert "guard" not in forward.message and "expected" in forward.message
+
+
+# ------------------------------------------------------------------------- cs231n layers.py
+
+
+@pytest.fixture(scope="module")
+def cs231n():
+    return run(DOCS / "cs231n_assignment2_layers.md")
+
+
+def test_cs231n_solutions_pass_with_their_conventions(cs231n):
+    found = targets(cs231n)
+    assert {n: r.status for n, r in found.items()} == {
+        "affine": "pass", "relu": "pass", "svm_loss": "pass", "softmax_loss": "pass",
+        "tanh": "fail", "sigmoid": "fail"}
+    assert found["affine"].convention == "affine_rows with b as a vector of shape (n_out,)"
+    assert checks(found["affine"])["nd_input"].status == "pass"
+    assert found["softmax_loss"].convention == (
+        "softmax_cross_entropy_rows with t as integer labels (classes on axis 1)")
+    assert found["svm_loss"].convention == "svm_hinge with t as integer labels (classes on axis 1)"
+
+
+def test_cs231n_unfilled_exercises_are_not_implemented(cs231n):
+    found = targets(cs231n)
+    assert found["tanh"].message == "not implemented: tanh_forward returned None for out"
+    assert found["sigmoid"].message == "not implemented: sigmoid_backward returned None"
+    assert [c.name for c in found["tanh"].checks] == ["forward"]
+    assert "no catalog operator is named like 'dropout'" in skipped(cs231n)["dropout"]
+    assert "No module named 'cs231n'" in cs231n.blocks[0]["error"]
+
+
+def test_cs231n_svm_loss_that_forgets_the_correct_class_fails(tmp_path):
+    text = (DOCS / "cs231n_assignment2_layers.md").read_text(encoding="utf-8")
+    path = tmp_path / "layers.md"
+    path.write_text(text.replace("    margins[np.arange(N), y] = 0\n", ""), encoding="utf-8")
+    svm = targets(run(path))["svm_loss"]
+    assert svm.status == "fail" and svm.op == "svm_hinge"
+    assert checks(svm)["forward"].status == "fail"
+
+
+def test_svm_hinge_is_the_cs231n_loss():
+    from derive.cache import cached_derive
+
+    forward, backward = cached_derive(op="svm_hinge").functions()
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 4))
+    y = rng.integers(0, 4, 6)
+    margins = np.maximum(0, x - x[np.arange(6), y][:, None] + 1)
+    margins[np.arange(6), y] = 0
+    dx = (margins > 0).astype(float)
+    dx[np.arange(6), y] -= (margins > 0).sum(axis=1)
+    assert forward(x=x, t=np.eye(4)[y]) == pytest.approx(margins.sum() / 6, rel=1e-12)
+    assert np.allclose(backward(2.0, x=x, t=np.eye(4)[y])["x"], 2 * dx / 6, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------------- learners' bugs
+
+
+@pytest.fixture(scope="module")
+def learner():
+    return targets(run(DOCS / "numpy_backprop_learner_bugs.md"))
+
+
+def test_learner_bugs_verdicts(learner):
+    assert {n: r.status for n, r in learner.items()} == {
+        "Sigmoid": "fail", "Tanh": "fail", "ReLU": "pass", "Linear": "fail",
+        "SoftmaxCrossEntropy": "fail", "MSELoss": "fail", "mse": "fail"}
+
+
+@pytest.mark.parametrize("name", ["Sigmoid", "Tanh"])
+def test_learner_uses_x_where_out_was_meant(learner, name):
+    backward = checks(learner[name])["backward"]
+    assert backward.status == "fail"
+    for words in ("dx: worst entry [", "expected", "(derived), found", "finite difference",
+                  "likely cause: it uses the input x where the output out was meant"):
+        assert words in backward.message
+    assert checks(learner[name])["forward"].status == "pass"
+
+
+def test_learner_linear_dw_missing_transpose(learner):
+    linear = learner["Linear"]
+    assert linear.convention == "affine_rows with b as a vector of shape (n_out,)"
+    found = checks(linear)
+    message = found["param_gradients"].message
+    assert message.startswith("dW: shape (") and "transposed" in message
+    assert "(derived), found at dW[" in message and "db" not in message
+    assert found["backward"].status == found["forward"].status == "pass"
+
+
+def test_learner_softmax_without_max_overflows(learner):
+    found = checks(learner["SoftmaxCrossEntropy"])
+    assert learner["SoftmaxCrossEntropy"].op == "softmax_cross_entropy_rows"
+    assert found["forward"].status == found["backward"].status == "pass"
+    assert found["extreme_inputs"].status == "fail"
+    assert "overflow" in found["extreme_inputs"].message
+    assert "subtract the max" in found["extreme_inputs"].message
+
+
+def test_learner_mse_missing_half_and_extra_one_over_n(learner):
+    half = checks(learner["MSELoss"])["forward"]
+    assert half.status == "fail" and "out: worst entry (scalar)" in half.message
+    assert "off by a constant factor 2 (a missing or extra constant such as a ½)" in half.message
+    per_n = checks(learner["mse"])["forward"]
+    assert per_n.status == "fail" and "(derived), found" in per_n.message
+    assert "1/N with N = " in per_n.message and "divides by the batch size" in per_n.message
+    assert checks(learner["mse"])["finite_difference"].status == "fail"
+
+
+# ----------------------------------------------------------------------------- clip guards
+
+
+def test_clip_guard_warns_and_a_hard_clip_fails():
+    found = targets(run(DOCS / "keras_style_clipped_crossentropy.md"))
+    keras = checks(found["SoftmaxWithLoss"])
+    assert found["SoftmaxWithLoss"].status == "pass"
+    assert keras["forward"].status == "pass"  # the clip is not reached at ordinary inputs
+    assert keras["extreme_inputs"].status == "warn"
+    assert "np.clip(y, 1e-07, 1 - 1e-07)" in keras["extreme_inputs"].message
+    hard = checks(found["ClippedTooHard"])
+    assert found["ClippedTooHard"].status == "fail"
+    failing = [c for c in hard.values() if c.status == "fail"]
+    assert hard["extreme_inputs"] in failing and "clip" in hard["extreme_inputs"].message
+    assert all("guard" not in c.message for c in failing)
+
+
+# ------------------------------------------------------------------------------ the seed
+
+
+def test_seed_tutorial_keeps_its_verdicts(tmp_path):
+    path = tmp_path / "seed.md"
+    path.write_text(SEED_TEXT.read_text(encoding="utf-8"), encoding="utf-8")
+    found = targets(run(path))
+    assert {n: r.status for n, r in found.items()} == {
+        "AddLayer": "pass", "MulLayer": "pass", "Affine": "error", "sigmoid": "error",
+        "Relu": "pass", "SoftmaxWithLoss": "fail"}
+    assert "NameError: name 'b' is not defined" in checks(found["Affine"])["forward"].message
+    assert "NameError: name 'out' is not defined" in checks(found["sigmoid"])["forward"].message
+    assert checks(found["Relu"])["side_effects"].status == "warn"
+    forward = checks(found["SoftmaxWithLoss"])["forward"]
+    assert forward.status == "fail" and "guard" not in forward.message
+
+
+def test_cli_exit_codes_on_the_book(capsys):
+    book = str(DOCS / "dlfs_ch5_backprop.md")
+    assert main(["verify", book, "--seed", "3"]) == 0
+    assert main(["verify", book, "--seed", "3", "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "skipped" in out and "log(y + 1e-07)" in out

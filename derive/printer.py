@@ -105,6 +105,10 @@ class DerivePrinter(NumPyPrinter):
 
         return "*".join(self._operand(a) for a in implicit_broadcasts(expr.args))
 
+    def _print_HadamardPower(self, expr):
+        return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}**" \
+               f"{self.parenthesize(expr.exp, PRECEDENCE['Pow'], strict=True)}"
+
     def _print_Transpose(self, expr):
         return f"numpy.transpose({self._print(expr.arg)})"
 

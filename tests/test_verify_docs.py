@@ -58,7 +58,8 @@ def test_book_every_class_passes_with_its_convention(book):
     assert checks(book["Affine"])["param_gradients"].status == "pass"
     loss = book["SoftmaxWithLoss"]
     assert loss.op == "softmax_cross_entropy_rows"  # rows, mean over the batch
-    assert loss.convention == "softmax_cross_entropy_rows with t one-hot (classes on axis 1)"
+    assert loss.convention == ("softmax_cross_entropy_rows (mean over the batch) with t one-hot "
+                               "(classes on axis 1)")
     for name in ("MulLayer", "AddLayer", "Sigmoid", "Affine"):
         assert all(c.status == "pass" for c in book[name].checks), name
 
@@ -123,8 +124,10 @@ def test_cs231n_solutions_pass_with_their_conventions(cs231n):
     assert found["affine"].convention == "affine_rows with b as a vector of shape (n_out,)"
     assert checks(found["affine"])["nd_input"].status == "pass"
     assert found["softmax_loss"].convention == (
-        "softmax_cross_entropy_rows with t as integer labels (classes on axis 1)")
-    assert found["svm_loss"].convention == "svm_hinge with t as integer labels (classes on axis 1)"
+        "softmax_cross_entropy_rows (mean over the batch) with t as integer labels "
+        "(classes on axis 1)")
+    assert found["svm_loss"].convention == (
+        "svm_hinge (mean over the batch) with t as integer labels (classes on axis 1)")
 
 
 def test_cs231n_unfilled_exercises_are_not_implemented(cs231n):

@@ -46,7 +46,8 @@ def test_conventions_name_what_the_code_implements():
     verdicts = {r.target.rpartition(":")[2]: r for r in report.results}
     assert verdicts["affine"].op == "affine_rows" and verdicts["affine"].status == "pass"
     assert verdicts["softmax_loss"].message == (
-        "passes as softmax_cross_entropy_rows with t as integer labels (classes on axis 1)")
+        "passes as softmax_cross_entropy_rows (mean over the batch) with t as integer labels "
+        "(classes on axis 1)")
     assert "reduction=mean" in verdicts["MSEMean"].message
 
 

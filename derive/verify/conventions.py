@@ -11,6 +11,7 @@ it fails, names the variant that passes.
 
 from __future__ import annotations
 
+import ast
 import itertools
 from dataclasses import dataclass
 
@@ -58,7 +59,8 @@ class Variant:
         for name in self.vectors:
             size = next(d for d in self.derivation.shapes[name] if str(d) != "1")
             parts.append(f"{name} as a vector of shape ({size},)")
-        return self.op + (" with " + ", ".join(parts) if parts else "")
+        own = " (mean over the batch)" if not self.reduction and _is_mean(self.derivation.text) else ""
+        return self.op + own + (" with " + ", ".join(parts) if parts else "")
 
     def case(self, rng: np.random.Generator, sizes: dict | None = None) -> Case:
         """Random values for this variant (matrix dimensions from `sizes` when given)."""
@@ -97,6 +99,15 @@ class Variant:
         with np.errstate(all="ignore"):
             grads = backward(np.asarray(dout, dtype=float) * self.scale(values), **values)
         return {k: self.layer_value(k, v) for k, v in grads.items()}
+
+
+def _is_mean(text: str) -> bool:
+    """Whether a formula is a mean as a whole (its reduction is part of the operator)."""
+    try:
+        body = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "mean"
 
 
 def _onehot(rng, shape, axis) -> np.ndarray:

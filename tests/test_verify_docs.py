@@ -256,3 +256,39 @@ def test_cli_exit_codes_on_the_book(capsys):
     assert main(["verify", book, "--seed", "3", "--strict"]) == 1
     out = capsys.readouterr().out
     assert "skipped" in out and "log(y + 1e-07)" in out
+
+
+# ------------------------------------------------------------- how tutorials write code
+
+
+def test_qiita_fences_unlabelled_code_and_sessions_are_run():
+    report = run(DOCS / "qiita_style_affine_softmax.md")
+    found = targets(report)
+    assert {n: r.status for n, r in found.items()} == {"Affine": "pass", "SoftmaxWithLoss": "pass"}
+    assert found["Affine"].convention == "affine_rows with b as a vector of shape (n_out,)"
+    assert checks(found["SoftmaxWithLoss"])["forward"].status == "warn"
+    assert "log(y + 1e-07)" in checks(found["SoftmaxWithLoss"])["forward"].message
+    assert report.blocks == []  # the bash, output and >>> blocks do not fail
+
+
+def test_windows_line_endings_give_the_same_verdicts(tmp_path):
+    text = (DOCS / "qiita_style_affine_softmax.md").read_text(encoding="utf-8")
+    path = tmp_path / "crlf.md"
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    found = targets(run(path))
+    assert {n: r.status for n, r in found.items()} == {"Affine": "pass", "SoftmaxWithLoss": "pass"}
+
+
+def test_fences_that_are_not_python_are_not_run(tmp_path):
+    from derive.verify.targets import python_blocks
+
+    doc = "\n".join([
+        "```bash", "pip install numpy", "```",            # another language
+        "```", "price: 220", "```",                       # output, no language
+        "```", "class Kept:", "    pass", "```",          # unlabelled code that defines
+        "```{python}", "a = 1", "```",                    # R Markdown
+        "~~~py", ">>> b = 2", ">>> b", "2", "~~~",        # a session, output dropped
+        "````python", "c = '```'", "````",               # a longer fence
+    ])
+    assert python_blocks(doc) == [(8, "class Kept:\n    pass\n"), (12, "a = 1\n"),
+                                  (15, "b = 2\nb\n"), (20, "c = '```'\n")]

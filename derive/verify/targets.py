@@ -6,6 +6,7 @@ Anything that cannot be loaded is a DeriveError (exit code 2) raised before any 
 
 from __future__ import annotations
 
+import doctest
 import hashlib
 import importlib
 import importlib.util
@@ -21,8 +22,11 @@ import numpy as np
 from derive.errors import DeriveError
 from derive.verify.limits import TimeLimit, quiet, time_limit
 
-FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[ \t]*(python3?|py)\b[^\n]*\n(.*?)^[ \t]{0,3}\1[ \t]*$",
-                   re.MULTILINE | re.DOTALL | re.IGNORECASE)
+OPENING = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^`\n]*)$")
+# info strings: python, py, Python3, ipython, {python} (R Markdown), {.python} (pandoc),
+# python:common/layers.py (Qiita)
+PYTHON_INFO = re.compile(r"^[{.\s]*(i?python3?|py3?)(?![\w+-])", re.IGNORECASE)
+DEFINES = re.compile(r"^(class|def)\s", re.MULTILINE)
 BLOCK_SECONDS = 10.0
 
 
@@ -134,12 +138,47 @@ def _identifier(text: str) -> str:
 
 
 def python_blocks(markdown: str) -> list[tuple[int, str]]:
-    """(line number, dedented code) of every python code block, in order."""
-    blocks = []
-    for match in FENCE.finditer(markdown):
-        line = markdown.count("\n", 0, match.start(3)) + 1
-        blocks.append((line, textwrap.dedent(match.group(3))))
+    """(line number, dedented code) of every python code block, in order.
+
+    A fence without a language counts when its code compiles and defines a class or function
+    (tutorials often leave the language off); fences of any other language never do."""
+    lines = markdown.replace("\r\n", "\n").split("\n")
+    blocks, i = [], 0
+    while i < len(lines):
+        opening = OPENING.match(lines[i])
+        if opening is None:
+            i += 1
+            continue
+        fence, info = opening.group(1), opening.group(2).strip()
+        closing = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        end = next((j for j in range(i + 1, len(lines)) if closing.match(lines[j])), len(lines))
+        code = _session_source(textwrap.dedent("\n".join(lines[i + 1:end]) + "\n"))
+        if PYTHON_INFO.match(info) or (not info and _plain_python(code)):
+            blocks.append((i + 2, code))
+        i = end + 1
     return blocks
+
+
+def _session_source(code: str) -> str:
+    """The code typed in an interactive session (`>>> ` and `... ` lines), without its output;
+    other code as it is."""
+    if not code.lstrip().startswith(">>>"):
+        return code
+    try:
+        examples = doctest.DocTestParser().get_examples(code)
+    except ValueError:  # a prompt without its space: leave it to fail as written
+        return code
+    return "".join(example.source for example in examples)
+
+
+def _plain_python(code: str) -> bool:
+    if not DEFINES.search(code):
+        return False
+    try:
+        compile(code, "<markdown>", "exec")
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _load_markdown(path: Path, text: str) -> Loaded:

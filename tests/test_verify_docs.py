@@ -173,7 +173,7 @@ def learner():
 
 def test_learner_bugs_verdicts(learner):
     assert {n: r.status for n, r in learner.items()} == {
-        "Sigmoid": "fail", "Tanh": "fail", "ReLU": "pass", "Linear": "fail",
+        "Sigmoid": "fail", "Tanh": "fail", "ReLU": "pass", "Linear": "fail", "Softmax": "fail",
         "SoftmaxCrossEntropy": "fail", "MSELoss": "fail", "mse": "fail"}
 
 
@@ -195,6 +195,14 @@ def test_learner_linear_dw_missing_transpose(learner):
     assert message.startswith("dW: shape (") and "transposed" in message
     assert "(derived), found at dW[" in message and "db" not in message
     assert found["backward"].status == found["forward"].status == "pass"
+
+
+def test_learner_softmax_backward_like_the_sigmoid(learner):
+    assert learner["Softmax"].op == "softmax"
+    backward = checks(learner["Softmax"])["backward"]
+    assert backward.status == "fail" and "dx: worst entry [" in backward.message
+    assert "likely cause: it keeps only the diagonal of the Jacobian" in backward.message
+    assert checks(learner["Softmax"])["forward"].status == "pass"
 
 
 def test_learner_softmax_without_max_overflows(learner):
@@ -282,7 +290,7 @@ def test_windows_line_endings_give_the_same_verdicts(tmp_path):
 def test_fences_that_are_not_python_are_not_run(tmp_path):
     from derive.verify.targets import python_blocks
 
-    doc = "\n".join([
+    doc = "\n".join([  # noqa: FLY002  (one fence per line reads best)
         "```bash", "pip install numpy", "```",            # another language
         "```", "price: 220", "```",                       # output, no language
         "```", "class Kept:", "    pass", "```",          # unlabelled code that defines

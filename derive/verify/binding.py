@@ -95,7 +95,8 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
             return by_layer
     key = normalise(candidate.name)
     exact = [n for n, e in entries.items()
-             if key in (normalise(n), *(normalise(a) for a in e.aliases))]
+             if key in (normalise(n), *(normalise(a) for a in e.aliases))
+             and (candidate.kind != "loss" or e.constants)]  # a loss function takes targets
     if exact:
         return exact
     if candidate.kind != "class":

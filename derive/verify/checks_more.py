@@ -179,7 +179,8 @@ def check_dtype_shape(ctx: Context) -> Check:
     for tensor, value in [("out", run32.out), *[(f"d{n}", g) for n, g in grads32.items()]]:
         dtype = np.asarray(value).dtype
         if dtype != np.float32:
-            return Check("dtype_shape", "fail", f"float32 inputs give {tensor} of dtype {dtype}: "
+            # the values are right; a float32 network silently runs in float64 from here on
+            return Check("dtype_shape", "warn", f"float32 inputs give {tensor} of dtype {dtype}: "
                          "a float64 constant or array promotes the result; keep the input's "
                          "dtype (x.dtype, np.float32 constants)")
     check = compare_all("dtype_shape", [("out (float32 vs float64)", run32.out, run.out, {})],

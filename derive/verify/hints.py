@@ -2,7 +2,7 @@
 
 Built from the derivation's own expressions, so they hold for any catalog operator: ignoring
 dout, using the input where the saved output was meant (and the reverse), leaving out one term
-of a sum. The diagnosis names the mistake whose tensor matches what the layer returned.
+of a sum, keeping only the diagonal of a matrix operator's Jacobian (softmax as elementwise). The diagnosis names the mistake whose tensor matches what the layer returned.
 """
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
                              **swapped)[name])
             except Exception:  # optional, as above
                 pass
+    if derivation.shapes and np.shape(out) == np.shape(values[name]) and np.size(out) <= 400:
+        try:
+            hints[DIAGONAL] = _diagonal_only(backward, name, values, dout, variant.scale(values))
+        except Exception:  # optional, as above
+            pass
     if derivation.shapes or name not in derivation.gradients:
         return hints
     try:
@@ -50,6 +55,21 @@ def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
     except Exception:  # same: hints are optional
         pass
     return hints
+
+
+DIAGONAL = ("it keeps only the diagonal of the Jacobian (each output's derivative by its own "
+            "input, as for an elementwise function such as the sigmoid) and misses how every "
+            "output depends on the other inputs")
+
+
+def _diagonal_only(backward, name: str, values: dict, dout, scale) -> np.ndarray:
+    """dout ⊙ (∂out_k/∂x_k for every entry k): the backward of an elementwise reading."""
+    diagonal = np.zeros(np.shape(values[name]))
+    for k in np.ndindex(diagonal.shape):
+        unit = np.zeros(diagonal.shape)
+        unit[k] = scale
+        diagonal[k] = np.asarray(backward(unit, **values)[name])[k]
+    return np.asarray(dout, dtype=float) * diagonal
 
 
 def _expression_hints(derivation, name, values, dout, out) -> dict:

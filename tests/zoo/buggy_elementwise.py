@@ -213,7 +213,7 @@ class SquareForwardOff:
 
 
 class SquarePromotesFloat32:
-    op, caught_by = "square", "dtype_shape"
+    op, caught_by, strict_only = "square", "dtype_shape", True  # right values, wrong dtype
 
     def forward(self, x):
         self.x = x

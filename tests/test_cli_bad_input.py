@@ -200,6 +200,29 @@ REPORT = [
                                 "--out", "{tmp}/r10"]),
     ("report: --const not in formula", ["report", "--formula", "x", "--const", "t",
                                         "--format", "md", "--out", "{tmp}/r11"]),
+    ("new: name starting with a digit", ["new", "1abc", "--formula", "x*x", "--format", "md",
+                                         "--out", "{tmp}/n1"]),
+    ("new: name with a path", ["new", "../evil", "--formula", "x*x", "--format", "md",
+                               "--out", "{tmp}/n2"]),
+    ("new: name of a standard module", ["new", "os", "--formula", "x*x", "--format", "md",
+                                        "--out", "{tmp}/n3"]),
+    ("new: syntax error", ["new", "foo", "--formula", "x +", "--format", "md", "--out",
+                           "{tmp}/n4"]),
+    ("new: no formula", ["new", "foo", "--format", "md", "--out", "{tmp}/n5"]),
+    ("new: --formula and --latex", ["new", "foo", "--formula", "x*x", "--latex", "x",
+                                    "--format", "md", "--out", "{tmp}/n6"]),
+    ("new: --out is a file", ["new", "foo", "--formula", "x*x", "--format", "md", "--out",
+                              "{tmp}/afile"]),
+    ("new: --out under a file", ["new", "foo", "--formula", "x*x", "--format", "md", "--out",
+                                 "{tmp}/afile/sub"]),
+    ("new: formula never real", ["new", "foo", "--formula", "(-1)**x", "--format", "md",
+                                 "--out", "{tmp}/n7"]),
+    ("new: bad --format", ["new", "foo", "--formula", "x*x", "--format", "docx", "--out",
+                           "{tmp}/n8"]),
+    ("new: --param not in formula", ["new", "foo", "--formula", "x*x", "--param", "W",
+                                     "--format", "md", "--out", "{tmp}/n9"]),
+    ("new: --const not in formula", ["new", "foo", "--formula", "x*y", "--const", "z",
+                                     "--format", "md", "--out", "{tmp}/n10"]),
 ]
 
 # Bugs in code owned by others, kept visible (strict xfail) until they are fixed there:
@@ -262,7 +285,7 @@ def test_other_commands_refuse_bad_input_in_one_line(outcomes, label):
 
 
 @pytest.mark.parametrize("label", [label for label, _, in REPORT])
-def test_report_refuses_bad_input_and_writes_nothing(outcomes, bad_files, label):
+def test_report_and_new_refuse_bad_input_and_write_nothing(outcomes, bad_files, label):
     _assert_clean_refusal(outcomes[label], label)
     argv = dict(REPORT)[label]
     out = bad_files / _fill([argv[argv.index("--out") + 1]], bad_files)[0]

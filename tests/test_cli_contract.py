@@ -408,6 +408,41 @@ def test_report_md_and_tex_write_one_file_each(cache, tmp_path):
     assert formula.suffix == ".md" and "tanh" in formula.read_text()
 
 
+# ------------------------------------------------------------------------------ derive new
+
+def test_new_writes_layer_report_and_verification(cache, tmp_path):
+    out = tmp_path / "generated"
+    result = run_cli("new", "mish", "--formula", "x*tanh(softplus(x))", "--format", "md",
+                     "--out", str(out), cache_dir=cache)
+    assert result.returncode == 0, describe(result)
+    assert sorted(p.name for p in out.iterdir()) == ["mish.md", "mish.py", "mish.verify.json"]
+    verdict = json.loads((out / "mish.verify.json").read_text())
+    assert verdict["results"] and all(r["status"] == "pass" for r in verdict["results"])
+    script = textwrap.dedent("""
+        import json, runpy, sys
+        import numpy as np
+        namespace = runpy.run_path(sys.argv[1])
+        layer = namespace["Mish"]()
+        x = np.array([-1.5, 0.3, 2.0])
+        out = layer.forward(x.copy())
+        dx = layer.backward(np.ones_like(x))
+        print(json.dumps({"out": out.tolist(), "dx": dx.tolist(),
+                          "derive": any(m.split(".")[0] == "derive" for m in sys.modules)}))
+    """)
+    run = subprocess.run([sys.executable, "-c", script, str(out / "mish.py")], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    values = json.loads(run.stdout)
+    assert not values["derive"], "the generated layer imports derive"
+    x = np.array([-1.5, 0.3, 2.0])
+    mish = lambda v: v * np.tanh(np.log1p(np.exp(v)))  # noqa: E731
+    assert np.allclose(values["out"], mish(x))
+    assert np.allclose(values["dx"], (mish(x + 1e-6) - mish(x - 1e-6)) / 2e-6, atol=1e-6)
+    again = run_cli("verify", f"{out / 'mish.py'}:Mish", "--json", "--seed", "4",
+                    cache_dir=cache)
+    assert again.returncode == 0, describe(again)
+
+
 # ---------------------------------------------------------------------------- derive graph
 
 def _numbers(text: str) -> set:

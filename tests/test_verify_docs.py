@@ -300,3 +300,21 @@ def test_fences_that_are_not_python_are_not_run(tmp_path):
     ])
     assert python_blocks(doc) == [(8, "class Kept:\n    pass\n"), (12, "a = 1\n"),
                                   (15, "b = 2\nb\n"), (20, "c = '```'\n")]
+
+
+# ---------------------------------------------------- PyTorch-style layers built from sizes
+
+
+def test_pytorch_style_layers_pass():
+    found = targets(run(DOCS / "scratch_mlp_pytorch_style.md"))
+    assert {n: r.status for n, r in found.items()} == {
+        "Dense": "pass", "LeakyReLU": "pass", "Softmax": "pass", "MSELoss": "pass"}
+    # Dense(in_features, out_features) creates w and b itself: they are set, dw and db read
+    assert found["Dense"].convention == "affine_rows with b as a vector of shape (n_out,)"
+    assert checks(found["Dense"])["param_gradients"].message == "dW, db agree within 1e-10"
+    assert found["MSELoss"].convention == "mse_mean (mean over every entry)"
+    # np.where(x > 0, 1.0, alpha) makes a float32 gradient float64: right values, a warning
+    dtype = checks(found["LeakyReLU"])["dtype_shape"]
+    assert dtype.status == "warn" and "float32 inputs give dx of dtype float64" in dtype.message
+    assert all(c.status == "pass" for n in ("Dense", "Softmax", "MSELoss")
+               for c in found[n].checks)

@@ -59,7 +59,9 @@ class Variant:
         for name in self.vectors:
             size = next(d for d in self.derivation.shapes[name] if str(d) != "1")
             parts.append(f"{name} as a vector of shape ({size},)")
-        own = " (mean over the batch)" if not self.reduction and _is_mean(self.derivation.text) else ""
+        own = ""
+        if not self.reduction and _is_mean(self.derivation.text):
+            own = " (mean over the batch)" if self.derivation.shapes else " (mean over every entry)"
         return self.op + own + (" with " + ", ".join(parts) if parts else "")
 
     def case(self, rng: np.random.Generator, sizes: dict | None = None) -> Case:

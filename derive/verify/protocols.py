@@ -99,23 +99,27 @@ class ClassAdapter:
         init_args = [p for p in _positional(cls.__init__, True) if p.default is p.empty]
         init_args = [p.name for p in init_args] if cls.__init__ is not object.__init__ else []
         lower = {n.lower(): n for n in names}
-        missing = [a for a in init_args if a.lower() not in lower]
-        if missing:
-            raise ProtocolError(f"__init__ needs {', '.join(missing)}, which the operator does "
-                                f"not have (its names: {', '.join(names)})")
-        self.init = [(a, lower[a.lower()]) for a in init_args]
+        self.sizes = [a for a in init_args if a.lower() not in lower]
+        self.init = [(a, lower[a.lower()]) for a in init_args if a.lower() in lower]
         rest = [n for n in names if n not in {d for _, d in self.init}]
         forward_args = [p.name for p in _positional(cls.forward, True)]
         matched = _match(forward_args[:len(rest)], rest) if forward_args else []
-        self.forward_names = matched if matched and len(matched) == len(rest) else rest
+        fits = matched and (len(matched) == len(rest) or self.sizes)
+        self.forward_names = matched if fits else rest
+        # Dense(n_in, n_out) style: __init__ takes sizes and creates the parameters itself
+        self.attrs = [n for n in rest if n not in self.forward_names] if self.sizes else []
+        if self.sizes and not self.attrs:
+            raise ProtocolError(f"__init__ needs {', '.join(self.sizes)}, which the operator "
+                                f"does not have (its names: {', '.join(names)})")
         self.grad_names = [n for n in self.forward_names if n in inputs]
         self.param_attrs = [("d" + a, d) for a, d in self.init if d in inputs]
+        self.param_attrs += [("d" + d, d) for d in self.attrs if d in inputs]
         # a loss layer may define backward(self) with no dout at all
         self.takes_dout = bool(_positional(cls.backward, True)) or _has_varargs(cls.backward)
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
         values = _copy(values) if copy else values
-        layer = self.cls(*[values[d] for _, d in self.init])
+        layer = self._construct(values)
         try:
             if warmup is not None:
                 layer.forward(*[_copy(warmup)[n] for n in self.forward_names])
@@ -131,7 +135,7 @@ class ClassAdapter:
             grads = dict(zip(self.grad_names, _grads_tuple(result, len(self.grad_names),
                                                            "backward")))
             for attr, name in self.param_attrs:
-                value = getattr(layer, attr, None)
+                value = _attribute(layer, attr)
                 if value is None:
                     raise ProtocolError(f"after backward the layer has no gradient attribute "
                                         f"{attr} (the gradient for parameter {name})")
@@ -141,6 +145,36 @@ class ClassAdapter:
         run = Run(out, backward)
         run.layer = layer
         return run
+
+    def _construct(self, values: dict):
+        if not self.sizes:
+            return self.cls(*[values[d] for _, d in self.init])
+        dims = []
+        for name in self.attrs:  # the parameters' sizes, in order: W (n_in, n_out) -> n_in, n_out
+            dims += [d for d in np.shape(values[name]) if d != 1 and d not in dims]
+        if len(dims) < len(self.sizes):
+            raise ProtocolError(f"__init__ needs {', '.join(self.sizes)}, more sizes than the "
+                                f"parameters {', '.join(self.attrs)} have")
+        by_position = dict(zip(self.sizes, dims))
+        given = {a: values[d] for a, d in self.init}
+        init_args = [p.name for p in _positional(self.cls.__init__, True) if p.default is p.empty]
+        layer = self.cls(*[by_position[a] if a in by_position else given[a] for a in init_args])
+        for name in self.attrs:
+            own = next((a for a in vars(layer) if a.lower() == name.lower()), None)
+            if own is None:
+                raise ProtocolError(f"__init__ takes sizes ({', '.join(self.sizes)}) but the "
+                                    f"layer has no attribute {name} afterwards to set")
+            setattr(layer, own, values[name])
+        return layer
+
+
+def _attribute(layer, attr: str):
+    """layer.<attr>, else the one attribute spelled so but for case (dw for dW), else None."""
+    value = getattr(layer, attr, None)
+    if value is None:
+        found = [a for a in vars(layer) if a.lower() == attr.lower()]
+        value = getattr(layer, found[0]) if len(found) == 1 else None
+    return value
 
 
 class PairAdapter:

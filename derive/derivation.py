@@ -101,7 +101,7 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
         parsed = parse_latex(latex, shapes or {}, log_base=log_base)
     else:
         parsed = parse_formula(formula, shapes or {})
-    constants = list(constants)
+    constants = list(dict.fromkeys(constants))  # --const t --const t: once
     for const in constants:
         if const not in parsed.names:
             raise DeriveError(f"--const {const}: '{const}' does not occur in the formula "

@@ -68,6 +68,7 @@ FORMULAS = [
     ("sum(log(cosh(x - t)))", ["--const", "t"]),
     ("sum(where(abs(x - t) < 1, (x - t)**2/2, abs(x - t) - 0.5))", ["--const", "t"]),
     ("sum(softplus(-t*x))", ["--const", "t"]),
+    ("sum((x - t)**2)", ["--const", "t", "--const", "t"]),
     ("x - mean(x)", []),
     ("exp(x)/sum(exp(x))", []),
     ("log(sum(exp(x)))", []),
@@ -211,8 +212,7 @@ def test_show_formula_json_contract(shown, case):
     formula, options = case
     doc = _document(shown[("formula", formula, tuple(options))])
     assert_contract_keys(doc)
-    constants = options[1::2] if options[:1] == ["--const"] else [
-        v for k, v in zip(options, options[1:]) if k == "--const"]
+    constants = list(dict.fromkeys(v for k, v in zip(options, options[1:]) if k == "--const"))
     assert doc["constants"] == constants
     check_sources(doc, np.random.default_rng(len(formula)))
 

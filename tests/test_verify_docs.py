@@ -318,3 +318,21 @@ def test_pytorch_style_layers_pass():
     assert dtype.status == "warn" and "float32 inputs give dx of dtype float64" in dtype.message
     assert all(c.status == "pass" for n in ("Dense", "Softmax", "MSELoss")
                for c in found[n].checks)
+
+
+# ------------------------------------------------------------ nnfs.io: output and dinputs
+
+
+def test_nnfs_layers_storing_output_and_dinputs_are_verified():
+    report = run(DOCS / "nnfs_style_layers.md")
+    found = targets(report)
+    assert {n: (r.op, r.status) for n, r in found.items()} == {
+        "Layer_Dense": ("affine_rows", "pass"), "Activation_ReLU": ("relu", "pass"),
+        "Activation_Softmax": ("softmax", "pass"), "Activation_Sigmoid": ("sigmoid", "pass"),
+        "Activation_Tanh": ("tanh", "fail")}
+    # weights/biases set after Layer_Dense(n_inputs, n_neurons), dweights/dbiases read
+    assert checks(found["Layer_Dense"])["param_gradients"].status == "pass"
+    backward = checks(found["Activation_Tanh"])["backward"]
+    assert "likely cause: it uses the input x where the output out was meant" in backward.message
+    assert "Loss_CategoricalCrossentropy" in skipped(report)  # a loss of another protocol
+    assert "No module named 'nnfs'" in report.blocks[0]["error"]

@@ -3,7 +3,8 @@
 Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`,
 loss functions `op_loss`. Binding, in order: `--op` (or a typed --formula); the class's `op`
 attribute; the class's `formula` attribute (see `declared_formula`); the catalog's declared
-`layer` name; the name itself (case-insensitive, a `Layer` suffix and underscores ignored);
+`layer` name; the name itself (case-insensitive, a `Layer` suffix, a `Layer_` or
+`Activation_` prefix and underscores ignored) or a catalog alias (`Dense`, `Linear`);
 for pairs and loss functions also catalog operators whose name extends the stem
 (`softmax_loss` → `softmax_cross_entropy...`), among which the conventions decide.
 """
@@ -73,8 +74,15 @@ def _named(ns: dict, key: str, label: str) -> Candidate | None:
     return None
 
 
+KIND_PREFIXES = ("layer_", "activation_")  # Layer_Dense, Activation_ReLU (nnfs.io)
+
+
 def normalise(name: str) -> str:
-    text = name.lower().replace("_", "")
+    text = name.lower()
+    for prefix in KIND_PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+    text = text.replace("_", "")
     return text[:-len("layer")] if text.endswith("layer") and len(text) > 5 else text
 
 

@@ -128,14 +128,18 @@ class ClassAdapter:
             exc.derive_layer = layer  # lets the message suggest self.<name> for a NameError
             raise
         if out is None:
+            out = getattr(layer, "output", None)  # nnfs.io style: forward sets self.output
+        if out is None:
             raise NotImplementedLayer("forward returned None")
 
         def backward(dout):
             result = layer.backward(dout) if self.takes_dout else layer.backward()
+            if result is None and len(self.grad_names) == 1:
+                result = getattr(layer, "dinputs", None)  # nnfs.io: backward sets self.dinputs
             grads = dict(zip(self.grad_names, _grads_tuple(result, len(self.grad_names),
                                                            "backward")))
             for attr, name in self.param_attrs:
-                value = _attribute(layer, attr)
+                value = _attribute(layer, getattr(self, "own_names", {}).get(attr, attr))
                 if value is None:
                     raise ProtocolError(f"after backward the layer has no gradient attribute "
                                         f"{attr} (the gradient for parameter {name})")
@@ -150,6 +154,7 @@ class ClassAdapter:
         if not self.sizes:
             return self.cls(*[values[d] for _, d in self.init])
         dims = []
+        self.own_names = {}
         for name in self.attrs:  # the parameters' sizes, in order: W (n_in, n_out) -> n_in, n_out
             dims += [d for d in np.shape(values[name]) if d != 1 and d not in dims]
         if len(dims) < len(self.sizes):
@@ -160,12 +165,21 @@ class ClassAdapter:
         init_args = [p.name for p in _positional(self.cls.__init__, True) if p.default is p.empty]
         layer = self.cls(*[by_position[a] if a in by_position else given[a] for a in init_args])
         for name in self.attrs:
-            own = next((a for a in vars(layer) if a.lower() == name.lower()), None)
+            own = next((a for a in vars(layer) if a.lower() in _spellings(name)), None)
             if own is None:
                 raise ProtocolError(f"__init__ takes sizes ({', '.join(self.sizes)}) but the "
                                     f"layer has no attribute {name} afterwards to set")
             setattr(layer, own, values[name])
+            self.own_names["d" + name] = "d" + own
         return layer
+
+
+# how layers commonly spell a parameter: W as w, weights or weight; b as biases or bias
+SPELLINGS = {"w": ("weights", "weight"), "b": ("biases", "bias")}
+
+
+def _spellings(name: str) -> tuple[str, ...]:
+    return (name.lower(), *SPELLINGS.get(name.lower(), ()))
 
 
 def _attribute(layer, attr: str):

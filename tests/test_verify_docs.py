@@ -336,3 +336,30 @@ def test_nnfs_layers_storing_output_and_dinputs_are_verified():
     assert "likely cause: it uses the input x where the output out was meant" in backward.message
     assert "Loss_CategoricalCrossentropy" in skipped(report)  # a loss of another protocol
     assert "No module named 'nnfs'" in report.blocks[0]["error"]
+
+
+WEIGHTS_AND_BIAS = """\
+```python
+import numpy as np
+class Affine:
+    def __init__(self, weights, bias):
+        self.weights = weights
+        self.bias = bias
+        self.n_out = weights.shape[1]
+    def forward(self, x):
+        self.x = x
+        return x @ self.weights + self.bias
+    def backward(self, dout):
+        self.dweights = self.x.T @ dout
+        self.dbias = dout.sum(axis=0)
+        return dout @ self.weights.T
+```
+"""
+
+
+def test_parameters_spelled_weights_and_bias_are_the_operators_w_and_b(tmp_path):
+    path = tmp_path / "affine.md"
+    path.write_text(WEIGHTS_AND_BIAS, encoding="utf-8")
+    affine = targets(run(path))["Affine"]
+    assert affine.status == "pass" and affine.op == "affine_rows"
+    assert checks(affine)["param_gradients"].message == "dW, db agree within 1e-10"

@@ -98,7 +98,7 @@ class ClassAdapter:
         names = [*inputs, *constants]
         init_args = [p for p in _positional(cls.__init__, True) if p.default is p.empty]
         init_args = [p.name for p in init_args] if cls.__init__ is not object.__init__ else []
-        lower = {n.lower(): n for n in names}
+        lower = {spelling: n for n in names for spelling in _spellings(n)}
         self.sizes = [a for a in init_args if a.lower() not in lower]
         self.init = [(a, lower[a.lower()]) for a in init_args if a.lower() in lower]
         rest = [n for n in names if n not in {d for _, d in self.init}]

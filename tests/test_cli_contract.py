@@ -249,6 +249,42 @@ def test_show_saved_forms_of_the_tutorial(shown):
     assert all(form is not None and "out" in form for form in forms.values()), forms
 
 
+def _sympy_text(text):
+    import sympy
+
+    names = {n: sympy.Symbol(n, real=True) for n in ("x", "y", "t", "dout", "out")}
+    return sympy.sympify(text, locals=names)
+
+
+PLAIN_SYMPY = [op for op in OPERATORS if not catalog.get(op).shapes and not any(
+    word in catalog.get(op).formula for word in ("sum(", "mean(", "where(", "relu("))]
+
+
+@pytest.mark.parametrize("op", PLAIN_SYMPY)
+def test_gradients_and_saved_forms_are_sympy_syntax_for_the_vjp(shown, op):
+    """Read back with SymPy, each gradient is dout·∂formula/∂input, and each saved form is the
+    same gradient once out is replaced by the formula (checked at random points)."""
+    import sympy
+
+    doc = _document(shown[("op", op)])
+    formula = _sympy_text(doc["formula"])
+    dout = sympy.Symbol("dout", real=True)
+    rng = np.random.default_rng(7)
+    for name in doc["inputs"]:
+        var = sympy.Symbol(name, real=True)
+        expected = dout * sympy.diff(formula, var)
+        forms = [_sympy_text(doc["gradients"][name])]
+        if doc["saved_form"].get(name):
+            forms.append(_sympy_text(doc["saved_form"][name]).subs(
+                sympy.Symbol("out", real=True), formula))
+        for form in forms:
+            for _ in range(4):
+                point = {sympy.Symbol(n, real=True): sympy.Float(rng.uniform(0.3, 2.0))
+                         for n in (*doc["inputs"], *doc["constants"], "dout")}
+                got, want = complex(form.evalf(subs=point)), complex(expected.evalf(subs=point))
+                assert abs(got - want) <= 1e-9 * max(1.0, abs(want)), (op, name, str(form))
+
+
 def test_sweep_starts_from_dout(shown):
     for op in OPERATORS:
         steps = _document(shown[("op", op)])["steps"]

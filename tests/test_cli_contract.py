@@ -422,6 +422,110 @@ def test_verify_mutated_input_is_a_side_effect_failure(cache, tmp_path):
     assert side["status"] == "fail", side
 
 
+TUTORIAL_MD = """# A tutorial
+
+```python
+raise ValueError("this block is broken")
+```
+
+```python
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = (x <= 0)
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout):
+        dx = dout.copy()
+        dx[self.mask] = 0
+        return dx
+```
+"""
+
+CS231N_PAIRS = '''
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1) @ w + b
+    return out, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+
+
+def relu_forward(x):
+    pass
+
+
+def relu_backward(dout, cache):
+    pass
+'''
+
+INPLACE_DOUT_TANH = '''
+import numpy as np
+
+
+class Tanh:
+    def forward(self, x):
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout):
+        dout *= 1 - self.out ** 2      # right values, but dout is overwritten
+        return dout
+'''
+
+
+def test_verify_markdown_blocks_run_in_order_and_a_failing_block_is_reported(cache, tmp_path):
+    path = tmp_path / "tutorial.md"
+    path.write_text(TUTORIAL_MD)
+    result = run_cli("verify", str(path), "--json", "--seed", "5", cache_dir=cache)
+    doc = _verify_json(result)
+    (entry,) = doc["results"]
+    assert entry["op"] == "relu" and entry["status"] == "pass", entry
+    assert "this block is broken" in json.dumps(doc), "the failing block is not reported"
+
+
+def test_verify_function_pairs_and_an_unfilled_exercise(cache, tmp_path):
+    path = tmp_path / "layers_cs231n.py"
+    path.write_text(CS231N_PAIRS)
+    result = run_cli("verify", str(path), "--json", "--seed", "6", cache_dir=cache)
+    assert result.returncode == 1, describe(result)
+    by_op = {entry["op"]: entry for entry in _verify_json(result)["results"]}
+    assert by_op["affine_rows"]["status"] == "pass", by_op["affine_rows"]
+    relu = by_op["relu"]
+    assert relu["status"] in ("fail", "error")
+    assert "not implemented" in json.dumps(relu["checks"]), relu["checks"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "derive/verify: a backward that scales dout in place (dout *= 1 - out**2; return dout) "
+    "is reported as failing backward, finite_difference, linearity and state (exit 1), "
+    "apparently because the verifier reuses the dout array it handed over; the contract makes "
+    "a mutated dout a warn (a fail only under --strict): give every backward call its own "
+    "copy of dout"))
+def test_verify_mutated_dout_is_a_warning_unless_strict(cache, tmp_path):
+    path = tmp_path / "inplace.py"
+    path.write_text(INPLACE_DOUT_TANH)
+    lenient = run_cli("verify", f"{path}:Tanh", "--json", "--seed", "1", cache_dir=cache)
+    (entry,) = _verify_json(lenient)["results"]
+    statuses = {c["name"]: c["status"] for c in entry["checks"]}
+    assert statuses["side_effects"] == "warn", statuses
+    assert lenient.returncode == 0, statuses
+    strict = run_cli("verify", f"{path}:Tanh", "--strict", "--seed", "1", cache_dir=cache)
+    assert strict.returncode == 1
+
+
 # --------------------------------------------------------------------------- derive report
 
 def test_report_md_and_tex_write_one_file_each(cache, tmp_path):

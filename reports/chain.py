@@ -17,7 +17,8 @@ def gradient_chain(d, name: str, names) -> list[tuple[str, str]]:
     """[(LaTeX, note)] from the path products to the final, saved-value form."""
     lines: list[tuple[str, str]] = []
     paths = _paths(d, name)
-    if paths and len(paths) <= MAX_PATHS and not any(n.is_matrix for n in d.graph.nodes):
+    scalar = not any(n.is_matrix for n in d.graph.nodes)
+    if d.steps and paths and len(paths) <= MAX_PATHS and scalar:
         dout = d.steps[0].upstream
         named = [[names.rename(dout)] + [local_forms(d.graph.node(s.node_id), s, names)[-1]
                                          for s in p] for p in paths]

@@ -235,10 +235,6 @@ ROUTED = [
     ("verify: negative --seed", ["verify", "layers:Sigmoid", "--seed", "-5"],
      "derive verify --seed -5: ValueError 'expected non-negative integer' from NumPy's seeding "
      "escapes (an internal error) instead of a DeriveError/argparse error naming --seed"),
-    ("report: formula without an operation", ["report", "--formula", "x", "--format", "md",
-                                              "--out", "{tmp}/r_identity"],
-     "reports (write_report): a formula with no operation node (--formula x) has no steps and "
-     "crashes with IndexError at d.steps[0]; it should either render or be refused clearly"),
 ]
 
 

@@ -218,3 +218,9 @@ def test_graph_json_gives_the_supermarket_numbers_at_full_precision(capsys):
     assert len(data["arrows"]) == 7
     main(["graph", "x/3", "--json", "--at", "x=0.1234567"])
     assert json.loads(capsys.readouterr().out)["output"] == pytest.approx(0.1234567 / 3, rel=1e-15)
+
+
+def test_a_formula_without_an_operation_still_gets_a_report(tmp_path, capsys):
+    assert main(["report", "--formula", "x", "--format", "md", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "formula.md").read_text()
+    assert "dout" in text

@@ -128,3 +128,17 @@ def test_a_file_inside_a_package_is_imported_with_its_package(capsys):
     assert code == 0
     assert [r["target"] for r in data["results"]][0] == "layers/affine.py:Affine"
     assert len(data["results"]) == 9
+
+
+@pytest.mark.parametrize("seed", ["-5", "x", "1.5"])
+def test_a_seed_that_is_not_a_non_negative_integer_is_refused(capsys, seed):
+    assert main(["verify", "layers:Sigmoid", "--seed", seed]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"'{seed}' is not a non-negative integer" in err[0]
+
+
+def test_a_text_file_is_read_as_a_tutorial(capsys, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some notes\n")
+    code, data = run_json(capsys, str(notes), "--seed", "1")
+    assert code == 0 and data["results"] == []

@@ -363,3 +363,26 @@ def test_parameters_spelled_weights_and_bias_are_the_operators_w_and_b(tmp_path)
     affine = targets(run(path))["Affine"]
     assert affine.status == "pass" and affine.op == "affine_rows"
     assert checks(affine)["param_gradients"].message == "dW, db agree within 1e-10"
+
+
+# ----------------------------------------------------- notebooks, text files, byte-order marks
+
+
+def test_notebook_code_cells_run_with_magics_blanked():
+    report = run(DOCS / "cs231n_fc_net.ipynb")
+    found = targets(report)
+    assert {n: r.status for n, r in found.items()} == {"affine": "pass", "relu": "pass"}
+    kink = checks(found["relu"])["kink_convention"]  # dout * (x >= 0): slope 1 at 0
+    assert kink.status == "warn" and "slope 1" in kink.message
+    errors = [b["error"] for b in report.blocks]
+    assert all("SyntaxError" not in e for e in errors)  # %matplotlib and !ls are not run
+    assert "No module named 'cs231n'" in errors[-1]
+
+
+def test_the_seed_as_a_text_file_and_with_a_byte_order_mark(tmp_path):
+    plain = targets(run(SEED_TEXT))
+    assert plain["SoftmaxWithLoss"].status == "fail" and plain["AddLayer"].status == "pass"
+    path = tmp_path / "bom.md"
+    path.write_bytes(b"\xef\xbb\xbf" + (DOCS / "qiita_style_affine_softmax.md").read_bytes()[
+        (DOCS / "qiita_style_affine_softmax.md").read_bytes().index(b"```python:functions.py"):])
+    assert targets(run(path))["SoftmaxWithLoss"].status == "pass"

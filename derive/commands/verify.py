@@ -12,9 +12,22 @@ import secrets
 import shlex
 
 
+def _seed(text: str) -> int:
+    """A non-negative integer (NumPy's generators take no negative seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a non-negative integer, "
+                                         "give a seed such as --seed 42")
+    return value
+
+
 def add_arguments(parser):
     parser.add_argument("targets", nargs="+", metavar="TARGET",
-                        help="module:Name, path/file.py:Name, a module, a .py file or a .md file")
+                        help="module:Name, path/file.py:Name, a module, a .py file, a Markdown "
+                        "tutorial (.md, .txt) or a notebook (.ipynb)")
     parser.add_argument("--op", metavar="NAME", help="verify against this catalog operator")
     parser.add_argument("--formula", metavar="EXPR",
                         help="verify every target against this formula (SymPy/NumPy syntax)")
@@ -27,7 +40,7 @@ def add_arguments(parser):
     parser.add_argument("--const", action="append", default=[], metavar="NAME",
                         help="with --formula/--latex: a name that is not differentiated")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--seed", type=int, metavar="N",
+    parser.add_argument("--seed", type=_seed, metavar="N",
                         help="seed for the random inputs (default: a fresh one, printed)")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (such as a mutated dout) as failures")

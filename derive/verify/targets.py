@@ -9,7 +9,9 @@ from __future__ import annotations
 import doctest
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -28,6 +30,9 @@ OPENING = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^`\n]*)$")
 PYTHON_INFO = re.compile(r"^[{.\s]*(i?python3?|py3?)(?![\w+-])", re.IGNORECASE)
 DEFINES = re.compile(r"^(class|def)\s", re.MULTILINE)
 BLOCK_SECONDS = 10.0
+# tutorials come as .md, and as text files such as the seed tutorial (.txt)
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx", ".qmd", ".rmd", ".txt")
+MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)  # IPython magics and shell lines
 
 
 @dataclass
@@ -46,10 +51,12 @@ def load_target(text: str) -> Loaded:
     where, _, name = text.rpartition(":") if _has_name(text) else (text, "", "")
     where = where or text
     path = Path(where)
-    if path.suffix.lower() in (".md", ".markdown"):
+    if path.suffix.lower() in MARKDOWN_SUFFIXES or path.suffix.lower() == ".ipynb":
         if name:
-            raise DeriveError(f"verify target '{text}': a Markdown file is verified as a whole, "
-                              "drop the ':Name'")
+            raise DeriveError(f"verify target '{text}': a Markdown file or notebook is verified "
+                              "as a whole, drop the ':Name'")
+        if path.suffix.lower() == ".ipynb":
+            return _load_notebook(path, text)
         return _load_markdown(path, text)
     if path.suffix == ".py" or os.sep in where or "/" in where:
         loaded = _load_file(path, text)
@@ -105,7 +112,9 @@ def _load_file(path: Path, text: str) -> Loaded:
         return _load_module(dotted, text)
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     module_name = f"derive_verify_{_identifier(path.stem)}_{digest}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    # any file name is Python here (a script without .py too): load it as source
+    loader = importlib.machinery.SourceFileLoader(module_name, str(path))
+    spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     sys.path.insert(0, str(path.resolve().parent))
@@ -181,16 +190,44 @@ def _plain_python(code: str) -> bool:
     return True
 
 
-def _load_markdown(path: Path, text: str) -> Loaded:
+def _read(path: Path, text: str, what: str) -> str:
+    if not path.is_file():
+        raise DeriveError(f"verify target '{text}': file {path} does not exist, check the path")
     try:
-        markdown = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is not text
     except (OSError, UnicodeDecodeError) as exc:
         raise DeriveError(f"verify target '{text}': cannot read {path} ({exc}), "
-                          "give a UTF-8 Markdown file") from None
+                          f"give a UTF-8 {what}") from None
+
+
+def _load_markdown(path: Path, text: str) -> Loaded:
+    return _run_blocks(path, python_blocks(_read(path, text, "Markdown file")))
+
+
+def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:
+    """(cell number, code) of every code cell of a Jupyter notebook, magics blanked out."""
+    try:
+        cells = json.loads(source)["cells"]
+        codes = [(number, c["source"]) for number, c in enumerate(cells, start=1)
+                 if c.get("cell_type") == "code"]
+        codes = [(n, "".join(code) if isinstance(code, list) else code) for n, code in codes]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise DeriveError(f"verify target '{where}': not a Jupyter notebook (no list of cells), "
+                          "give an .ipynb file saved by Jupyter") from None
+    return [(number, MAGIC.sub("# ", code)) for number, code in codes if isinstance(code, str)]
+
+
+def _load_notebook(path: Path, text: str) -> Loaded:
+    cells = notebook_cells(_read(path, text, "notebook"), text)
+    return _run_blocks(path, [(1, code) for _, code in cells])
+
+
+def _run_blocks(path: Path, blocks: list[tuple[int, str]]) -> Loaded:
+    """Run code blocks in order in one namespace (numpy imported); failures are recorded."""
     module_name = f"derive_markdown_{_identifier(path.stem)}"
     namespace = {"__name__": module_name, "np": np, "numpy": np}
     failed = []
-    for number, (line, code) in enumerate(python_blocks(markdown), start=1):
+    for number, (line, code) in enumerate(blocks, start=1):
         try:
             # leading newlines make tracebacks give the line number in the Markdown file
             compiled = compile("\n" * (line - 1) + code, str(path), "exec")

@@ -59,7 +59,8 @@ def test_book_every_class_passes_with_its_convention(book):
     loss = book["SoftmaxWithLoss"]
     assert loss.op == "softmax_cross_entropy_rows"  # rows, mean over the batch
     assert loss.convention == ("softmax_cross_entropy_rows (mean over the batch) with t one-hot "
-                               "(classes on axis 1)")
+                               "(classes on axis 1); t as integer labels (classes on axis 1) "
+                               "also passes")
     for name in ("MulLayer", "AddLayer", "Sigmoid", "Affine"):
         assert all(c.status == "pass" for c in book[name].checks), name
 
@@ -386,3 +387,44 @@ def test_the_seed_as_a_text_file_and_with_a_byte_order_mark(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + (DOCS / "qiita_style_affine_softmax.md").read_bytes()[
         (DOCS / "qiita_style_affine_softmax.md").read_bytes().index(b"```python:functions.py"):])
     assert targets(run(path))["SoftmaxWithLoss"].status == "pass"
+
+
+def test_the_book_with_learners_slips(tmp_path):
+    text = (DOCS / "dlfs_ch5_backprop.md").read_text(encoding="utf-8")
+    for right, wrong in [
+        ("self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout, axis=1)"),
+        ("dx = dout * (1.0 - self.out) * self.out", "dx = (1.0 - self.out) * self.out"),
+        ("dx = (self.y - self.t) / batch_size", "dx = self.y - self.t"),
+        ("dx = dout * self.y  # x와 y를 바꾼다.", "dx = dout * self.x"),
+        ("dy = dout * self.x", "dy = dout * self.y"),
+    ]:
+        assert right in text
+        text = text.replace(right, wrong)
+    text = text.replace("            dx = dx / batch_size\n", "")  # labels: no 1/N either
+    path = tmp_path / "slips.md"
+    path.write_text(text, encoding="utf-8")
+    found = targets(run(path))
+    assert {n: r.status for n, r in found.items()} == {
+        "MulLayer": "fail", "AddLayer": "pass", "Relu": "pass", "Sigmoid": "fail",
+        "Affine": "fail", "SoftmaxWithLoss": "fail"}
+    assert "it uses y where x was meant (the inputs are swapped)" in checks(
+        found["MulLayer"])["backward"].message
+    assert "likely cause: it ignores dout" in checks(found["Sigmoid"])["backward"].message
+    assert "db: shape (" in checks(found["Affine"])["param_gradients"].message
+    assert "summed over the wrong axis" in checks(found["Affine"])["param_gradients"].message
+    loss = checks(found["SoftmaxWithLoss"])["backward"].message
+    assert "sums where the formula divides by the batch size" in loss
+
+
+def test_a_broken_one_hot_branch_is_found_when_labels_pass(tmp_path):
+    text = (DOCS / "dlfs_ch5_backprop.md").read_text(encoding="utf-8")
+    path = tmp_path / "one_hot_branch.md"
+    path.write_text(text.replace("dx = (self.y - self.t) / batch_size", "dx = self.y - self.t"),
+                    encoding="utf-8")
+    loss = targets(run(path))["SoftmaxWithLoss"]
+    assert loss.status == "fail"
+    assert loss.convention.endswith("with t as integer labels (classes on axis 1)")
+    message = checks(loss)["targets"].message
+    assert message.startswith("with t one-hot (classes on axis 1) the layer runs but computes "
+                              "wrong values: dx: worst entry")
+    assert "sums where the formula divides by the batch size" in message

@@ -21,7 +21,7 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float
     """A short guess at the cause, or '' when nothing recognisable fits."""
     found, expected = np.asarray(found), np.asarray(expected)
     if found.shape != expected.shape:
-        return _shape_cause(found, expected)
+        return _shape_cause(found, expected, sizes)
     f, e = as_float(found), as_float(expected)
     if not np.all(np.isfinite(f)):
         bad = int(np.sum(~np.isfinite(f)))
@@ -49,9 +49,13 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float
     return _few_entries(f, e, tol)
 
 
-def _shape_cause(found, expected) -> str:
+def _shape_cause(found, expected, sizes=()) -> str:
     f, e = found.shape, expected.shape
     text = f"shape {f} where {e} is expected"
+    kept = [d for d in e if d != 1]
+    if len(f) == 1 and len(kept) == 1 and f[0] != kept[0] and f[0] in set(sizes):
+        return (f"{text}: summed over the wrong axis (it has {f[0]} entries, the gradient "
+                f"{kept[0]}: sum over the other axis)")
     if len(f) == 2 and f == e[::-1]:
         same = relative_error(as_float(found), as_float(expected).T) < MATCH
         return f"{text}: transposed" + (" (the values are the transpose of the expected)"

@@ -16,6 +16,7 @@ from derive.verify import checks, checks_more, checks_nd
 from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
+from derive.verify.forms import other_target_form
 from derive.verify.limits import TimeLimit, quiet, time_limit
 from derive.verify.protocols import (
     ClassAdapter,
@@ -139,7 +140,9 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
                 Check(check, "error", str(exc))], message=f"{check}: {exc}")
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
-    result = Result(candidate.label, variant.op, verdict(found, strict), variant.describe(), found)
+        also = other_target_form(ctx, found, [check for _, check in CHECKS[:2]])
+    convention = variant.describe() + (f"; {also} also passes" if also else "")
+    result = Result(candidate.label, variant.op, verdict(found, strict), convention, found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"
     elif bound_to is not None and result.status == "pass":

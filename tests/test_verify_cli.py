@@ -137,8 +137,15 @@ def test_a_seed_that_is_not_a_non_negative_integer_is_refused(capsys, seed):
     assert len(err) == 1 and f"'{seed}' is not a non-negative integer" in err[0]
 
 
-def test_a_text_file_is_read_as_a_tutorial(capsys, tmp_path):
+def test_a_text_file_is_read_as_a_tutorial_and_refused_without_code(capsys, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("just some notes\n")
+    assert main(["verify", str(notes)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "has no Python code blocks" in err[0] and "notes.txt" in err[0]
+    notes.write_text("A layer:\n```python\nclass Sigmoid:\n    def forward(self, x):\n"
+                     "        self.out = 1 / (1 + np.exp(-x))\n        return self.out\n"
+                     "    def backward(self, dout):\n        return dout * self.out * (1 - self.out)"
+                     "\n```\n")
     code, data = run_json(capsys, str(notes), "--seed", "1")
-    assert code == 0 and data["results"] == []
+    assert code == 0 and [r["status"] for r in data["results"]] == ["pass"]

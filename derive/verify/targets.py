@@ -201,7 +201,11 @@ def _read(path: Path, text: str, what: str) -> str:
 
 
 def _load_markdown(path: Path, text: str) -> Loaded:
-    return _run_blocks(path, python_blocks(_read(path, text, "Markdown file")))
+    blocks = python_blocks(_read(path, text, "Markdown file"))
+    if not blocks:
+        raise DeriveError(f"verify target '{text}': {path} has no Python code blocks (```python "
+                          "fences), give a tutorial with code, a .py file or a module")
+    return _run_blocks(path, blocks)
 
 
 def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:

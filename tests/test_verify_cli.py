@@ -149,3 +149,16 @@ def test_a_text_file_is_read_as_a_tutorial_and_refused_without_code(capsys, tmp_
                      "\n```\n")
     code, data = run_json(capsys, str(notes), "--seed", "1")
     assert code == 0 and [r["status"] for r in data["results"]] == ["pass"]
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"cells": [{"cell_type": "markdown", "source": ["# notes"]}]}', "has no code cells"),
+    ("not json at all", "not a Jupyter notebook"),
+    ('{"cells": 3}', "not a Jupyter notebook"),
+])
+def test_a_notebook_without_code_is_refused_in_one_line(capsys, tmp_path, content, words):
+    notebook = tmp_path / "empty.ipynb"
+    notebook.write_text(content)
+    assert main(["verify", str(notebook)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0] and "empty.ipynb" in err[0]

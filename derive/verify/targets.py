@@ -223,6 +223,9 @@ def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:
 
 def _load_notebook(path: Path, text: str) -> Loaded:
     cells = notebook_cells(_read(path, text, "notebook"), text)
+    if not cells:
+        raise DeriveError(f"verify target '{text}': {path} has no code cells, give a notebook "
+                          "with code, a .py file or a module")
     return _run_blocks(path, [(1, code) for _, code in cells])
 
 

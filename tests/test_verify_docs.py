@@ -428,3 +428,24 @@ def test_a_broken_one_hot_branch_is_found_when_labels_pass(tmp_path):
     assert message.startswith("with t one-hot (classes on axis 1) the layer runs but computes "
                               "wrong values: dx: worst entry")
     assert "sums where the formula divides by the batch size" in message
+
+
+# ------------------------------------------------------------- micrograd: scalar values
+
+
+def test_micrograd_value_operations_are_verified_one_by_one():
+    report = run(DOCS / "micrograd_value.md")
+    found = targets(report)
+    assert {n: (r.op, r.status) for n, r in found.items()} == {
+        "Value.__add__": ("add", "pass"), "Value.__mul__": ("mul", "pass"),
+        "Value.__truediv__": ("div", "pass"),  # self * other**-1: the whole graph below it
+        "Value.tanh": ("tanh", "fail"), "Value.exp": ("exp", "pass"),
+        "Value.sigmoid": ("sigmoid", "fail"), "Value.relu": ("relu", "pass")}
+    for name in ("Value.tanh", "Value.sigmoid"):
+        backward = checks(found[name])["backward"].message
+        assert backward.startswith("dx: worst entry [") and "(derived), found" in backward
+        assert "likely cause: it uses the input x where the output out was meant" in backward
+        # math.exp(2x) overflows at large |x| where tanh and the sigmoid are ±1 and 0
+        assert "an overflow" in checks(found[name])["extreme_inputs"].message
+    assert checks(found["Value.relu"])["kink_convention"].status == "pass"
+    assert report.blocks == []

@@ -1,7 +1,7 @@
 """Find what a namespace offers to verify and bind each piece to a catalog operator.
 
 Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`,
-loss functions `op_loss`. Binding, in order: `--op` (or a typed --formula); the class's `op`
+loss functions `op_loss`, the operations of a micrograd-style `Value` class (see values.py). Binding, in order: `--op` (or a typed --formula); the class's `op`
 attribute; the class's `formula` attribute (see `declared_formula`); the catalog's declared
 `layer` name; the name itself (case-insensitive, a `Layer` suffix, a `Layer_` or
 `Activation_` prefix and underscores ignored) or a catalog alias (`Dense`, `Linear`);
@@ -18,6 +18,7 @@ from derive import catalog
 from derive.commands.inputs import DIM
 from derive.errors import DeriveError
 from derive.verify.targets import Loaded
+from derive.verify.values import is_value_class, value_operations
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Candidate:
     """Something verifiable: a class, a function pair or a loss function."""
 
     label: str
-    kind: str          # "class" | "pair" | "loss"
+    kind: str          # "class" | "pair" | "loss" | "value"
     objects: tuple
     name: str          # class name, or the stem of a function pair / loss function
 
@@ -47,6 +48,10 @@ def candidates(loaded: Loaded) -> list[Candidate]:
     found = []
     for key, value in ns.items():
         if not _defined_in(value, loaded.module_name):
+            continue
+        if is_value_class(value):  # micrograd: one candidate per operation
+            found += [Candidate(f"{prefix}:{key}.{method}", "value", (value, method), op)
+                      for method, op in value_operations(value, set(catalog.load()))]
             continue
         candidate = _named(ns, key, f"{prefix}:{key}")
         if candidate is not None:

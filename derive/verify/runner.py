@@ -28,6 +28,7 @@ from derive.verify.protocols import (
 from derive.verify.results import Check, Report, Result, verdict
 from derive.verify.search import smallest_counterexample
 from derive.verify.targets import load_target
+from derive.verify.values import ValueAdapter
 
 CHECKS = [
     ("forward", checks.check_forward),
@@ -76,6 +77,8 @@ def make_adapter(candidate: Candidate, derivation):
         return ClassAdapter(candidate.objects[0], inputs, constants)
     if candidate.kind == "pair":
         return PairAdapter(*candidate.objects, inputs, constants)
+    if candidate.kind == "value":
+        return ValueAdapter(*candidate.objects, inputs, constants)
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
 
 

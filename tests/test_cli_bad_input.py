@@ -226,8 +226,7 @@ REPORT = [
                                      "--format", "md", "--out", "{tmp}/n10"]),
 ]
 
-# Bugs in code owned by others, kept visible (strict xfail) until they are fixed there:
-# (label, argv, exact description for the owner).
+# Bugs first found here and fixed where they lived: (label, argv, what used to go wrong).
 ROUTED = [
     ("verify: a .txt file", ["verify", "{tmp}/notes.txt"],
      "derive/verify: a target that is an existing file but neither .py nor .md (notes.txt) is "
@@ -288,10 +287,8 @@ def test_report_and_new_refuse_bad_input_and_write_nothing(outcomes, bad_files, 
     assert (bad_files / "afile").read_text() == "a file, not a folder\n"
 
 
-@pytest.mark.parametrize("label", [
-    pytest.param(label, marks=pytest.mark.xfail(strict=True, reason=reason))
-    for label, _, reason in ROUTED])
-def test_known_bugs_owned_elsewhere(outcomes, label):
+@pytest.mark.parametrize("label", [label for label, _, _ in ROUTED])
+def test_bugs_found_here_stay_fixed(outcomes, label):
     _assert_clean_refusal(outcomes[label], label)
 
 

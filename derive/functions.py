@@ -56,10 +56,17 @@ class ArraySize(sp.Function):
 
 
 def relu(u):
-    return sp.Piecewise((u, u > 0), (0, True))
+    return where(u > 0, u, 0)
 
 
 def where(cond, a, b):
+    if isinstance(cond, sp.Basic) and any(s.has(sp.Piecewise) for s in cond.atoms(ArraySum)):
+        # SymPy folds the piecewise function inside the sum into the condition's branches,
+        # which is true for one entry, not for the sum over all of them: refuse, never misread
+        from derive.errors import DeriveError
+
+        raise DeriveError(f"formula: the condition {cond} compares a sum over entries of a "
+                          "piecewise function (relu, where, ...); this is not supported yet")
     return sp.Piecewise((a, cond), (b, True))
 
 

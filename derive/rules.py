@@ -64,6 +64,8 @@ def local_derivatives(node: Node) -> list[sp.Basic]:
         from derive.matrix import matrix_locals
 
         return matrix_locals(node)
+    if isinstance(node.expr, sp.logic.boolalg.Boolean):  # a condition such as u > 0:
+        return [sp.Integer(0)] * len(node.placeholders)  # no gradient flows through it
     back = dict(zip(node.placeholders, node.child_exprs))
     result = []
     for holder in node.placeholders:

@@ -80,6 +80,7 @@ FORMULAS = [
     ("(relu(x) - mean(relu(x)))**2", []),
     ("x*mean(y)", []),
     ("where(sum(x) > 0, x, 2*x)", []),
+    ("relu(x - mean(x))", []),
     ("sum(max(sum(x), 0.5))", []),
     ("min(sum(y), y)", []),
     ("mean(where(sum(z) > sum(x), tanh(x), sum(x)))", []),

@@ -369,11 +369,11 @@ def _formulas(children):
     )
 
 
-FORMULAS = st.recursive(LEAVES, _formulas, max_leaves=4).filter(
+FORMULAS = st.recursive(LEAVES, _formulas, max_leaves=3).filter(
     lambda f: re.search(r"\b[xy]\b", f) is not None)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,  # same cost on every run
+@settings(max_examples=20, deadline=None, derandomize=True,  # same cost on every run
           suppress_health_check=[HealthCheck.too_slow])
 @given(FORMULAS)
 def test_random_formulas_from_the_vocabulary_derive_and_match_finite_differences(formula):

@@ -22,6 +22,7 @@ from cli_harness import (
     assert_contract_keys,
     check_sources,
     describe,
+    load_pair,
     run_batch,
     run_cli,
 )
@@ -284,6 +285,24 @@ def test_gradients_and_saved_forms_are_sympy_syntax_for_the_vjp(shown, op):
                          for n in (*doc["inputs"], *doc["constants"], "dout")}
                 got, want = complex(form.evalf(subs=point)), complex(expected.evalf(subs=point))
                 assert abs(got - want) <= 1e-9 * max(1.0, abs(want)), (op, name, str(form))
+
+
+@pytest.mark.parametrize("shape", [(), (3, 4)], ids=["python floats", "2-D arrays"])
+def test_elementwise_sources_take_any_shape(shown, shape):
+    """forward/backward of every elementwise operator accept Python floats and 2-D arrays and
+    return gradients of the inputs' shapes."""
+    for op in OPERATORS:
+        if catalog.get(op).shapes:
+            continue
+        doc = _document(shown[("op", op)])
+        forward, backward = load_pair(doc)
+        values = {n: np.full(shape, 0.7) if shape else 0.7
+                  for n in [*doc["inputs"], *doc["constants"]]}
+        out = forward(**values)
+        grads = backward(np.ones(np.shape(out)) if shape else 1.0, **values)
+        for name in doc["inputs"]:
+            assert np.shape(grads[name]) == np.shape(values[name]), (op, name)
+            assert np.all(np.isfinite(grads[name])), (op, name)
 
 
 def test_sweep_starts_from_dout(shown):

@@ -10,6 +10,7 @@ A disagreement raises DerivationMismatch: a wrong result is never returned.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -103,7 +104,7 @@ def _finite_differences(forward, backward, sample, inputs, saved, rounds, seed) 
                 minus = dict(values, **{name: values[name] - step * direction})
                 numeric = np.sum(dout * (forward(**plus) - forward(**minus))) / (2 * step)
                 errors.append(_relative(analytic, numeric))
-            worst = _worse(worst, min(errors) if all(e == e for e in errors) else float("nan"))
+            worst = _worse(worst, float("nan") if any(map(math.isnan, errors)) else min(errors))
     if not worst < FD_TOLERANCE:
         raise DerivationMismatch(
             f"compiled gradient disagrees with finite differences (relative error {worst:.2e})")
@@ -112,7 +113,7 @@ def _finite_differences(forward, backward, sample, inputs, saved, rounds, seed) 
 
 def _worse(worst: float, error: float) -> float:
     """The larger error, where NaN (a gradient or difference that is not a number) is worst."""
-    return float("inf") if error != error else max(worst, error)
+    return float("inf") if math.isnan(error) else max(worst, error)
 
 
 def _relative(a, b) -> float:

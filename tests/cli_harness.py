@@ -54,7 +54,7 @@ def cli_env(cache_dir) -> dict:
 def run_cli(*argv, cache_dir, cwd=REPO, timeout=120) -> subprocess.CompletedProcess:
     """`python -m derive *argv` in a subprocess, with its own cache folder."""
     return subprocess.run([sys.executable, "-m", "derive", *argv], cwd=cwd, env=cli_env(cache_dir),
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def run_batch(cases: list[list[str]], workdir: Path, cwd=REPO, timeout=300,
@@ -112,8 +112,8 @@ def load_pair(doc: dict):
     """forward and backward from the document's sources, each exec'd in a fresh namespace."""
     forward_ns: dict = {"__name__": "generated_forward"}
     backward_ns: dict = {"__name__": "generated_backward"}
-    exec(compile(doc["forward_source"], "<forward_source>", "exec"), forward_ns)
-    exec(compile(doc["backward_source"], "<backward_source>", "exec"), backward_ns)
+    exec(compile(doc["forward_source"], "<forward_source>", "exec"), forward_ns)  # noqa: S102
+    exec(compile(doc["backward_source"], "<backward_source>", "exec"), backward_ns)  # noqa: S102
     assert callable(forward_ns.get("forward")), "forward_source defines no forward()"
     assert callable(backward_ns.get("backward")), "backward_source defines no backward()"
     return forward_ns["forward"], backward_ns["backward"]
@@ -248,5 +248,5 @@ def assert_contract_keys(doc: dict) -> None:
             assert key in step, f"a step has no '{key}': {step}"
             assert isinstance(step[key], str) and step[key], f"step's '{key}' is empty: {step}"
     for key in ("forward_source", "backward_source"):
-        assert "derive" not in re.findall(r"^\s*(?:import|from)\s+(\w+)", doc[key], re.M), (
+        assert "derive" not in re.findall(r"^\s*(?:import|from)\s+(\w+)", doc[key], re.MULTILINE), (
             f"{key} imports derive")

@@ -10,10 +10,10 @@ import re
 
 import numpy as np
 import pytest
+from cli_harness import assert_usage_error, describe, numerical_vjp, run_batch, run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cli_harness import assert_usage_error, describe, numerical_vjp, run_batch, run_cli
 from derive.derivation import derive
 from derive.errors import DeriveError
 
@@ -230,9 +230,9 @@ REPORT = [
 # Bugs first found here and fixed where they lived: (label, argv, what used to go wrong).
 ROUTED = [
     ("verify: a .txt file", ["verify", "{tmp}/notes.txt"],
-     "derive/verify: a target that is an existing file but neither .py nor .md (notes.txt) is "
-     "not a TARGET the contract knows, yet verify exits 0 with an empty table (nothing "
-     "verified, nothing said); it should be refused in one line naming the file, exit 2"),
+     ("derive/verify: a target that is an existing file but neither .py nor .md (notes.txt) "
+      "is not a TARGET the contract knows, yet verify exits 0 with an empty table (nothing "
+      "verified, nothing said); it should be refused in one line naming the file, exit 2")),
 ]
 
 

@@ -9,6 +9,7 @@ differences of the forward pass.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -16,9 +17,7 @@ import textwrap
 
 import numpy as np
 import pytest
-
 from cli_harness import (
-    REPO,
     assert_contract_keys,
     check_sources,
     describe,
@@ -26,6 +25,7 @@ from cli_harness import (
     run_batch,
     run_cli,
 )
+
 from derive import catalog
 
 OPERATORS = list(catalog.load())
@@ -107,17 +107,17 @@ FORMULAS = [
 # (formula, options, exact description); strict xfail until fixed there.
 MATRIX_BUGS = [
     ("2*((b - mean(b)) - mean(b - mean(b)))", ["--shape", "b=n,1"],
-     "derive/matrix/simplify.py _matadd (line ~64): TypeError 'Mix of Matrix and Scalar "
-     "symbols' when a mean of a centred vector is subtracted and the result scaled"),
+     ("derive/matrix/simplify.py _matadd (line ~64): TypeError 'Mix of Matrix and Scalar "
+      "symbols' when a mean of a centred vector is subtracted and the result scaled")),
     ("mean((v*v - mean(v*v)) * (2*exp(v)))", ["--shape", "v=n,1"],
-     "derive/matrix/explicit.py _combine (line ~55): AttributeError 'HadamardPower' object has "
-     "no attribute '_rep' (v*v becomes a HadamardPower the explicit check cannot expand)"),
+     ("derive/matrix/explicit.py _combine (line ~55): AttributeError 'HadamardPower' object "
+      "has no attribute '_rep' (v*v becomes a HadamardPower the explicit check cannot expand)")),
     ("sum((softmax(v + v, axis=0) - mean(softmax(v + v, axis=0)))**2)/2", ["--shape", "v=n,1"],
-     "derive/matrix/nodes.py shape (line ~164) via simplify._matadd: AttributeError 'Mul' "
-     "object has no attribute 'shape' (softmax of v + v, a scalar multiple)"),
+     ("derive/matrix/nodes.py shape (line ~164) via simplify._matadd: AttributeError 'Mul' "
+      "object has no attribute 'shape' (softmax of v + v, a scalar multiple)")),
     ("mean(softmax(W @ (v - mean(v)), axis=0))", ["--shape", "W=n,n", "--shape", "v=n,1"],
-     "derive/matrix/simplify.py _matadd: NotImplementedError 'noncommutative scalars in MatMul "
-     "are not supported' (a matrix times a centred vector inside softmax)"),
+     ("derive/matrix/simplify.py _matadd: NotImplementedError 'noncommutative scalars in "
+      "MatMul are not supported' (a matrix times a centred vector inside softmax)")),
 ]
 
 LATEX = [
@@ -214,7 +214,7 @@ def test_show_formula_json_contract(shown, case):
     formula, options = case
     doc = _document(shown[("formula", formula, tuple(options))])
     assert_contract_keys(doc)
-    constants = list(dict.fromkeys(v for k, v in zip(options, options[1:]) if k == "--const"))
+    constants = list(dict.fromkeys(v for k, v in itertools.pairwise(options) if k == "--const"))
     assert doc["constants"] == constants
     check_sources(doc, np.random.default_rng(len(formula)))
 
@@ -327,7 +327,7 @@ def test_generated_sources_import_nothing_of_derive(shown, tmp_path):
         print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     modules = set(json.loads(proc.stdout))
     assert not modules & {"derive", "reports", "layers", "sympy"}, modules & {
@@ -591,12 +591,14 @@ def test_new_writes_layer_report_and_verification(cache, tmp_path):
                           "derive": any(m.split(".")[0] == "derive" for m in sys.modules)}))
     """)
     run = subprocess.run([sys.executable, "-c", script, str(out / "mish.py")], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr
     values = json.loads(run.stdout)
     assert not values["derive"], "the generated layer imports derive"
     x = np.array([-1.5, 0.3, 2.0])
-    mish = lambda v: v * np.tanh(np.log1p(np.exp(v)))  # noqa: E731
+    def mish(v):
+        return v * np.tanh(np.log1p(np.exp(v)))
+
     assert np.allclose(values["out"], mish(x))
     assert np.allclose(values["dx"], (mish(x + 1e-6) - mish(x - 1e-6)) / 2e-6, atol=1e-6)
     again = run_cli("verify", f"{out / 'mish.py'}:Mish", "--json", "--seed", "4",

@@ -528,13 +528,6 @@ def test_verify_function_pairs_and_an_unfilled_exercise(cache, tmp_path):
     assert "not implemented" in json.dumps(relu["checks"]), relu["checks"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "derive/verify: a backward that scales dout in place (dout *= 1 - out**2; return dout) "
-    "is reported as failing backward, finite_difference, linearity and state (exit 1): the "
-    "verifier computes the derived gradient and finite differences from the dout array AFTER "
-    "the layer's backward overwrote it (a layer that zeroes dout after computing dx gets "
-    "'expected 0 (derived)'); the contract makes a mutated dout a warn (a fail only under "
-    "--strict): hand backward a copy of dout and keep the original for the references"))
 def test_verify_mutated_dout_is_a_warning_unless_strict(cache, tmp_path):
     path = tmp_path / "inplace.py"
     path.write_text(INPLACE_DOUT_TANH)

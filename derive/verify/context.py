@@ -62,8 +62,12 @@ class Context:
         """The user's forward on a fresh layer; errors become CheckFailed verdicts."""
         return call_user(lambda: self.adapter.start(values, copy=copy, warmup=warmup), "forward")
 
-    def backward(self, run, dout) -> dict:
-        return call_user(lambda: run.backward(dout), "backward", getattr(run, "layer", None))
+    def backward(self, run, dout, copy: bool = True) -> dict:
+        """The user's backward, on its own copy of dout unless `copy` is False: a layer that
+        writes into dout (a side effect, reported by check_side_effects) must not change what
+        its gradients are compared with."""
+        given = np.array(dout, copy=True) if copy and isinstance(dout, np.ndarray) else dout
+        return call_user(lambda: run.backward(given), "backward", getattr(run, "layer", None))
 
     def sizes(self, values: dict) -> set:
         sizes = set()

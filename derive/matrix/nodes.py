@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.core.symbol import Str
+from sympy.core.sympify import _sympify
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from derive.matrix.shapes import shape_of
@@ -21,7 +22,8 @@ class Broadcast(sp.MatrixExpr):
     """`arg` (a scalar, or a matrix with dimensions of size 1) repeated to (rows, cols)."""
 
     def __new__(cls, arg, rows, cols):
-        return sp.Basic.__new__(cls, sp.sympify(arg), sp.sympify(rows), sp.sympify(cols))
+        # _sympify is SymPy's strict conversion: numbers and SymPy objects only, never text
+        return sp.Basic.__new__(cls, _sympify(arg), _sympify(rows), _sympify(cols))
 
     @property
     def arg(self):

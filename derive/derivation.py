@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from derive import catalog
+from derive.budget import check_expression
 from derive.check import CheckResult, check_finite_differences, check_symbolic
 from derive.codegen import backward_source, compile_expression, forward_source, load_functions
 from derive.errors import DeriveError
@@ -121,6 +122,7 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
 def _derive(parsed: Formula, name, inputs, constants, domains, entry,
             assumptions=()) -> Derivation:
     assumptions = [*(entry.assumptions if entry else ()), *assumptions]
+    check_expression(parsed.expr, f"formula '{parsed.text}'")
     if parsed.shapes:
         from derive.matrix import derive_matrix
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from derive.budget import Meter
 from derive.errors import DeriveError
 from derive.functions import (
     CONSTANTS,
@@ -71,6 +72,7 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
     builder = _Builder(text, shapes or {}, where)
     try:
         expr = builder.build(tree.body, 0)
+        builder.meter.check(expr, where)
     except RecursionError:
         raise DeriveError(f"{where}: formula nested too deeply") from None
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -106,6 +108,7 @@ class _Builder:
         self.shapes = shapes
         self.where = where
         self.names: list[str] = []
+        self.meter = Meter()
 
     def fail(self, node, message):
         col = getattr(node, "col_offset", None)
@@ -155,11 +158,35 @@ class _Builder:
         self.fail(node, f"operator '{ast.unparse(node)}' is not allowed")
 
     def _BinOp(self, node, depth):
+        """A chain of binary operations (`a + b - c*d + ...`, left-associated in the tree) is
+        built in a loop, so a long flat sum is not deep nesting; terms are added at once."""
+        chain = []
+        while isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow):
+            chain.append(node)
+            node = node.left
+        if isinstance(node, ast.BinOp):
+            value = self._binary(node, self.build(node.left, depth), self.build(node.right, depth))
+        else:
+            value = self.build(node, depth)
+        terms = []
+        for link in reversed(chain):
+            right = self.build(link.right, depth)
+            if isinstance(link.op, (ast.Add, ast.Sub)) and not (_is_matrix(value)
+                                                                or _is_matrix(right)):
+                terms.append(-right if isinstance(link.op, ast.Sub) else right)
+                continue
+            if terms:
+                value, terms = sp.Add(value, *terms), []
+            value = self._binary(link, value, right)
+        if terms:
+            value = sp.Add(value, *terms)
+        self.meter.check(value, self.where)
+        return value
+
+    def _binary(self, node, left, right):
         op = _BINOPS.get(type(node.op))
         if op is None:
             self.fail(node, f"operator in '{ast.unparse(node)}' is not allowed (use + - * / ** @)")
-        left = self.build(node.left, depth)
-        right = self.build(node.right, depth)
         if op == "**":
             self._check_power(node, left, right)
         if _is_matrix(left) or _is_matrix(right):
@@ -168,7 +195,9 @@ class _Builder:
             return binary(op, left, right, lambda msg: self.fail(node, msg))
         if op == "@":
             self.fail(node, "'@' needs matrices: declare their shapes with --shape NAME=D1,D2")
-        return _SCALAR_BINARY[op](left, right)
+        value = _SCALAR_BINARY[op](left, right)
+        self.meter.check(value, self.where)
+        return value
 
     def _check_power(self, node, base, exponent):
         if exponent.is_number:
@@ -228,7 +257,9 @@ class _Builder:
         if name == "where" and not isinstance(args[0], (sp.core.relational.Relational,
                                                          sp.logic.boolalg.BooleanAtom)):
             self.fail(node, "the first argument of where() must be a comparison such as x > 0")
-        return builder(*args)
+        value = builder(*args)
+        self.meter.check(value, self.where)
+        return value
 
 
 _SCALAR_BINARY = {

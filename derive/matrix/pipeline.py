@@ -16,6 +16,7 @@ from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
 from derive.kinks import kink_expressions
+from derive.budget import check_entries
 from derive.matrix.checks import check_explicit, small_sizes
 from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
 from derive.matrix.nodes import Elementwise, broadcast_to
@@ -106,6 +107,7 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
                   assumptions=None) -> MatrixDerivation:
     """Derive a formula with declared matrix shapes (assumptions: the entry's by default)."""
     _check_names(parsed)
+    check_entries(parsed.shapes, "--shape", kind="entries")
     shapes = {n: tuple(matrix_symbol(n, d).shape) for n, d in parsed.shapes.items()}
     expr = parsed.expr
     dout = sp.MatrixSymbol("dout", *expr.shape) if is_matrix(expr) else DOUT

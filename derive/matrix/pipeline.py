@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from derive.budget import check_entries
 from derive.check import check_finite_differences
 from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
 from derive.kinks import kink_expressions
-from derive.budget import check_entries
 from derive.matrix.checks import check_explicit, small_sizes
 from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
 from derive.matrix.nodes import Elementwise, broadcast_to

@@ -61,12 +61,24 @@ def limit(kind: str) -> int:
     return int(text)
 
 
-def set_max_nodes(value: int | None) -> None:
-    """--max-nodes N: the node limit of this process and the workers it starts."""
-    if value is not None:
-        if value < 1:
-            raise DeriveError(f"--max-nodes {value}: expected a positive whole number")
-        os.environ[ENVIRONMENT["nodes"]] = str(value)
+@contextmanager
+def max_nodes(value: int | None):
+    """--max-nodes N: the node limit of this process and the workers it starts, for a while."""
+    if value is None:
+        yield
+        return
+    if value < 1:
+        raise DeriveError(f"--max-nodes {value}: expected a positive whole number")
+    name = ENVIRONMENT["nodes"]
+    saved = os.environ.get(name)
+    os.environ[name] = str(value)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
 
 
 def refuse(kind: str, what: str, amount: int) -> None:

@@ -33,6 +33,9 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             handle.write(raw)
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, path)
+    except OSError as exc:
+        Path(handle.name).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None  # the file, not its temp
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise

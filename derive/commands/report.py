@@ -119,8 +119,9 @@ def _build_many(ops, fmt, folder, parallel: bool):
     from reports.write import catalog_report
 
     results = {}
-    with Progress(console=Console(stderr=True), transient=True,
-                  disable=len(ops) < 2) as progress:
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True,
+                  disable=len(ops) < 2 or not console.is_terminal) as progress:
         task = progress.add_task(f"building {len(ops)} {fmt} reports", total=len(ops))
         if not (parallel and len(ops) > 1):
             for op in ops:

@@ -105,5 +105,7 @@ MATRIX_ONLY_FUNCTIONS = ("softmax", "trace", "det", "inv", "logsumexp")
 
 CONSTANTS = {"pi": sp.pi}
 
-# Names a formula may not use for its own variables: they mean something in generated code.
-RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "math", "size", "e", "E", "I"})
+# Names a formula may not use for its own variables: they mean something in generated code
+# (the modules it calls: a parameter named scipy would hide scipy.special.erf).
+RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "scipy", "math", "size", "e", "E",
+                            "I"})

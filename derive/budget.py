@@ -40,14 +40,23 @@ class BudgetExceeded(DeriveError):
     """A derivation went over one of its limits."""
 
 
+class _OutOfTime(BaseException):  # noqa: N818 - not an Exception: no `except Exception` eats it
+    """The wall-clock limit struck inside the derivation."""
+
+
 @dataclass(frozen=True)
 class Stats:
-    """Of one expression: tree size, terms once expanded (numerator, denominator), degree."""
+    """Of one expression: tree size, terms once expanded (numerator, denominator), degree, and
+    the atoms it is a polynomial or fraction in (None: more than MAX_ATOMS)."""
 
     size: int
     numerator: int
     denominator: int
     degree: int
+    atoms: frozenset | None = frozenset()
+
+
+MAX_ATOMS = 32
 
 
 def limit(kind: str) -> int:
@@ -154,20 +163,37 @@ def _combine(expr, parts: list[Stats], cap: int) -> Stats:
     size = min(cap, 1 + sum(p.size for p in parts))
     if not parts or not isinstance(expr, (sp.Add, sp.Mul, sp.Pow)) or (
             isinstance(expr, sp.Pow) and not expr.exp.is_Integer):
-        return Stats(size, 1, 1, 1 if parts or isinstance(expr, sp.Symbol) else 0)
+        variable = bool(parts) or isinstance(expr, sp.Symbol)
+        return Stats(size, 1, 1, int(variable), frozenset([expr]) if variable else frozenset())
+    atoms = None if any(p.atoms is None for p in parts) else frozenset().union(
+        *(p.atoms for p in parts))
+    if atoms is not None and len(atoms) > MAX_ATOMS:
+        atoms = None
     if isinstance(expr, sp.Pow):
         base, power = parts[0], abs(int(expr.exp))
         terms = (_power_terms(base.numerator, power, cap), _power_terms(base.denominator, power,
                                                                          cap))
         numerator, denominator = terms if expr.exp > 0 else terms[::-1]
-        return Stats(size, numerator, denominator, min(cap, base.degree * power))
-    denominator = _product([p.denominator for p in parts], cap)
-    if isinstance(expr, sp.Mul):
-        return Stats(size, _product([p.numerator for p in parts], cap), denominator,
-                     min(cap, sum(p.degree for p in parts)))
-    numerator = min(cap, sum(_product([p.numerator, denominator // max(p.denominator, 1)], cap)
-                             for p in parts))
-    return Stats(size, numerator, denominator, max(p.degree for p in parts))
+        degree = min(cap, base.degree * power)
+    elif isinstance(expr, sp.Mul):
+        numerator = _product([p.numerator for p in parts], cap)
+        denominator = _product([p.denominator for p in parts], cap)
+        degree = min(cap, sum(p.degree for p in parts))
+    else:
+        denominator = _product([p.denominator for p in parts], cap)
+        numerator = min(cap, sum(_product([p.numerator, denominator // max(p.denominator, 1)],
+                                          cap) for p in parts))
+        degree = max(p.degree for p in parts)
+    if atoms is not None and degree < cap:  # no more terms than monomials of that degree
+        numerator = min(numerator, _monomials(len(atoms), degree, cap))
+    return Stats(size, numerator, denominator, degree, atoms)
+
+
+def _monomials(atoms: int, degree: int, cap: int) -> int:
+    """How many monomials of degree ≤ `degree` in `atoms` variables there are (capped)."""
+    if atoms * max(degree, 1).bit_length() > 4 * cap.bit_length() + 64:
+        return cap
+    return min(cap, comb(atoms + degree, degree))
 
 
 def _power_terms(terms: int, power: int, cap: int) -> int:
@@ -190,6 +216,21 @@ def check_expression(expr, what: str = "formula") -> Stats:
     return Meter().check(expr, what)
 
 
+WORK_PER_NODE = 10  # each name is differentiated through the whole formula (sweep, checks)
+
+
+def check_work(names: int, expr, what: str) -> None:
+    """Refuse a formula whose names × nodes is over WORK_PER_NODE × the node limit: the
+    derivation differentiates the whole formula once per name (a flat sum of 241 names is
+    fine, one of 1000 squares takes minutes)."""
+    size = Meter().stats(expr).size
+    if names * size > WORK_PER_NODE * limit("nodes"):
+        raise BudgetExceeded(
+            f"{what}: too large to derive — {names:,} names × {size:,} expression nodes, over "
+            f"{WORK_PER_NODE} × the node limit of {limit('nodes'):,}; raise it with "
+            f"{HOW_TO_RAISE['nodes']}")
+
+
 def check_entries(shapes: dict, what: str, kind: str = "nodes") -> None:
     """Refuse matrices (name -> (rows, cols); numbers, or symbols that are not counted) with too
     many entries together: symbolic entries (kind nodes) or numbers (kind entries)."""
@@ -210,11 +251,14 @@ def derivation_limits():
             yield
             return
         def on_alarm(signum, frame):
-            refuse("seconds", "derivation", seconds)
+            raise _OutOfTime
+
         previous = signal.signal(signal.SIGALRM, on_alarm)
         old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
             yield
+        except _OutOfTime:
+            refuse("seconds", "derivation", seconds)
         finally:
             signal.setitimer(signal.ITIMER_REAL, *old_timer)
             signal.signal(signal.SIGALRM, previous)

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from derive import catalog
-from derive.budget import check_expression
+from derive.budget import check_expression, check_work
 from derive.check import CheckResult, check_finite_differences, check_symbolic
 from derive.codegen import backward_source, compile_expression, forward_source, load_functions
 from derive.errors import DeriveError
@@ -122,7 +122,8 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
 def _derive(parsed: Formula, name, inputs, constants, domains, entry,
             assumptions=()) -> Derivation:
     assumptions = [*(entry.assumptions if entry else ()), *assumptions]
-    check_expression(parsed.expr, f"formula '{parsed.text}'")
+    check_expression(parsed.expr, f"formula '{_short(parsed.text)}'")
+    check_work(len(inputs), parsed.expr, f"formula '{_short(parsed.text)}'")
     if parsed.shapes:
         from derive.matrix import derive_matrix
 
@@ -163,6 +164,10 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry,
                                            bool(derivation.saved_names)))
     derivation.checks = checks
     return derivation
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _infer_domains(parsed: Formula, declared: dict) -> dict:

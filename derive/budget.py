@@ -267,6 +267,9 @@ def derivation_limits():
 @contextmanager
 def _memory_limit(extra: int):
     """At most `extra` bytes more address space than now; MemoryError becomes a refusal."""
+    import numpy.linalg  # noqa: F401 - extension modules the generated code loads: loaded
+    import scipy.special  # noqa: F401 - under the limit a failed dlopen is an ImportError
+
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     wanted = _address_space() + extra
     if hard != resource.RLIM_INFINITY:

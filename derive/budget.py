@@ -40,7 +40,7 @@ class BudgetExceeded(DeriveError):
     """A derivation went over one of its limits."""
 
 
-class _OutOfTime(BaseException):  # noqa: N818 - not an Exception: no `except Exception` eats it
+class _OutOfTime(BaseException):  # not an Exception: no `except Exception` eats it
     """The wall-clock limit struck inside the derivation."""
 
 

@@ -22,6 +22,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
+from typing import Self
 
 from derive.errors import DeriveError
 
@@ -118,7 +119,7 @@ class Outputs:
         check_out(self.out, self.given)
         self.staging: Path | None = None
 
-    def __enter__(self) -> Outputs:
+    def __enter__(self) -> Self:
         base = self.out
         while not base.is_dir():
             base = base.parent

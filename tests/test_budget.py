@@ -96,9 +96,9 @@ def test_every_catalog_operator_derives_under_the_default_budget(op):
 def test_a_flat_sum_of_241_names_is_not_nested_too_deeply(monkeypatch):
     monkeypatch.setenv("DERIVE_NO_CACHE", "1")
     formula = " + ".join(f"x{i}" for i in range(241))
-    code, out, err, _ = run(["show", "--formula", formula, "--json"])
+    code, _, err, _ = run(["show", "--formula", formula, "--json"])
     assert code == 0, err
-    code, out, err, _ = run(["show", "--formula", " - ".join(f"x{i}*y{i}" for i in range(120)),
+    code, _, err, _ = run(["show", "--formula", " - ".join(f"x{i}*y{i}" for i in range(120)),
                              "--json"])
     assert code == 0, err
 
@@ -106,7 +106,7 @@ def test_a_flat_sum_of_241_names_is_not_nested_too_deeply(monkeypatch):
 def test_a_600_character_latex_formula_is_read():
     tex = "+".join(["x"] * 300)
     assert len(tex) == 599
-    code, out, err, _ = run(["show", "--latex", tex, "--json"])
+    code, _, err, _ = run(["show", "--latex", tex, "--json"])
     assert code == 0, err
     tex = "+".join(f"x_{{{i}}}" for i in range(86))
     assert len(tex) <= 600 and run(["show", "--latex", tex, "--json"])[0] == 0

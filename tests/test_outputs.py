@@ -63,11 +63,11 @@ def test_a_stamped_file_is_recognised_until_it_is_edited(name):
 def test_report_refuses_a_users_file_and_force_replaces_it(tmp_path):
     users = tmp_path / "sigmoid.md"
     users.write_text("my own notes\n")
-    code, out, err = run("report", "sigmoid", "mul", "--format", "md", "--out", str(tmp_path))
+    code, _, err = run("report", "sigmoid", "mul", "--format", "md", "--out", str(tmp_path))
     assert code == 2 and err.count("\n") == 1
     assert str(users) in err and "--force" in err
     assert users.read_text() == "my own notes\n" and not (tmp_path / "mul.md").exists()
-    code, out, err = run("report", "sigmoid", "--format", "md", "--out", str(tmp_path), "--force")
+    code, _, err = run("report", "sigmoid", "--format", "md", "--out", str(tmp_path), "--force")
     assert code == 0 and is_derives_own(users.read_bytes())
 
 

@@ -27,7 +27,7 @@ def run(*argv):
 @pytest.mark.parametrize("name", ["rich", "sympy", "derive", "jinja2", "numpy", "scipy",
                                   "pytest", "reports", "layers", "json", "os"])
 def test_new_refuses_a_name_that_would_hide_a_module(tmp_path, name):
-    code, out, err = run("new", name, "--formula", "x*x", "--format", "md", "--out",
+    code, _, err = run("new", name, "--formula", "x*x", "--format", "md", "--out",
                          str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and f"NAME '{name}'" in err
     assert list(tmp_path.iterdir()) == []

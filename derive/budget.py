@@ -90,15 +90,15 @@ def max_nodes(value: int | None):
             os.environ[name] = saved
 
 
+AMOUNT = {"nodes": "{:,} expression nodes", "degree": "polynomial degree {:,}",
+          "entries": "{:,} matrix entries", "seconds": "more than {:,} seconds",
+          "memory_mb": "more than {:,} MB of memory"}
+
+
 def refuse(kind: str, what: str, amount: int) -> None:
     raise BudgetExceeded(
-        f"{what}: too large to derive — {amount:,} {_unit(kind)}, over the limit of "
+        f"{what}: too large to derive — {AMOUNT[kind].format(amount)}, over the limit of "
         f"{limit(kind):,}; raise it with {HOW_TO_RAISE[kind]}")
-
-
-def _unit(kind: str) -> str:
-    return {"nodes": "expression nodes", "degree": "as polynomial degree",
-            "entries": "matrix entries", "seconds": "seconds", "memory_mb": "MB"}[kind]
 
 
 class Meter:

@@ -144,8 +144,8 @@ class _Builder:
         if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
             self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
         if name in RESERVED_NAMES:
-            self.fail(node, f"name '{name}' is reserved (generated code uses it); choose another "
-                      "variable name")
+            self.fail(node, f"name '{name}' is reserved (a constant, or a name the generated "
+                      "code uses); choose another variable name")
         if name not in self.names:
             self.names.append(name)
         return symbol_for(name, self.shapes)

@@ -233,3 +233,22 @@ def test_a_stale_staging_folder_of_a_killed_run_is_removed(tmp_path):
     (stale / "half.md").write_text("half")
     assert run("report", "sigmoid", "--format", "md", "--out", str(tmp_path))[0] == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sigmoid.md"]
+
+
+def test_a_failed_move_puts_derives_older_files_back_byte_for_byte(tmp_path, monkeypatch):
+    argv = ["new", "sq", "--formula", "x**2", "--format", "md", "--out", str(tmp_path)]
+    assert run(*argv)[0] == 0
+    (tmp_path / "notes.txt").write_text("mine")
+    before = snapshot(tmp_path)
+    real, calls = os.replace, []
+
+    def fails_on_the_third_file(src, dst, *args, **kwargs):
+        if Path(dst) == tmp_path / "sq.verify.json" and not calls:
+            calls.append(dst)  # the new file cannot be moved in (once: putting back works)
+            raise OSError(5, "Input/output error", str(src))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", fails_on_the_third_file)
+    code, _, err = run(*argv[:-2], "--seed", "1", "--out", str(tmp_path))
+    assert code == 2 and "Input/output error" in err and str(tmp_path / "sq.verify.json") in err
+    assert snapshot(tmp_path) == before

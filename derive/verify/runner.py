@@ -13,7 +13,7 @@ import numpy as np
 
 from derive.errors import DeriveError
 from derive.verify import checks, checks_more, checks_nd
-from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
+from derive.verify.binding import Candidate, Unbound, bind, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
@@ -25,9 +25,8 @@ from derive.verify.protocols import (
     PairAdapter,
     ProtocolError,
 )
-from derive.verify.results import Check, Report, Result, verdict
+from derive.verify.results import Check, Result, verdict
 from derive.verify.search import smallest_counterexample
-from derive.verify.targets import load_target
 from derive.verify.values import ValueAdapter
 
 CHECKS = [
@@ -44,31 +43,6 @@ CHECKS = [
     ("nd_input", checks_nd.check_nd_input),
 ]
 SEARCH_SECONDS = 5.0
-
-
-def verify(targets: list[str], op: str | None = None, seed: int = 0,
-           strict: bool = False, derivation=None) -> Report:
-    """Load every target (DeriveError if one cannot be loaded), then verify what it offers.
-
-    `derivation` (a Derivation, e.g. of a --formula) binds every candidate to it instead of
-    to a catalog operator.
-    """
-    if op is not None and derivation is None:
-        from derive import catalog
-
-        catalog.get(op)
-    loaded = [load_target(t) for t in targets]
-    report = Report([], seed)
-    for item in loaded:
-        report.blocks.extend({"target": item.label, **b} for b in item.failed_blocks)
-        for candidate in candidates(item):
-            result = verify_candidate(candidate, op, seed, strict,
-                                      explicit=item.name is not None, derivation=derivation)
-            if isinstance(result, Result):
-                report.results.append(result)
-            else:
-                report.skipped.append({"target": candidate.label, "reason": result})
-    return report
 
 
 def make_adapter(candidate: Candidate, derivation):

@@ -314,7 +314,7 @@ def test_pytorch_style_layers_pass():
         "Dense": "pass", "LeakyReLU": "pass", "Softmax": "pass", "MSELoss": "pass"}
     # Dense(in_features, out_features) creates w and b itself: they are set, dw and db read
     assert found["Dense"].convention == "affine_rows with b as a vector of shape (n_out,)"
-    assert checks(found["Dense"])["param_gradients"].message == "dW, db agree within 1e-10"
+    assert checks(found["Dense"])["param_gradients"].message == "dw, db agree within 1e-10"
     assert found["MSELoss"].convention == "mse_mean (mean over every entry)"
     # np.where(x > 0, 1.0, alpha) makes a float32 gradient float64: right values, a warning
     dtype = checks(found["LeakyReLU"])["dtype_shape"]
@@ -365,7 +365,7 @@ def test_parameters_spelled_weights_and_bias_are_the_operators_w_and_b(tmp_path)
     path.write_text(WEIGHTS_AND_BIAS, encoding="utf-8")
     affine = targets(run(path))["Affine"]
     assert affine.status == "pass" and affine.op == "affine_rows"
-    assert checks(affine)["param_gradients"].message == "dW, db agree within 1e-10"
+    assert checks(affine)["param_gradients"].message == "dweights, dbias agree within 1e-10"
 
 
 # ----------------------------------------------------- notebooks, text files, byte-order marks

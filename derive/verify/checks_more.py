@@ -110,7 +110,7 @@ def _pairs(ctx: Context, factor: float) -> tuple[list, dict]:
     grads = ctx.backward(run, dout)
     expected = ctx.variant.backward(dout, case.reference)
     return [("out", run.out, expected_out)] + [
-        (f"d{n}", grads.get(n), expected[n]) for n in grads if n in expected], case.reference
+        (ctx.label(n), grads.get(n), expected[n]) for n in grads if n in expected], case.reference
 
 
 def _saturation(ctx: Context) -> list[str]:
@@ -169,14 +169,14 @@ def check_dtype_shape(ctx: Context) -> Check:
     grads = ctx.backward(run, ctx.dout(run.out, ctx.rng(51)))
     for name, grad in grads.items():
         if np.shape(grad) != np.shape(case.layer[name]):
-            return Check("dtype_shape", "fail", f"d{name} has shape {np.shape(grad)} but {name} "
+            return Check("dtype_shape", "fail", f"{ctx.label(name)} has shape {np.shape(grad)} but {name} "
                          f"has shape {np.shape(case.layer[name])}; a gradient has its input's shape")
     single = {k: (np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype,
                   np.floating) else v) for k, v in case.layer.items()}
     run32 = ctx.run(single)
     dout32 = np.asarray(ctx.dout(run32.out, ctx.rng(52)), dtype=np.float32)
     grads32 = ctx.backward(run32, dout32 if np.ndim(dout32) else 1.0)
-    for tensor, value in [("out", run32.out), *[(f"d{n}", g) for n, g in grads32.items()]]:
+    for tensor, value in [("out", run32.out), *[(ctx.label(n), g) for n, g in grads32.items()]]:
         dtype = np.asarray(value).dtype
         if dtype != np.float32:
             # the values are right; a float32 network silently runs in float64 from here on
@@ -211,11 +211,11 @@ def check_linearity(ctx: Context) -> Check:
         ignored = relative_error(scaled[name], grad) <= tolerance(grad)
         if ignored and np.ndim(run.out) == 0:
             how = ("backward takes no dout" if not getattr(ctx.adapter, "takes_dout", True)
-                   else f"backward ignores dout (d{name} is the same for dout = 1 and 2.5)")
+                   else f"backward ignores dout ({ctx.label(name)} is the same for dout = 1 and 2.5)")
             return Check("linearity", "warn", f"{how}: right only while this is the last layer "
                          "and dout = 1; multiply by dout", err)
         cause = "it ignores dout" if ignored else "it is not proportional to dout"
-        return Check("linearity", "fail", f"d{name} for 2.5·dout is not 2.5 × d{name} for dout "
+        return Check("linearity", "fail", f"{ctx.label(name)} for 2.5·dout is not 2.5 × {ctx.label(name)} for dout "
                      f"(relative error {err:.2e}): {cause}; multiply the local derivative by "
                      "dout", err)
     return Check("linearity", "pass", "backward is linear in dout", worst)
@@ -230,7 +230,7 @@ def check_state(ctx: Context) -> Check:
     once = {k: np.array(v, copy=True) for k, v in ctx.backward(run, dout).items()}
     again = ctx.backward(run, np.array(dout, copy=True) if np.ndim(dout) else dout)
     fresh = ctx.backward(ctx.run(current), dout)
-    items = [(f"d{n} after two forwards", once.get(n), fresh[n], {}) for n in once]
+    items = [(f"{ctx.label(n)} after two forwards", once.get(n), fresh[n], {}) for n in once]
     check = compare_all("state", items, tolerance(*once.values()))
     if check.status != "pass":
         check.message = (check.message.replace("(derived)", "(from a fresh layer)")
@@ -239,7 +239,7 @@ def check_state(ctx: Context) -> Check:
     for name, value in once.items():
         err = relative_error(again.get(name), value)
         if err > FLOAT64_TOL:
-            return Check("state", "fail", f"a second backward gives a different d{name} "
+            return Check("state", "fail", f"a second backward gives a different {ctx.label(name)} "
                          f"(relative change {err:.1e}): backward changes the layer's state "
                          "(+= into a gradient or a saved array?)", err)
     return Check("state", "pass", "forward twice then backward uses the latest input; "
@@ -259,15 +259,15 @@ def check_kink_convention(ctx: Context) -> Check | None:
     for name, grad in grads.items():
         found, exact = as_float(grad), as_float(expected[name])
         if found.shape != exact.shape:
-            raise CheckFailed("fail", f"d{name} has shape {found.shape}, expected {exact.shape}")
+            raise CheckFailed("fail", f"{ctx.label(name)} has shape {found.shape}, expected {exact.shape}")
         if not np.all(np.isfinite(found[on_kink])):
-            return Check("kink_convention", "fail", f"d{name} is NaN/Inf at the kink "
+            return Check("kink_convention", "fail", f"{ctx.label(name)} is NaN/Inf at the kink "
                          f"({description})", float("inf"))
         diff = np.abs(found - exact)[on_kink]
         if np.max(diff, initial=0) > 1e-9 * max(1.0, float(np.max(np.abs(exact)))):
             i = int(np.argmax(diff))
             slope_found = found[on_kink][i] / as_float(np.broadcast_to(dout, found.shape))[on_kink][i]
-            return Check("kink_convention", "warn", f"at the kink ({description}) d{name} uses "
+            return Check("kink_convention", "warn", f"at the kink ({description}) {ctx.label(name)} uses "
                          f"slope {number(slope_found)}, the catalog's convention is "
                          f"{convention}; both are subgradients, but results will differ from "
                          "the reference", float(np.max(diff)),

@@ -118,6 +118,11 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     return derivation
 
 
+def _has_tie(expr) -> bool:
+    """max/min of two or more non-constant arguments (a tie between inputs is possible)."""
+    return any(sum(not a.is_number for a in m.args) > 1 for m in expr.atoms(sp.Max, sp.Min))
+
+
 def _derive(parsed: Formula, name, inputs, constants, domains, entry,
             assumptions=()) -> Derivation:
     assumptions = [*(entry.assumptions if entry else ()), *assumptions]
@@ -152,6 +157,12 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry,
     derivation.backward_source = backward_source(
         name, str(parsed.expr), derivation.params, inputs, gradients, saved,
         derivation.saved_names)
+    if derivation.kinks and not derivation.conventions and _has_tie(parsed.expr):
+        derivation.conventions.append(
+            "at a tie of max/min between inputs (" + ", ".join(f"{k} = 0" for k in
+                                                       derivation.kinks)
+            + ") each input gets half the gradient (½, ½), so the parts add up to the "
+            "derivative along the tie; the derivative of a step at 0 is taken as 0")
     if derivation.kinks and not derivation.conventions:
         derivation.conventions.append(
             "at a kink (" + ", ".join(f"{k} = 0" for k in derivation.kinks)

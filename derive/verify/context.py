@@ -59,9 +59,11 @@ class Context:
             return 1.0
         return rng.standard_normal(np.shape(out))
 
-    def run(self, values: dict, copy: bool = True, warmup: dict | None = None):
-        """The user's forward on a fresh layer; errors become CheckFailed verdicts."""
-        return call_user(lambda: self.adapter.start(values, copy=copy, warmup=warmup), "forward")
+    def run(self, values: dict, copy: bool = True, warmup: dict | None = None, layer=None):
+        """The user's forward on a fresh layer (or on `layer`, a class-style layer used
+        before); errors become CheckFailed verdicts."""
+        return call_user(lambda: self.adapter.start(values, copy=copy, warmup=warmup,
+                                                    layer=layer), "forward", layer)
 
     def backward(self, run, dout, copy: bool = True) -> dict:
         """The user's backward, on its own copy of dout unless `copy` is False: a layer that

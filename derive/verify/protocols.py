@@ -185,9 +185,10 @@ class ClassAdapter:
             own = next((a for a in assigned if a.lower() == attr.lower()), None)
             self.labels[name] = own or attr
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         values = _copy(values) if copy else values
-        layer = self._construct(values)
+        layer = self._construct(values) if layer is None else layer  # reused: state persists
         try:
             if warmup is not None:
                 layer.forward(*[_copy(warmup)[n] for n in self.forward_names])
@@ -288,7 +289,8 @@ class PairAdapter:
                                      _returned_names(backward, len(self.grad_names)),
                                      self.grad_names)
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         values = _copy(values) if copy else values
         args = [values[n] for n in self.forward_names] + ([{}] if self.config else [])
         result = self.forward(*args)
@@ -328,7 +330,8 @@ class LossFunctionAdapter:
                                      _returned_names(func, len(self.grad_names), skip=1),
                                      self.grad_names)
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         values = _copy(values) if copy else values
         result = self.func(*[values[n] for n in self.forward_names])
         if result is None:

@@ -12,7 +12,14 @@ import itertools
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.verify import checks, checks_more, checks_nd
+from derive.verify import (
+    checks,
+    checks_dtype,
+    checks_extreme,
+    checks_more,
+    checks_nd,
+    checks_state,
+)
 from derive.verify.binding import Candidate, Unbound, bind, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
@@ -35,10 +42,10 @@ CHECKS = [
     ("param_gradients", checks.check_param_gradients),
     ("finite_difference", checks.check_finite_difference),
     ("side_effects", checks_more.check_side_effects),
-    ("extreme_inputs", checks_more.check_extreme_inputs),
-    ("dtype_shape", checks_more.check_dtype_shape),
+    ("extreme_inputs", checks_extreme.check_extreme_inputs),
+    ("dtype_shape", checks_dtype.check_dtype_shape),
     ("linearity", checks_more.check_linearity),
-    ("state", checks_more.check_state),
+    ("state", checks_state.check_state),
     ("kink_convention", checks_more.check_kink_convention),
     ("nd_input", checks_nd.check_nd_input),
 ]

@@ -14,7 +14,7 @@ from derive.verify.compare import (
     worst_entry,
 )
 from derive.verify.context import CheckFailed, Context, as_list
-from derive.verify.kinkpoints import kink_case
+from derive.verify.kinkpoints import kink_case, tangent
 from derive.verify.results import Check
 
 FLOAT32_VALUE_TOL = 1e-4
@@ -95,6 +95,9 @@ def check_kink_convention(ctx: Context) -> Check | None:
     grads = ctx.backward(run, dout)
     expected = ctx.variant.backward(dout, case.reference)
     convention = "; ".join(ctx.derivation.conventions) or "the derived one"
+    along = _along_tie(ctx, case, on_kink, grads, expected, dout, description)
+    if along is not None:
+        return along
     for name, grad in grads.items():
         found, exact = as_float(grad), as_float(expected[name])
         if found.shape != exact.shape:
@@ -113,3 +116,27 @@ def check_kink_convention(ctx: Context) -> Check | None:
                          {"inputs": as_list(case.layer)})
     return Check("kink_convention", "pass", f"at the kink ({description}) it follows "
                  f"{convention}", 0.0)
+
+
+def _along_tie(ctx, case, on_kink, grads, expected, dout, description) -> Check | None:
+    """A fail when, at a tie between two inputs, the gradient's parts do not add up to the
+    derivative along the tie (max(x, y) at x = y with (0, 0)): that is no subgradient."""
+    direction = tangent(ctx.derivation, case.reference)
+    if direction is None or set(direction) - set(grads):
+        return None
+    found = sum(as_float(grads[n]) * direction[n] for n in direction)
+    exact = sum(as_float(expected[n]) * direction[n] for n in direction)
+    gap = np.abs(found - exact)[on_kink]
+    if np.max(gap, initial=0) <= 1e-9 * max(1.0, float(np.max(np.abs(exact)))):
+        return None
+    i = tuple(int(k) for k in np.argwhere(on_kink)[int(np.argmax(gap))])
+    scale = float(as_float(np.broadcast_to(dout, np.shape(found)))[i]) or 1.0
+    scale *= -1.0 if exact[i] * scale < 0 else 1.0  # along the direction the function rises
+    parts = ", ".join(f"{ctx.label(n)} = {number(float(as_float(grads[n])[i]) / scale + 0.0)}"
+                      for n in direction)
+    return Check("kink_convention", "fail", f"at the tie ({description}) the parts {parts} "
+                 f"(per unit of dout) add up to {number(float(found[i]) / scale + 0.0)} along the tie, "
+                 f"where the function changes at rate {number(float(exact[i]) / scale)}: not a "
+                 "subgradient; give the tie's gradient to one input (1, 0) or split it "
+                 "(½, ½) — derive splits it", float(np.max(gap)),
+                 {"inputs": as_list(case.layer)})

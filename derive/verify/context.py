@@ -3,7 +3,7 @@ shared ways of running the user's code and describing a mismatch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,7 @@ class Context:
     variant: Variant
     seed: int
     strict: bool = False
+    passed: set = field(default_factory=set)   # the checks that passed so far on this layer
 
     @property
     def derivation(self):

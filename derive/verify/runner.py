@@ -246,6 +246,8 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
             continue
         if result.status == "fail" and name in ("forward", "backward"):
             _attach_search(ctx, result, name)
+        if result.status == "pass":
+            ctx.passed.add(name)
         found.append(result)
     return found
 
@@ -258,10 +260,10 @@ def _attach_search(ctx: Context, result: Check, which: str) -> None:
         shrunk = None
     if shrunk is not None:
         result.counterexample = shrunk
-        result.message += f" (smallest failing input found: {_describe(shrunk)})"
+        result.message += f" (smallest failing input found: {_describe(shrunk, ctx)})"
 
 
-def _describe(example: dict) -> str:
+def _describe(example: dict, ctx: Context) -> str:
     import numpy as np
 
     parts = []
@@ -269,6 +271,7 @@ def _describe(example: dict) -> str:
         value = np.asarray(value) if value is not None else None
         if value is None or value.dtype == object:
             continue
+        name = ctx.input_name(name)
         parts.append(f"{name} = {value.ravel()[0]:.6g}" if value.size == 1
                      else f"{name} of shape {value.shape}")
     return ", ".join(parts)

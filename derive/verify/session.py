@@ -68,9 +68,10 @@ def judge_one(candidate, settings: Settings, explicit: bool = True):
 
 def _judge(where: str, settings: Settings, report: Report) -> None:
     judged: set[str] = set()
+    skip_blocks: dict[int, str] = {}
     first = True
     while True:
-        outcome = workers.run(_judge_in_worker, where, settings, frozenset(judged),
+        outcome = workers.run(_judge_in_worker, where, settings, frozenset(judged), skip_blocks,
                               timeout=settings.timeout)
         pending, block = None, None
         for kind, *payload in outcome.messages:
@@ -98,18 +99,20 @@ def _judge(where: str, settings: Settings, report: Report) -> None:
             raise DeriveError(outcome.value)  # the target could not be read after all
         if outcome.status == "returned":
             return
+        if pending is None and block and not found:  # a Markdown block ended the process:
+            skip_blocks[block[0]] = _ended(outcome, "running it", settings.timeout)
+            continue  # the block is reported as failed, the others run again without it
         if pending is None:  # it ended while loading the target
-            stage = (f"running its code block {block[0]} (line {block[1]})" if block
-                     else "loading it")
             report.results.append(Result(where, None, "error",
-                                         message=_ended(outcome, stage, settings.timeout)))
+                                         message=_ended(outcome, "loading it",
+                                                        settings.timeout)))
             return
         report.results.append(Result(pending, None, "error",
                                      message=_ended(outcome, "judging it", settings.timeout)))
         judged.add(pending)
 
 
-def _judge_in_worker(where: str, settings: Settings, skip: frozenset):
+def _judge_in_worker(where: str, settings: Settings, skip: frozenset, skip_blocks: dict):
     """In the worker: load, report what was found, judge each candidate not in `skip`.
     Returns None, or the reason the target cannot be read (a usage error)."""
     from derive.verify.binding import candidates, near_misses, nothing_found
@@ -117,7 +120,7 @@ def _judge_in_worker(where: str, settings: Settings, skip: frozenset):
     from derive.verify.targets import load_target
 
     try:
-        loaded = load_target(where)
+        loaded = load_target(where, skip_blocks)
         found = candidates(loaded)
     except DeriveError as exc:
         return clean(str(exc))
@@ -153,7 +156,8 @@ def _ended(outcome: workers.Outcome, stage: str, timeout: float) -> str:
     if outcome.status == "raised":
         return clean(f"{stage} stopped the verifier: {outcome.error}")
     if outcome.status == "killed":
-        return clean(f"{stage} the process was killed by {outcome.signal} (a crash in native "
-                     "code, or the layer killed itself)")
-    return clean(f"{stage} the process ended with exit code {outcome.exit_code} before a "
-                 "verdict: the code calls os._exit() (or exits in a way Python cannot catch)")
+        return clean(f"the process was killed by {outcome.signal} while {stage}, before a "
+                     "verdict (a crash in native code, or the code killed itself)")
+    return clean(f"the process ended (exit code {outcome.exit_code}) while {stage}, before a "
+                 "verdict: the code calls os._exit() or otherwise exits where Python cannot "
+                 "catch it")

@@ -90,8 +90,9 @@ def _hidden(relative: Path) -> bool:
                for part in relative.parts)
 
 
-def load_target(text: str) -> Loaded:
-    """Load one TARGET string; DeriveError naming the target when that is impossible."""
+def load_target(text: str, skip_blocks: dict | None = None) -> Loaded:
+    """Load one TARGET string; DeriveError naming the target when that is impossible.
+    `skip_blocks` maps the numbers of Markdown/notebook blocks not to run to the reason."""
     where, _, name = text.rpartition(":") if _has_name(text) else (text, "", "")
     where = where or text
     path = Path(where)
@@ -100,8 +101,8 @@ def load_target(text: str) -> Loaded:
             raise DeriveError(f"verify target '{text}': a Markdown file or notebook is verified "
                               "as a whole, drop the ':Name'")
         if path.suffix.lower() == ".ipynb":
-            return _load_notebook(path, text)
-        return _load_markdown(path, text)
+            return _load_notebook(path, text, skip_blocks or {})
+        return _load_markdown(path, text, skip_blocks or {})
     if path.suffix == ".py" or os.sep in where or "/" in where:
         loaded = _load_file(path, text)
     else:
@@ -247,12 +248,12 @@ def _read(path: Path, text: str, what: str) -> str:
                           f"give a UTF-8 {what}") from None
 
 
-def _load_markdown(path: Path, text: str) -> Loaded:
+def _load_markdown(path: Path, text: str, skip: dict) -> Loaded:
     blocks = python_blocks(_read(path, text, "Markdown file"))
     if not blocks:
         raise DeriveError(f"verify target '{text}': {path} has no Python code blocks (```python "
                           "fences), give a tutorial with code, a .py file or a module")
-    return _run_blocks(path, blocks)
+    return _run_blocks(path, blocks, skip)
 
 
 def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:
@@ -268,20 +269,24 @@ def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:
     return [(number, MAGIC.sub("# ", code)) for number, code in codes if isinstance(code, str)]
 
 
-def _load_notebook(path: Path, text: str) -> Loaded:
+def _load_notebook(path: Path, text: str, skip: dict) -> Loaded:
     cells = notebook_cells(_read(path, text, "notebook"), text)
     if not cells:
         raise DeriveError(f"verify target '{text}': {path} has no code cells, give a notebook "
                           "with code, a .py file or a module")
-    return _run_blocks(path, [(1, code) for _, code in cells])
+    return _run_blocks(path, [(1, code) for _, code in cells], skip)
 
 
-def _run_blocks(path: Path, blocks: list[tuple[int, str]]) -> Loaded:
-    """Run code blocks in order in one namespace (numpy imported); failures are recorded."""
+def _run_blocks(path: Path, blocks: list[tuple[int, str]], skip: dict) -> Loaded:
+    """Run code blocks in order in one namespace (numpy imported); failures are recorded,
+    and the blocks in `skip` (number → why) are recorded as failed without running."""
     module_name = f"derive_markdown_{_identifier(path.stem)}"
     namespace = {"__name__": module_name, "np": np, "numpy": np}
     failed = []
     for number, (line, code) in enumerate(blocks, start=1):
+        if number in skip:
+            failed.append({"block": number, "line": line, "error": skip[number]})
+            continue
         workers.send(("block", number, line))  # a block that ends the process is named
         try:
             # leading newlines make tracebacks give the line number in the Markdown file

@@ -86,7 +86,8 @@ def check_extreme_inputs(ctx: Context) -> Check:
                 f"finite and right: {cause}; only the reported loss value is affected (a fail "
                 "under --strict)")
             continue
-        where = " (an activation's output feeds the next layer)" if tensor == "out" else ""
+        where = (" (an activation's output feeds the next layer)"
+                 if tensor == "out" and not is_loss else "")
         problems.append(f"{message}{where}: {cause}" if "inaccurate" not in message
                         else message)
     if not ordinary.get("out", True):

@@ -40,6 +40,10 @@ def print_report(report, console: Console | None = None) -> None:
     for block in report.blocks:
         console.print(f"[yellow]! {escape(block['target'])} block {block['block']} (line "
                       f"{block['line']}) failed to run: {escape(block['error'])}[/]")
+    if report.results:  # without any, the line below says it all
+        for nothing in report.nothing:
+            console.print(f"- nothing to verify in {escape(nothing['target'])}: "
+                          f"{escape(nothing['reason'])}")
     summary = report.summary()
     if summary["nothing_judged"]:
         console.print(f"[red]✗ {escape(summary['nothing_judged'])}[/]")

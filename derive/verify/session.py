@@ -42,11 +42,14 @@ def verify(targets: list[str], op: str | None = None, seed: int = 0, strict: boo
         from derive import catalog
 
         catalog.get(op)
-    resolved = [(text, where) for text in targets for where in readable_targets(text)]
+    resolved = [(text, readable_targets(text)) for text in targets]
     settings = Settings(op, seed, strict, derivation, timeout)
     report = Report([], seed)
-    for text, where in resolved:
-        _judge(where, settings, report)
+    for text, files in resolved:
+        if not files:
+            report.nothing.append({"target": text, "reason": "the folder holds no .py file"})
+        for where in files:
+            _judge(where, settings, report)
     return report
 
 

@@ -226,3 +226,26 @@ def test_a_bad_timeout_is_a_usage_error(capsys):
     assert main(["verify", "layers:Sigmoid", "--timeout", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--timeout" in err[0]
+
+
+def test_the_pytest_plugin_fails_a_target_with_nothing_to_verify(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path),
+         f"--derive-verify={FIXTURES / 'nothing' / 'empty.py'}", "--derive-timeout=30"],
+        cwd=HERE.parent, capture_output=True, text=True, timeout=120, check=False)
+    assert "1 failed" in proc.stdout and "nothing was verified" in proc.stdout, proc.stdout
+
+
+def test_assert_layer_correct_survives_a_layer_that_exits():
+    from derive.testing import assert_layer_correct, layer_report
+
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        import exits
+    finally:
+        sys.path.remove(str(FIXTURES))
+    result = layer_report(exits.SigmoidOsExit, "sigmoid", timeout=30)
+    assert result.status == "error" and "exit code 0" in result.message
+    with pytest.raises(AssertionError, match="SystemExit"):
+        assert_layer_correct(exits.SigmoidSysExit, "sigmoid")
+    assert_layer_correct(exits.Sigmoid, "sigmoid")

@@ -90,7 +90,8 @@ def check_finite_difference(ctx: Context) -> Check:
                 numeric = _directional(ctx, case.layer, name, direction, dout, run.out)
                 user = np.asarray(grads.get(name))
                 if user.shape != np.shape(direction):
-                    raise CheckFailed("fail", f"{ctx.label(name)} has shape {user.shape} but {name} has "
+                    raise CheckFailed("fail", f"{ctx.label(name)} has shape {user.shape} but "
+                                      f"{name} has "
                                       f"shape {np.shape(direction)}")
                 scale = max(float(np.sum(np.abs(as_float(derived[name]) * direction))), 1e-300)
                 err_user = abs(float(np.sum(as_float(user) * direction)) - numeric) / scale
@@ -107,7 +108,8 @@ def check_finite_difference(ctx: Context) -> Check:
                 if err_user > tol and not messages:
                     messages.append(
                         f"{ctx.label(name)} disagrees with finite differences of forward along "
-                        f"a random direction v: ⟨{ctx.label(name)}, v⟩ = {float(np.sum(as_float(user) * direction)):.10g}, "
+                        f"a random direction v: ⟨{ctx.label(name)}, v⟩ = "
+                        f"{float(np.sum(as_float(user) * direction)):.10g}, "
                         f"finite difference {numeric:.10g}, derived "
                         f"{float(np.sum(as_float(derived[name]) * direction)):.10g}; relative "
                         f"error {err_user:.2e}")

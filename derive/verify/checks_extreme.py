@@ -33,7 +33,7 @@ TINY_SCALE = 3e-3
 EXTREME_TOL = 1e-6
 SATURATION_SCALES = (15.0, 60.0)
 EXTREME_FLOOR = 1e-3
-ONSET_STEPS = 10
+ONSET_STEPS = 7
 
 UNDERFLOW_LOG = ("a probability underflowed to 0 and its log is −inf (NumPy flagged a divide "
                  "by zero in log, no overflow); subtracting the max does not prevent this: "

@@ -75,11 +75,13 @@ def check_linearity(ctx: Context) -> Check:
         ignored = relative_error(scaled[name], grad) <= tolerance(grad)
         if ignored and np.ndim(run.out) == 0:
             how = ("backward takes no dout" if not getattr(ctx.adapter, "takes_dout", True)
-                   else f"backward ignores dout ({ctx.label(name)} is the same for dout = 1 and 2.5)")
+                   else f"backward ignores dout ({ctx.label(name)} is the same for dout = 1 "
+                   "and 2.5)")
             return Check("linearity", "warn", f"{how}: right only while this is the last layer "
                          "and dout = 1; multiply by dout", err)
         cause = "it ignores dout" if ignored else "it is not proportional to dout"
-        return Check("linearity", "fail", f"{ctx.label(name)} for 2.5·dout is not 2.5 × {ctx.label(name)} for dout "
+        return Check("linearity", "fail", f"{ctx.label(name)} for 2.5·dout is not 2.5 × "
+                     f"{ctx.label(name)} for dout "
                      f"(relative error {err:.2e}): {cause}; multiply the local derivative by "
                      "dout", err)
     return Check("linearity", "pass", "backward is linear in dout", worst)
@@ -101,7 +103,8 @@ def check_kink_convention(ctx: Context) -> Check | None:
     for name, grad in grads.items():
         found, exact = as_float(grad), as_float(expected[name])
         if found.shape != exact.shape:
-            raise CheckFailed("fail", f"{ctx.label(name)} has shape {found.shape}, expected {exact.shape}")
+            raise CheckFailed("fail", f"{ctx.label(name)} has shape {found.shape}, expected "
+                              f"{exact.shape}")
         if not np.all(np.isfinite(found[on_kink])):
             return Check("kink_convention", "fail", f"{ctx.label(name)} is NaN/Inf at the kink "
                          f"({description})", float("inf"))
@@ -109,7 +112,8 @@ def check_kink_convention(ctx: Context) -> Check | None:
         if np.max(diff, initial=0) > 1e-9 * max(1.0, float(np.max(np.abs(exact)))):
             i = int(np.argmax(diff))
             slope_found = found[on_kink][i] / as_float(np.broadcast_to(dout, found.shape))[on_kink][i]
-            return Check("kink_convention", "warn", f"at the kink ({description}) {ctx.label(name)} uses "
+            return Check("kink_convention", "warn", f"at the kink ({description}) "
+                         f"{ctx.label(name)} uses "
                          f"slope {number(slope_found)}, the catalog's convention is "
                          f"{convention}; both are subgradients, but results will differ from "
                          "the reference", float(np.max(diff)),
@@ -135,7 +139,8 @@ def _along_tie(ctx, case, on_kink, grads, expected, dout, description) -> Check 
     parts = ", ".join(f"{ctx.label(n)} = {number(float(as_float(grads[n])[i]) / scale + 0.0)}"
                       for n in direction)
     return Check("kink_convention", "fail", f"at the tie ({description}) the parts {parts} "
-                 f"(per unit of dout) add up to {number(float(found[i]) / scale + 0.0)} along the tie, "
+                 f"(per unit of dout) add up to {number(float(found[i]) / scale + 0.0)} along "
+                 "the tie, "
                  f"where the function changes at rate {number(float(exact[i]) / scale)}: not a "
                  "subgradient; give the tie's gradient to one input (1, 0) or split it "
                  "(½, ½) — derive splits it", float(np.max(gap)),

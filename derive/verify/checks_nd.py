@@ -70,7 +70,8 @@ def check_nd_input(ctx: Context) -> Check | None:
                      f"({ctx.label(name)}.reshape({ctx.input_name(name)}.shape))", float("inf"),
                      {"inputs": as_list(given)})
     expected = ctx.variant.backward(dout, case.reference)
-    items = [(f"{ctx.label(name)} for {where}", as_float(found).reshape(flat.shape), expected[name], {})]
+    items = [(f"{ctx.label(name)} for {where}", as_float(found).reshape(flat.shape),
+              expected[name], {})]
     items += [(f"{ctx.label(n)} for {where}", g, expected[n], {}) for n, g in grads.items()
               if n != name and n in expected]
     check = compare_all("nd_input", items, tolerance(run.out, *grads.values()),

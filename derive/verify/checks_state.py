@@ -113,21 +113,16 @@ def _sequence(ctx: Context) -> Check | None:
         exact = _exact(ctx, case, dout) if scale == 1.0 and size > 1 and trusted else {}
         wrong = _wrong(ctx, {n: v for n, v in found.items() if n in trusted}, exact,
                        "the derived value")
+        why = ("the same code was right when first checked, so the results depend on the "
+               "calls before (a counter or a cache kept between calls?)")
+        if not wrong and layer is not None:
+            wrong = _wrong(ctx, found, _results(ctx, ctx.run(case.layer), dout), "a fresh layer")
+            why = ("the layer keeps state between calls that changes its results (a counter, "
+                   "a cached array of another size, += into a saved value?)")
         if wrong:
             return Check("state", "fail", f"call {k + 1} of {len(cases)} on one layer "
-                         f"({_describe(case.layer)}) gives {wrong}, though the same layer "
-                         "code was right when first checked: the results depend on the calls "
-                         "before (a counter or a cache kept between calls?)",
+                         f"({_describe(case.layer)}) gives {wrong}: {why}",
                          counterexample={"call": k + 1})
-        if layer is not None:
-            fresh = ctx.run(case.layer)
-            wrong = _wrong(ctx, found, _results(ctx, fresh, dout), "a fresh layer")
-            if wrong:
-                return Check("state", "fail", f"call {k + 1} of {len(cases)} on the same layer "
-                             f"({_describe(case.layer)}) gives {wrong}: the layer keeps state "
-                             "between calls that changes its results (a counter, a cached "
-                             "array of another size, += into a saved value?)",
-                             counterexample={"call": k + 1})
     again = _wrong(ctx, found, first, "its first call")
     if again:
         return Check("state", "fail", f"the first input, given again as call {len(cases)} "

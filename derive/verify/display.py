@@ -48,5 +48,6 @@ def print_report(report, console: Console | None = None) -> None:
     if summary["nothing_judged"]:
         console.print(f"[red]✗ {escape(summary['nothing_judged'])}[/]")
     console.print(f"{summary['pass']} passed, {summary['fail']} failed, {summary['error']} "
-                  f"errors, {summary['warnings']} warnings, {len(report.skipped)} skipped (not bound)")
+                  f"errors, {summary['warnings']} warnings, {len(report.skipped)} skipped "
+                  "(not bound)")
     console.print(f"seed {report.seed}; rerun: {escape(report.rerun)}")

@@ -12,11 +12,11 @@ by position. A protocol breach (None returned, the wrong number of gradients) is
 
 from __future__ import annotations
 
-import ast
 import inspect
-import textwrap
 
 import numpy as np
+
+from derive.verify.spelling import assigned_attributes, returned_names, student_labels
 
 
 class ProtocolError(Exception):
@@ -95,45 +95,6 @@ def _grads_tuple(result, names: list[str], what: str) -> list:
             for k, g in enumerate(result, start=1)]
 
 
-def _returned_names(func, count: int, skip: int = 0) -> list[str | None]:
-    """The variable names `func` returns (return dx, dw, db), from its source; None where a
-    returned value is not a plain name or the source cannot be read."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return [None] * count
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Return) and node.value is not None:
-            values = node.value.elts if isinstance(node.value, (ast.Tuple, ast.List)) else [
-                node.value]
-            names = [v.id if isinstance(v, ast.Name) else None for v in values][skip:]
-            if len(names) == count:
-                return names
-    return [None] * count
-
-
-def _assigned_attributes(func) -> set[str]:
-    """The attributes `func` assigns on self (self.dW = ...), from its source."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return set()
-    return {t.attr for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AugAssign))
-            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
-            and t.value.id == "self"}
-
-
-def student_labels(spelled: dict, returned: list, grad_names: list) -> dict:
-    """name → how the layer's code calls its gradient: the name it returns (dx), else d + the
-    layer's own name for the input (forward(self, x) → dx)."""
-    labels = {n: f"d{spelled.get(n, n)}" for n in spelled}
-    for name, own in zip(grad_names, returned):
-        if own and own.isidentifier():
-            labels[name] = own
-    return labels
-
-
 class Run:
     """One forward pass on a fresh layer; `backward(dout)` gives every gradient by name."""
 
@@ -178,9 +139,9 @@ class ClassAdapter:
             else {}
         spelled.update({d: a for a, d in self.init})
         self.spelled = spelled
-        self.labels = student_labels(spelled, _returned_names(cls.backward, len(self.grad_names)),
+        self.labels = student_labels(spelled, returned_names(cls.backward, len(self.grad_names)),
                                      self.grad_names)
-        assigned = _assigned_attributes(cls.backward)
+        assigned = assigned_attributes(cls.backward)
         for attr, name in self.param_attrs:
             own = next((a for a in assigned if a.lower() == attr.lower()), None)
             self.labels[name] = own or attr
@@ -286,7 +247,7 @@ class PairAdapter:
         self.grad_names = [n for n in matched if n in inputs]
         self.spelled = dict(zip(matched, required))
         self.labels = student_labels(self.spelled,
-                                     _returned_names(backward, len(self.grad_names)),
+                                     returned_names(backward, len(self.grad_names)),
                                      self.grad_names)
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
@@ -327,7 +288,7 @@ class LossFunctionAdapter:
                                 f"{', '.join(self.forward_names)}")
         self.spelled = dict(zip(self.forward_names, params))
         self.labels = student_labels(self.spelled,
-                                     _returned_names(func, len(self.grad_names), skip=1),
+                                     returned_names(func, len(self.grad_names), skip=1),
                                      self.grad_names)
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None,

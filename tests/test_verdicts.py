@@ -215,7 +215,7 @@ def test_the_cli_exits_promptly_with_fd1_writes_and_threads_kept_out_of_json(tmp
     proc = subprocess.run(
         [sys.executable, "-m", "derive", "verify", f"{FIXTURES / 'hostile.py'}:SigmoidPrintsToFd1",
          f"{FIXTURES / 'hostile.py'}:SigmoidStartsThread", "--json", "--seed", "1"],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and time.monotonic() - start < 60
     data = json.loads(proc.stdout)  # the layer's fd-1 bytes are not in it
     assert [r["status"] for r in data["results"]] == ["pass", "pass"]

@@ -169,10 +169,10 @@ def _saturation(ctx: Context) -> list[str]:
             or found[1] > 1.25 * found[0]):
         return []
     low_peak, high_peak = SATURATION_SCALES
-    return [f"out stops growing as the inputs grow (largest input {low_peak:g}: "
-            f"{number(found[0])}; {high_peak:g}: {number(found[1])}) while the exact value "
-            f"grows ({number(exact[0])} → {number(exact[1])}): values are clipped (np.clip?) "
-            "or saturate"]
+    return [(f"out stops growing as the inputs grow (largest input {low_peak:g}: "
+             f"{number(found[0])}; {high_peak:g}: {number(found[1])}) while the exact value "
+             f"grows ({number(exact[0])} → {number(exact[1])}): values are clipped (np.clip?) "
+             "or saturate")]
 
 
 def _extreme_factors(ctx: Context) -> list[tuple[str, float]]:

@@ -96,13 +96,13 @@ def _judge(where: str, settings: Settings, report: Report) -> None:
                     report.results.append(verdict)
                 else:
                     report.skipped.append({"target": label, "reason": verdict})
-        found = first and any(m[0] == "found" for m in outcome.messages)
-        first = first and not found
+        loaded = any(m[0] == "found" for m in outcome.messages)
+        first = first and not loaded
         if outcome.status == "returned" and outcome.value is not None:
             raise DeriveError(outcome.value)  # the target could not be read after all
         if outcome.status == "returned":
             return
-        if pending is None and block and not found:  # a Markdown block ended the process:
+        if pending is None and block and not loaded:  # a Markdown block ended the process:
             skip_blocks[block[0]] = _ended(outcome, "running it", settings.timeout)
             continue  # the block is reported as failed, the others run again without it
         if pending is None:  # it ended while loading the target

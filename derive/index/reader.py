@@ -1,0 +1,399 @@
+"""Reading index-notation formulas into a Program, through Python's `ast` and a whitelist.
+
+    xp = pad(x, pad); out[n,f,i,j] = sum(w[f,c,p,q]*xp[n,c,s*i+p,s*j+q], c, p, q) + b[f]
+
+Statements are separated by `;` or newlines. A reduction `sum|mean|max|min(expr, i, j < K)`
+names its loop indices last (`j < K` declares a range no tensor gives); a reduction inside a
+larger expression becomes a named intermediate statement of its own, and `softmax(expr, j)`
+becomes the three statements of a stable softmax (max, exp, sum). User text never reaches
+`eval` or `sympify`.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+
+import sympy as sp
+
+from derive.errors import DeriveError
+from derive.functions import SCALAR_FUNCTIONS
+from derive.index.program import REDUCTIONS, Program, Statement, affine_parts, reads_of
+from derive.parse import MAX_DEPTH, MAX_LENGTH, NAME_PATTERN, _bracket_depth
+
+ELEMENTWISE = {n: f for n, f in SCALAR_FUNCTIONS.items() if n not in ("sum", "mean", "where")}
+MAX_STATEMENTS = 40
+MAX_RANK = 8
+_ARITH = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
+          ast.Div: lambda a, b: a / b}
+_COMPARE = {ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Lt: sp.Lt, ast.LtE: sp.Le}
+
+
+def read_program(text: str, shapes: dict, constants: dict, where: str = "formula") -> Program:
+    """Parse an index formula. `shapes`: tensor name → dims (int or name); `constants`: name →
+    integer value or None (not differentiated; given at run time)."""
+    if not isinstance(text, str) or not text.strip():
+        raise DeriveError(f"{where}: empty formula")
+    if len(text) > MAX_LENGTH or _bracket_depth(text) > MAX_DEPTH:
+        raise DeriveError(f"{where}: formula too large or nested too deeply")
+    try:
+        module = ast.parse(text.strip(), mode="exec")
+    except SyntaxError as exc:
+        raise DeriveError(f"{where}: syntax error at line {exc.lineno}, column "
+                          f"{exc.offset or 1}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise DeriveError(f"{where}: formula too complex to parse") from None
+    if not 1 <= len(module.body) <= MAX_STATEMENTS:
+        raise DeriveError(f"{where}: give 1 to {MAX_STATEMENTS} statements")
+    return _Reader(text.strip(), shapes, constants, where).read(module.body)
+
+
+class _Reader:
+    def __init__(self, text, shapes, constants, where):
+        self.text, self.where = text, where
+        self.dims = {}
+        self.shapes = {name: tuple(self._dim(d) for d in dims) for name, dims in shapes.items()}
+        self.declared = dict(constants)
+        self.integer_names, self.scalar_names = {}, []
+        self.statements: list[Statement] = []
+        self.inputs: list[str] = []
+
+    # ------------------------------------------------------------------ statements
+    def read(self, body) -> Program:
+        for node in body:
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                self.fail(node, "each statement must be one assignment such as "
+                          "out[i,j] = sum(x[i,k]*w[k,j], k)")
+            self.statement(node.targets[0], node.value)
+        unused = [n for n in self.declared if n not in self.integer_names
+                  and n not in self.scalar_names and n not in self.inputs]
+        if unused:
+            raise DeriveError(f"--const {unused[0]}: '{unused[0]}' does not occur in the formula")
+        differentiated = [n for n in self.inputs if n not in self.declared]
+        if not differentiated:
+            raise DeriveError(f"{self.where}: nothing to differentiate (every tensor is a constant)")
+        constants = [n for n in self.declared if n in self.inputs or n in self.scalar_names
+                     or n in self.integer_names]
+        return Program(
+            text=self.text, statements=self.statements,
+            shapes={n: self.shapes[n] for n in self.inputs}, inputs=differentiated,
+            constants=constants + [n for n in self.integer_names if n not in constants],
+            integer_constants=dict(self.integer_names), scalar_constants=self.scalar_names,
+            sizes=list(self.dims.values()))
+
+    def statement(self, target, value):
+        name, indices = self.target(target)
+        if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "pad":
+            if indices:
+                self.fail(target, "write a pad without indices: xp = pad(x, p)")
+            return self.pad_statement(name, value)
+        self.scope = list(indices)
+        self.current = name
+        if self.is_reduction(value):
+            kind, rvars, bounds, inner = self.reduction_parts(value)
+            body = self.nested(inner, rvars)
+            self.add(Statement(name, indices, kind, body, rvars, bounds))
+        else:
+            self.add(Statement(name, indices, "map", self.expr(value)))
+
+    def target(self, node):
+        if isinstance(node, ast.Name):
+            return self.new_tensor_name(node), ()
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+            self.fail(node, "the left-hand side must be a tensor with indices, such as out[n,i]")
+        name = self.new_tensor_name(node.value)
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if not all(isinstance(i, ast.Name) for i in items):
+            self.fail(node, f"the indices of {name}[...] on the left must be plain names")
+        if len(items) > MAX_RANK:
+            self.fail(node, f"{name} has more than {MAX_RANK} indices")
+        indices = tuple(self.new_index(i) for i in items)
+        if len(set(indices)) != len(indices):
+            self.fail(node, f"an index repeats on the left-hand side of {name}[...]")
+        return name, indices
+
+    def pad_statement(self, name, call):
+        if len(call.args) < 2 or not isinstance(call.args[0], ast.Name) or call.keywords:
+            self.fail(call, "pad takes a tensor, a width and optionally axes: pad(x, p)")
+        source = call.args[0].id
+        rank = len(self.tensor_shape(source, call))
+        self.scope = []
+        width = self.integer_expr(call.args[1])
+        axes = tuple(self.int_literal(a) for a in call.args[2:])
+        if not axes:
+            if rank < 3:
+                self.fail(call, f"pad({source}, ...) pads the axes after batch and channel by "
+                          f"default; {source} has {rank}: name the axes, pad({source}, p, 0)")
+            axes = tuple(range(2, rank))
+        if any(not 0 <= a < rank for a in axes) or len(set(axes)) != len(axes):
+            self.fail(call, f"pad({source}, ...): axes must be distinct, from 0 to {rank - 1}")
+        indices = tuple(sp.Symbol(f"a{k}", integer=True, nonnegative=True) for k in range(rank))
+        read = sp.Indexed(sp.IndexedBase(source), *indices)
+        self.add(Statement(name, indices, "pad", read, pad=width, pad_axes=axes))
+
+    def add(self, statement):
+        self.statements.append(statement)
+
+    # ------------------------------------------------------------------ reductions
+    def is_reduction(self, node) -> bool:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            return False
+        name = node.func.id
+        if name in ("sum", "mean"):
+            return True
+        if name in ("max", "min") and len(node.args) >= 2:
+            return all(self.is_index_spec(a) for a in node.args[1:])
+        return False
+
+    def is_index_spec(self, node) -> bool:
+        if isinstance(node, ast.Compare):
+            return isinstance(node.left, ast.Name)
+        return isinstance(node, ast.Name) and node.id not in self.dims and \
+            node.id not in self.declared and node.id not in self.known_tensors()
+
+    def reduction_parts(self, call):
+        kind = call.func.id
+        if len(call.args) < 2 or call.keywords:
+            self.fail(call, f"{kind}(...) names the indices it runs over last, such as "
+                      f"{kind}(x[i,k], k)")
+        rvars, bounds = [], {}
+        for spec in call.args[1:]:
+            if not self.is_index_spec(spec):
+                self.fail(spec, f"{kind}(...): '{ast.unparse(spec)}' is not an index name")
+            if isinstance(spec, ast.Compare):
+                if len(spec.ops) != 1 or not isinstance(spec.ops[0], ast.Lt):
+                    self.fail(spec, "an index range is written j < K")
+                index = self.new_index(spec.left)
+                bounds[index] = self.integer_expr(spec.comparators[0])
+            else:
+                index = self.new_index(spec)
+            if index in rvars or index in self.scope:
+                self.fail(spec, f"index '{index}' is already in use here")
+            rvars.append(index)
+        return kind, tuple(rvars), bounds, call.args[0]
+
+    def nested(self, node, rvars):
+        saved = self.scope
+        self.scope = [*saved, *rvars]
+        try:
+            return self.expr(node)
+        finally:
+            self.scope = saved
+
+    def lifted(self, call):
+        """A reduction inside an expression: its own statement, read back at its indices."""
+        kind, rvars, bounds, inner = self.reduction_parts(call)
+        body = self.nested(inner, rvars)
+        free = self.free_indices(body, exclude=rvars)
+        name = self.fresh_name(f"{self.current}_{kind}")
+        self.add(Statement(name, free, kind, body, rvars, bounds))
+        return sp.Indexed(sp.IndexedBase(name), *free) if free else self.scalar_read(name)
+
+    def softmax(self, call):
+        if len(call.args) != 2 or not isinstance(call.args[1], ast.Name) or call.keywords:
+            self.fail(call, "softmax takes an expression and the index it normalises over: "
+                      "softmax(S[n,i,j], j)")
+        body = self.expr(call.args[0])
+        index = self.symbols_in_scope().get(call.args[1].id)
+        free = self.free_indices(body)
+        if index is None or index not in free:
+            self.fail(call, f"softmax(..., {call.args[1].id}): the index must occur in the "
+                      "expression")
+        rest = tuple(i for i in free if i != index)
+        peak = self.fresh_name(f"{self.current}_max")
+        self.add(Statement(peak, rest, "max", body, (index,)))
+        shifted = self.fresh_name(f"{self.current}_exp")
+        self.add(Statement(shifted, free, "map",
+                           sp.exp(body - self.read_at(peak, rest))))
+        total = self.fresh_name(f"{self.current}_sum")
+        self.add(Statement(total, rest, "sum", self.read_at(shifted, free), (index,)))
+        return self.read_at(shifted, free) / self.read_at(total, rest)
+
+    def read_at(self, name, indices):
+        return sp.Indexed(sp.IndexedBase(name), *indices) if indices else self.scalar_read(name)
+
+    def scalar_read(self, name):
+        self.fail(None, f"the reduction defining {name} has no free index; reduce inside the "
+                  "final statement instead")
+
+    def free_indices(self, body, exclude=()) -> tuple:
+        used = set().union(*(r.free_symbols for r in reads_of(body))) if reads_of(body) else set()
+        return tuple(i for i in self.scope if i in used and i not in exclude)
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, node):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return sp.Integer(node.value) if isinstance(node.value, int) else sp.Float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = self.expr(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+            return _ARITH[type(node.op)](self.expr(node.left), self.expr(node.right))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exponent = self.expr(node.right)
+            if not exponent.is_number or abs(float(exponent)) > 64:
+                self.fail(node, "an exponent must be a number of at most 64")
+            return self.expr(node.left) ** exponent
+        if isinstance(node, ast.Subscript):
+            return self.tensor_read(node)
+        if isinstance(node, ast.Name):
+            return self.value_name(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return self.call(node)
+        self.fail(node, f"'{ast.unparse(node)}' is not allowed in an index formula")
+
+    def call(self, node):
+        name = node.func.id
+        if self.is_reduction(node):
+            return self.lifted(node)
+        if name == "softmax":
+            return self.softmax(node)
+        if name == "where":
+            if len(node.args) != 3 or not isinstance(node.args[0], ast.Compare) or \
+                    len(node.args[0].ops) != 1 or type(node.args[0].ops[0]) not in _COMPARE:
+                self.fail(node, "where takes a comparison and two values: where(a > 0, a, 0)")
+            test = node.args[0]
+            condition = _COMPARE[type(test.ops[0])](self.expr(test.left),
+                                                     self.expr(test.comparators[0]))
+            return sp.Piecewise((self.expr(node.args[1]), condition),
+                                (self.expr(node.args[2]), True))
+        if name not in ELEMENTWISE or node.keywords:
+            self.fail(node, f"unknown function '{name}' in an index formula")
+        arity, builder = ELEMENTWISE[name]
+        if len(node.args) != arity:
+            self.fail(node, f"'{name}' takes {arity} argument(s), got {len(node.args)}")
+        return builder(*(self.expr(a) for a in node.args))
+
+    def tensor_read(self, node):
+        if not isinstance(node.value, ast.Name):
+            self.fail(node, f"'{ast.unparse(node.value)}' cannot be indexed")
+        name = node.value.id
+        shape = self.tensor_shape(name, node)
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if len(items) != len(shape):
+            self.fail(node, f"{name} has {len(shape)} axes but is read with {len(items)} indices")
+        return sp.Indexed(sp.IndexedBase(name), *(self.index_expr(i, name) for i in items))
+
+    def tensor_shape(self, name, node) -> tuple:
+        statement = next((s for s in self.statements if s.target == name), None)
+        if statement is not None:
+            return statement.indices
+        if name not in self.shapes:
+            self.fail(node, f"tensor '{name}' has no shape: give it with --shape "
+                      f"{name}=D1,D2,... or define it in an earlier statement")
+        if name == getattr(self, "current", None):
+            self.fail(node, f"'{name}' is read in its own definition")
+        if name not in self.inputs:
+            self.inputs.append(name)
+        return self.shapes[name]
+
+    def index_expr(self, node, tensor):
+        value = self._index(node, tensor)
+        coefficients, _ = affine_parts(value, self.scope)
+        if any(c.free_symbols & set(self.scope) for c in coefficients.values()):
+            self.fail(node, f"index '{ast.unparse(node)}' of {tensor} is not affine in the loop "
+                      "indices")
+        return value
+
+    def _index(self, node, tensor):
+        if isinstance(node, ast.Name):
+            index = self.symbols_in_scope().get(node.id)
+            if index is not None:
+                return index
+            if node.id in self.declared or node.id in self.dims:
+                return self.integer_name(node)
+            self.fail(node, f"'{node.id}' in {tensor}[...] is neither an index of the left-hand "
+                      "side nor of an enclosing sum/max/mean; declare a constant with "
+                      f"--const {node.id}=VALUE")
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return sp.Integer(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self._index(node.operand, tensor)
+        if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult):
+            return _ARITH[type(node.op)](self._index(node.left, tensor),
+                                         self._index(node.right, tensor))
+        self.fail(node, f"index '{ast.unparse(node)}' of {tensor} must be affine: names, "
+                  "integers, + - and * by a constant")
+
+    def integer_expr(self, node):
+        """A constant integer expression (a pad width, a range): numbers and constants."""
+        value = self._index(node, "a size")
+        if value.free_symbols & set(self.scope):
+            self.fail(node, "a width or range cannot depend on a loop index")
+        return value
+
+    def int_literal(self, node):
+        if not (isinstance(node, ast.Constant) and type(node.value) is int):
+            self.fail(node, "axes are written as integers")
+        return node.value
+
+    def integer_name(self, node):
+        name = node.id
+        if name in self.dims:
+            return self.dims[name]
+        if name in self.scalar_names or name in self.shapes:
+            self.fail(node, f"'{name}' is used both as an integer constant and as a value")
+        self.integer_names.setdefault(name, self.declared[name])
+        return sp.Symbol(name, integer=True, nonnegative=True)
+
+    def value_name(self, node):
+        name = node.id
+        if name == "pi":
+            return sp.pi
+        if name in self.dims:
+            return self.dims[name]
+        if name in self.integer_names:
+            return sp.Symbol(name, integer=True, nonnegative=True)
+        if name in self.declared and name not in self.shapes:
+            if name not in self.scalar_names:
+                self.scalar_names.append(name)
+            return sp.Symbol(name, real=True)
+        if name in self.symbols_in_scope():
+            self.fail(node, f"the loop index '{name}' can only be used inside [...]")
+        self.fail(node, f"unknown name '{name}' (a tensor is read with indices, a constant is "
+                  "declared with --const)")
+
+    # ------------------------------------------------------------------ names
+    def symbols_in_scope(self) -> dict:
+        return {s.name: s for s in self.scope}
+
+    def known_tensors(self):
+        return {*self.shapes, *(s.target for s in self.statements)}
+
+    def new_index(self, node):
+        name = node.id
+        self.check_name(node, name)
+        if name in self.known_tensors() or name in self.declared or name in self.dims:
+            self.fail(node, f"'{name}' is a tensor, size or constant; use another index name")
+        return sp.Symbol(name, integer=True, nonnegative=True)
+
+    def new_tensor_name(self, node):
+        name = node.id
+        self.check_name(node, name)
+        if name in self.known_tensors() or name in self.declared or name in self.dims:
+            self.fail(node, f"'{name}' is already defined; each tensor is assigned once")
+        return name
+
+    def fresh_name(self, base):
+        name, k = base, 2
+        while name in self.known_tensors():
+            name, k = f"{base}{k}", k + 1
+        return name
+
+    def check_name(self, node, name):
+        if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name) or \
+                name in ("dout", "np", "numpy", "pad", "pi") or name in SCALAR_FUNCTIONS:
+            self.fail(node, f"name '{name}' is not allowed here")
+
+    def _dim(self, value):
+        if isinstance(value, int):
+            return sp.Integer(value)
+        if value not in self.dims:
+            self.dims[value] = sp.Symbol(value, integer=True, positive=True)
+        return self.dims[value]
+
+    def fail(self, node, message):
+        line = getattr(node, "lineno", None)
+        col = getattr(node, "col_offset", None)
+        at = f" (line {line}, column {col + 1})" if line is not None and col is not None else ""
+        raise DeriveError(f"{self.where}: {message}{at}")

@@ -1,0 +1,29 @@
+"""Index notation: tensors written entry by entry, their VJPs derived by index calculus.
+
+    xp = pad(x, pad); out[n,f,i,j] = sum(w[f,c,p,q]*xp[n,c,stride*i+p,stride*j+q], c, p, q) + b[f]
+
+The pipeline, one module per stage: `reader` (text → Program of statements, `program`) →
+`ranges` (how far each index runs, from the shapes) → `calculus` (each read's VJP: sympy.diff
+of the scalar body, the Kronecker delta eliminated by solving the affine index equations) →
+`printing` (text and LaTeX) → `views` and `codegen` (einsum, sliding windows, strided
+slice-adds) → `checks` (finite differences at small random sizes) → `derivation` (the result).
+"""
+
+from __future__ import annotations
+
+import re
+
+# `name[...] =` at the start of a statement: what tells an index formula from the others
+_INDEXED_ASSIGNMENT = re.compile(r"(?:^|[;\n])\s*[A-Za-z]\w*\s*\[[^\]]*\]\s*=(?!=)")
+
+
+def is_index_formula(text) -> bool:
+    """True for formula text with an indexed assignment such as `out[i] = ...`."""
+    return isinstance(text, str) and bool(_INDEXED_ASSIGNMENT.search(text))
+
+
+def derive_index(text, shapes=None, constants=None, name="formula", entry=None):
+    """Derive an index formula; see derive.index.derivation.derive_index."""
+    from derive.index.derivation import derive_index as run
+
+    return run(text, shapes or {}, constants or {}, name, entry)

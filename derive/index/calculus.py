@@ -66,6 +66,7 @@ class Contribution:
     summand: sp.Expr = sp.S.Zero
     sum_over: tuple = ()
     rule: str = ""
+    upstream_name: str = "dout"      # the name of dT
 
 
 def gradient_name(program: Program, name: str) -> str:
@@ -95,6 +96,10 @@ def contributions(program: Program) -> list[Contribution]:
             if tensor_name(read) not in needed:
                 continue
             found.append(_contribution(program, statement, read, upstream))
+            found[-1].upstream_name = upstream_name
+            if statement.kind == "pad":
+                inner = [c for c in found if c.gradient == upstream_name]
+                found[-1] = _renamed_pad(found[-1], inner[0].target if inner else None)
     return found
 
 
@@ -109,6 +114,9 @@ def _contribution(program, statement, read, upstream) -> Contribution:
                             target, [], summand=dT, rule="pad: crop the border")
     placeholder = sp.Dummy("read")
     local = sp.diff(statement.body.subs(read, placeholder), placeholder).subs(placeholder, read)
+    if statement.kind == "map" and statement.indices:  # in saved values: 1 - out², out for exp
+        local = local.subs(statement.body, sp.Indexed(sp.IndexedBase(statement.target),
+                                                      *statement.indices))
     rule = {"sum": "sum of products: Kronecker delta", "map": "elementwise: chain rule",
             "mean": "mean: spread over the reduction", "max": "max: route to the first arg-max",
             "min": "min: route to the first arg-min"}[statement.kind]
@@ -151,7 +159,7 @@ def _eliminate(c: Contribution) -> None:
                                                  abs(coefficients[i]) != 1, free.index(i)))
         step = coefficients[index]
         rest = expr - step * index
-        value = (target - rest) / step
+        value = sp.together((target - rest) / step)
         solved = {k: v.subs(index, value) for k, v in solved.items()}
         solved[index] = value
         free.remove(index)
@@ -164,3 +172,27 @@ def _eliminate(c: Contribution) -> None:
                     *(("equal", t, e) for t, e in unsolved)]
     c.summand = (c.upstream * c.local).subs(solved, simultaneous=True)
     c.sum_over = tuple(i for i in statement.loop if i in free)
+
+
+def _renamed_pad(c: Contribution, names) -> Contribution:
+    """The crop step written with the index names the padded tensor's gradient uses."""
+    if names is None:
+        return c
+    mapping = dict(zip(c.target, names))
+    c.target = tuple(names)
+    c.summand = c.summand.xreplace(mapping)
+    return c
+
+
+def composed(pad: Contribution, inner: Contribution) -> Contribution:
+    """The padded tensor's contribution seen from the unpadded one: a ↦ a + pad on the padded
+    axes (the crop substituted into it)."""
+    statement = pad.statement
+    shift = {t: t + statement.pad for k, t in enumerate(inner.target) if k in statement.pad_axes}
+    return Contribution(
+        inner.statement, inner.read, pad.gradient, inner.upstream, inner.local, inner.target,
+        inner.equations, {k: v.xreplace(shift) for k, v in inner.solved.items()},
+        [(kind, *(sp.together(p.xreplace(shift)) for p in parts))
+         for kind, *parts in inner.conditions],
+        inner.summand.xreplace(shift), inner.sum_over, inner.rule + ", then crop the padding",
+        inner.upstream_name)

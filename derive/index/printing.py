@@ -95,7 +95,7 @@ def contribution_text(c: Contribution) -> str:
 def delta_text(c: Contribution) -> str:
     """The step before elimination: the whole sum with its Kronecker delta."""
     over = ", ".join(map(str, c.statement.loop))
-    deltas = "*".join(f"delta({text(a)}, {text(e)})" for a, e in c.equations)
+    deltas = "*".join(f"delta({text(a)}, {text(e)})" for a, e in c.equations if a != e)
     factor = text(c.upstream * c.local)
     return f"sum({factor}{'*' + deltas if deltas else ''}, {over})" if over else factor
 

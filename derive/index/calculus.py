@@ -134,7 +134,7 @@ def _contribution(program, statement, read, upstream) -> Contribution:
 
 def _target_indices(statement, read) -> tuple:
     """Names for dA's indices: the loop index itself where an axis is read by one bare index."""
-    taken = {s.name for s in statement.loop}
+    taken = {s.name for s in statement.loop} | {str(r.base.label) for r in statement.reads()}
     names, pool = [], [n for n in TARGET_NAMES if n not in taken]
     for expr in read.indices:
         if expr in statement.loop and expr not in names:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from derive.errors import DeriveError
 from derive.index.calculus import Contribution, composed, contributions, gradient_name
 from derive.index.checks import check_points, finite_difference_check
 from derive.index.codegen import backward_source, forward_source
@@ -146,6 +147,11 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
     """Read, derive, compile and check an index formula (see derive.index)."""
     program = read_program(text_, shapes, constants,
                            where=f"catalog entry '{name}'" if entry else "formula")
+    if entry is not None:
+        if sorted(entry.inputs) != sorted(program.inputs):
+            raise DeriveError(f"catalog entry '{name}': inputs {list(entry.inputs)} are not "
+                              f"the formula's tensors {program.inputs}")
+        program.inputs = list(entry.inputs)
     infer_ranges(program)
     found = contributions(program)
     forward_params, backward_params = parameters(program)

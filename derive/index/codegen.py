@@ -269,19 +269,25 @@ def _emit_gradients(writer: _Writer, statement: Statement, found: list[Contribut
         shape = writer.shape(tensor_name(c.read))
         looped, target, target_labels = scatter_target(
             c.read, statement, shape, ranges, gradient_name(program, tensor_name(c.read)))
-        fixed = [fix(code, ls, looped) for code, ls in operands]
-        code, present = combine(fixed, target_labels, letters)
-        value = scaled(coefficient * scale, align(code, present, target_labels))
-        whole = not looped and target == c.gradient and present == target_labels
-        if whole:
+        if not looped:
+            code, present = combine(operands, target_labels, letters)
+            value = scaled(coefficient * scale, align(code, present, target_labels))
+            whole = target == c.gradient and present == target_labels
             _accumulate(writer, c.gradient, target, value, whole)
             continue
+        # one contraction keeping the window indices in front, then a slice-add per offset
+        used = {label for _, labels in operands for label in labels}
+        kept = [i for i in looped if i in used]
+        code, present = combine(operands, [*kept, *target_labels], letters)
+        parts = f"{c.gradient}_parts"
+        writer.emit(f"{parts} = {scaled(coefficient * scale, code)}")
         _accumulate(writer, c.gradient, None, None, False)
         depth = writer.depth
         for index in looped:
             writer.emit(f"for {index} in range({text(ranges[index])}):")
             writer.depth += 1
-        writer.emit(f"{target} += {value}")
+        part, labels = fix(parts, present, kept)
+        writer.emit(f"{target} += {align(part, labels, target_labels)}")
         writer.depth = depth
 
 

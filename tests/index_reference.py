@@ -5,7 +5,7 @@ import numpy as np
 
 
 def conv_forward(x, w, b, stride, pad):
-    N, C, H, W = x.shape
+    N, _C, H, W = x.shape
     F, _, HH, WW = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
@@ -20,7 +20,7 @@ def conv_forward(x, w, b, stride, pad):
 
 
 def conv_backward(dout, x, w, stride, pad):
-    N, C, H, W = x.shape
+    N, _C, H, W = x.shape
     F, _, HH, WW = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dxp, dw = np.zeros_like(xp), np.zeros_like(w)
@@ -74,7 +74,7 @@ def avg_pool_backward(dout, x, ph, pw, stride):
 
 
 def conv1d_forward(x, w, stride, dilation):
-    N, C, L = x.shape
+    N, _C, L = x.shape
     F, _, K = w.shape
     Lo = (L - dilation * (K - 1) - 1) // stride + 1
     out = np.zeros((N, F, Lo))

@@ -100,7 +100,7 @@ def test_pooling_matches_naive_loops(op, naive_backward, reduce, pool, stride):
 
 
 def test_max_pool_sends_a_tie_to_the_first_maximum_only():
-    forward, backward = derive.derive("max_pool2d").functions()
+    _forward, backward = derive.derive("max_pool2d").functions()
     x = np.ones((1, 1, 2, 2))
     grads = backward(np.ones((1, 1, 1, 1)), x=x, pool_h=2, pool_w=2, stride=2)
     np.testing.assert_array_equal(grads["x"][0, 0], [[1.0, 0.0], [0.0, 0.0]])
@@ -207,3 +207,23 @@ def test_index_formulas_are_told_apart_from_the_others():
 def test_bad_index_formulas_are_refused_in_one_line(text, shapes, message):
     with pytest.raises(DeriveError, match=message.replace("(", r"\(").replace("[", r"\[")):
         derive_index(text, shapes, {})
+
+
+def test_show_formula_end_to_end_from_the_command_line(tmp_path):
+    import json
+
+    from cli_harness import assert_contract_keys, assert_usage_error, check_sources, run_cli
+
+    text = "out[n,f,i] = sum(w[f,c,k]*x[n,c,3*i+2*k], c, k)"
+    result = run_cli("show", "--formula", text, "--shape", "x=N,C,L", "--shape", "w=F,C,K",
+                     "--json", cache_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert_contract_keys(doc)
+    assert doc["inputs"] == ["w", "x"] and doc["steps"][0]["upstream"] == "dout"
+    assert check_sources(doc, np.random.default_rng(1)) < 1e-6
+    shown = run_cli("show", "--formula", "xp = pad(x, 1); out[n,c,i] = max(xp[n,c,s*i+p], p < 3)",
+                    "--shape", "x=2,3,9", "--const", "s=2", cache_dir=tmp_path)
+    assert shown.returncode == 0 and "first argmax" in shown.stdout, shown.stderr
+    bad = run_cli("show", "--formula", "out[i] = x[i*j]", "--shape", "x=4", cache_dir=tmp_path)
+    assert "'j' in x[...]" in assert_usage_error(bad)

@@ -68,6 +68,8 @@ def _report_formula(args, out) -> int:
     args.op = None
     derivation = derivation_from_args(args)
     if hasattr(derivation, "program"):
+        from derive.errors import DeriveError
+
         raise DeriveError("derive report: reports for index-notation formulas are not written "
                           "yet; derive show --formula gives the derivation")
     if args.name:

@@ -37,7 +37,7 @@ class FirstArgmax(sp.Function):
     def _latex(self, printer):
         body, which, count, *indices = self.args
         bound, free = indices[:int(count)], indices[int(count):]
-        return (r"\left[(%s) = \operatorname{first\,%s}_{%s} %s\right]"
+        return (r"\left[(%s) = \operatorname{first\,%s}_{%s} %s\right]"  # noqa: UP031
                 % (", ".join(printer._print(a) for a in free), which.name,
                    ", ".join(printer._print(a) for a in bound), printer._print(body)))
 
@@ -151,7 +151,7 @@ def _eliminate(c: Contribution) -> None:
     solved, divisibility, unsolved = {}, [], []
     for target, expr in c.equations:
         expr = sp.expand(expr.subs(solved))
-        coefficients, offset = affine_parts(expr, free)
+        coefficients = affine_parts(expr, free)[0]
         if not coefficients:
             unsolved.append((target, expr))
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.index.calculus import Contribution, gradient_name, needs_gradient
+from derive.index.calculus import Contribution, gradient_name
 from derive.index.printing import text
 from derive.index.program import Program, Statement, reads_of, tensor_name
 from derive.index.views import align, fix, parenthesised, read_view, scatter_target, subscript
@@ -44,7 +44,7 @@ class _Writer:
             seen.update(d for d in dims if d.is_Symbol)
             if any(u != "_" for u in unpacked):
                 self.emit(f"{', '.join(unpacked)}{',' if len(dims) == 1 else ''} = {name}.shape")
-        for name, value in program.integer_constants.items():
+        for name in program.integer_constants:
             self.emit(f"{name} = int({name})")
         for statement in program.statements:
             if statement.kind == "pad":

@@ -24,6 +24,7 @@ from derive.index.printing import (
     delta_text,
     program_text,
     read_text,
+    statement_latex,
     statement_text,
     text,
 )
@@ -60,13 +61,17 @@ class IndexDerivation:
     def formula(self) -> str:
         return program_text(self.program)
 
-    def gradient_text(self, name: str) -> str:
-        """dA's derivation as index statements: intermediate gradients it uses first."""
-        lines: list[str] = []
-        self._gradient_lines(gradient_name(self.program, name), lines, set())
-        return "; ".join(lines)
+    def gradient_chain(self, name: str) -> list[Contribution]:
+        """The contributions that make dA, intermediate gradients they use first, a padded
+        tensor's contributions composed with the crop."""
+        chain: list[Contribution] = []
+        self._collect(gradient_name(self.program, name), chain, set())
+        return chain
 
-    def _gradient_lines(self, gradient, lines, seen):
+    def gradient_text(self, name: str) -> str:
+        return "; ".join(contribution_text(c) for c in self.gradient_chain(name))
+
+    def _collect(self, gradient, chain, seen):
         if gradient in seen or gradient == "dout":
             return
         seen.add(gradient)
@@ -80,8 +85,8 @@ class IndexDerivation:
         for c in mine:
             for base in {str(r.base.label) for r in c.summand.atoms(sp.Indexed)}:
                 if base != gradient and any(o.gradient == base for o in self.contributions):
-                    self._gradient_lines(base, lines, seen)
-        lines.extend(contribution_text(c) for c in mine)
+                    self._collect(base, chain, seen)
+        chain.extend(mine)
 
     @property
     def gradients(self) -> dict:
@@ -102,8 +107,9 @@ class IndexDerivation:
         return {
             "name": self.name, "kind": "index", "formula": self.formula,
             "formula_as_typed": self.text,
-            "latex": "; ".join(sp.latex(sp.Symbol(statement_text(s))) for s in
-                               program.statements[-1:]),
+            "latex": r" \\ ".join(statement_latex(s) for s in program.statements),
+            "gradients_latex": {n: [contribution_latex(c) for c in self.gradient_chain(n)]
+                                for n in self.inputs},
             "inputs": self.inputs, "constants": self.constants,
             "integer_constants": {n: v for n, v in program.integer_constants.items()},
             "shapes": {n: [text(d) for d in dims] for n, dims in program.shapes.items()},

@@ -121,6 +121,20 @@ def latex(expr) -> str:
     return _IndexLatexPrinter().doprint(expr)
 
 
+def statement_latex(statement: Statement) -> str:
+    left = latex_read(statement.target, statement.indices)
+    if statement.kind == "pad":
+        return f"{latex_name(statement.target)} = \\operatorname{{pad}}({latex_name(str(statement.body.base.label))}, " \
+            f"{latex(statement.pad)})"
+    value = latex(statement.body)
+    if statement.kind != "map":
+        over = ",".join(map(str, statement.reduce))
+        symbol = {"sum": "\\sum", "mean": "\\operatorname{mean}", "max": "\\max",
+                  "min": "\\min"}[statement.kind]
+        value = f"{symbol}_{{{over}}} {value}"
+    return f"{left} = {value}"
+
+
 def contribution_latex(c: Contribution) -> str:
     value = latex(c.summand)
     if c.sum_over:

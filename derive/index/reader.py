@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 from derive.functions import SCALAR_FUNCTIONS
-from derive.index.program import REDUCTIONS, Program, Statement, affine_parts, reads_of
+from derive.index.program import Program, Statement, affine_parts, reads_of
 from derive.parse import MAX_DEPTH, MAX_LENGTH, NAME_PATTERN, _bracket_depth
 
 ELEMENTWISE = {n: f for n, f in SCALAR_FUNCTIONS.items() if n not in ("sum", "mean", "where")}

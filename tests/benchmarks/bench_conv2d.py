@@ -6,9 +6,9 @@ recomputes the padded input), so the comparison is, if anything, in the book's f
 """
 
 import numpy as np
+from timing import interleaved, ratios
 
 from derive.derivation import derive
-from timing import interleaved, ratios
 
 
 def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
@@ -48,8 +48,8 @@ class Convolution:
         self.W, self.b, self.stride, self.pad = W, b, stride, pad
 
     def forward(self, x):
-        FN, C, FH, FW = self.W.shape
-        N, C, H, W = x.shape
+        FN, _, FH, FW = self.W.shape
+        N, _, H, W = x.shape
         out_h = 1 + int((H + 2 * self.pad - FH) / self.stride)
         out_w = 1 + int((W + 2 * self.pad - FW) / self.stride)
         col = im2col(x, FH, FW, self.stride, self.pad)

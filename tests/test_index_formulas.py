@@ -227,3 +227,37 @@ def test_show_formula_end_to_end_from_the_command_line(tmp_path):
     assert shown.returncode == 0 and "first argmax" in shown.stdout, shown.stderr
     bad = run_cli("show", "--formula", "out[i] = x[i*j]", "--shape", "x=4", cache_dir=tmp_path)
     assert "'j' in x[...]" in assert_usage_error(bad)
+
+
+def test_flatten_is_a_row_major_merge_and_its_gradient_the_reshape_back():
+    d = derive.derive("flatten")
+    forward, backward = d.functions()
+    x = np.random.default_rng(2).standard_normal((2, 3, 4, 5))
+    np.testing.assert_array_equal(forward(x=x), x.reshape(2, -1))
+    dout = np.random.default_rng(3).standard_normal((2, 60))
+    dx = backward(dout, x=x)["x"]
+    np.testing.assert_array_equal(dx, dout.reshape(x.shape))
+    assert not np.shares_memory(dx, dout)
+    with pytest.raises(DeriveError, match="row-major"):
+        derive_index("out[n, c*W + h*W + w] = x[n,c,h,w]", {"x": ("N", "C", "H", "W")}, {})
+
+
+def test_temporal_softmax_loss_matches_cs231n_and_stays_finite_at_extreme_scores():
+    d = derive.derive("temporal_softmax_loss")
+    forward, backward = d.functions()
+    rng = np.random.default_rng(4)
+    N, T, V = 3, 4, 5
+    x, y = rng.standard_normal((N, T, V)), rng.integers(0, V, size=(N, T))
+    t, mask = np.eye(V)[y], (rng.random((N, T)) > 0.3).astype(float)
+    flat = x.reshape(N * T, V)
+    probs = np.exp(flat - flat.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    loss = -np.sum(mask.ravel() * np.log(probs[np.arange(N * T), y.ravel()])) / N
+    dflat = probs.copy()
+    dflat[np.arange(N * T), y.ravel()] -= 1
+    dx = (dflat / N * mask.ravel()[:, None]).reshape(N, T, V)
+    values = {"x": x, "t": t, "mask": mask}
+    assert forward(**values) == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(backward(1.0, **values)["x"], dx, rtol=1e-10, atol=1e-12)
+    extreme = {**values, "x": 1000.0 * x}
+    assert np.isfinite(forward(**extreme)) and np.all(np.isfinite(backward(1.0, **extreme)["x"]))

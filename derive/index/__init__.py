@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import re
 
-# `name[...] =` at the start of a statement: what tells an index formula from the others
+# `name[...] =` at the start of a statement, or `name =` with a tensor read `x[...]` somewhere:
+# what tells an index formula from the others (whose named intermediates never use brackets)
 _INDEXED_ASSIGNMENT = re.compile(r"(?:^|[;\n])\s*[A-Za-z]\w*\s*\[[^\]]*\]\s*=(?!=)")
+_ASSIGNMENT = re.compile(r"(?:^|[;\n])\s*[A-Za-z]\w*\s*=(?!=)")
+_READ = re.compile(r"[A-Za-z_]\w*\s*\[")
 
 
 def is_index_formula(text) -> bool:
-    """True for formula text with an indexed assignment such as `out[i] = ...`."""
-    return isinstance(text, str) and bool(_INDEXED_ASSIGNMENT.search(text))
+    """True for formula text in index notation: `out[i] = ...`, or `loss = sum(x[i], i)`."""
+    if not isinstance(text, str):
+        return False
+    return bool(_INDEXED_ASSIGNMENT.search(text) or
+                (_ASSIGNMENT.search(text) and _READ.search(text)))
 
 
 def derive_index(text, shapes=None, constants=None, name="formula", entry=None):

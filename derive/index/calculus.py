@@ -90,8 +90,9 @@ def contributions(program: Program) -> list[Contribution]:
         if statement.target not in needed:
             continue
         upstream_name = gradient_name(program, statement.target)
-        upstream = sp.Indexed(sp.IndexedBase(upstream_name), *statement.indices) \
-            if statement.indices else sp.Symbol(upstream_name)
+        axes = statement.merged or statement.indices
+        upstream = sp.Indexed(sp.IndexedBase(upstream_name), *axes) \
+            if axes else sp.Symbol(upstream_name)
         for read in statement.reads():
             if tensor_name(read) not in needed:
                 continue

@@ -88,7 +88,8 @@ def _problem(program, point) -> str | None:
                              for b in index_bounds(expr, statement.loop, ranges))
                 if low < 0 or high > size - 1:
                     return f"{read} reaches {low if low < 0 else high} on an axis of size {size}"
-        shapes[statement.target] = [ranges[i] for i in statement.indices]
+        shapes[statement.target] = [int(sp.sympify(d).subs(point).subs(ranges))
+                                    for d in program.shape_of(statement.target)]
     return None
 
 

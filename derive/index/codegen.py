@@ -9,6 +9,8 @@ there is never a Python loop over output positions. The sources import numpy onl
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from derive.index.calculus import Contribution, gradient_name
@@ -19,6 +21,7 @@ from derive.printer import DerivePrinter
 
 _PRINTER = DerivePrinter()
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+VIEW = re.compile(r"[\w\[\]:, +*-]*\Z")  # a name, perhaps sliced: no new array
 
 
 class _Writer:
@@ -63,8 +66,9 @@ class _Writer:
         shape = self.program.shape_of(name)
         return tuple(self.range_names.get(d, d) for d in shape)
 
-    def shape_code(self, name: str) -> str:
-        dims = [text(d) for d in self.shape(name)]
+    def shape_code(self, name: str, split: bool = False) -> str:
+        shape = self.program.split_shape(name) if split else self.program.shape_of(name)
+        dims = [text(self.range_names.get(d, d)) for d in shape]
         return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
 
     # ------------------------------------------------------------------ operands
@@ -149,6 +153,13 @@ def scaled(coefficient, code: str) -> str:
 
 def emit_statement(writer: _Writer, statement: Statement) -> None:
     """Code computing one statement's tensor."""
+    _emit_values(writer, statement)
+    if statement.merged:
+        writer.emit(f"{statement.target} = {statement.target}.reshape("
+                    f"{writer.shape_code(statement.target)})")
+
+
+def _emit_values(writer: _Writer, statement: Statement) -> None:
     target, indices = statement.target, list(statement.indices)
     if statement.kind == "pad":
         widths = ", ".join(f"({text(statement.pad)}, {text(statement.pad)})"
@@ -168,7 +179,7 @@ def emit_statement(writer: _Writer, statement: Statement) -> None:
         used = set().union(*(r.free_symbols for r in statement.reads())) \
             if statement.reads() else set()
         if not set(indices) <= used:
-            code = f"numpy.broadcast_to({code}, {writer.shape_code(target)}).copy()"
+            code = f"numpy.broadcast_to({code}, {writer.shape_code(target, True)}).copy()"
         writer.emit(f"{target} = {code}")
         return
     letters = letters_for(statement.loop)
@@ -190,7 +201,7 @@ def emit_statement(writer: _Writer, statement: Statement) -> None:
     code = " + ".join(parenthesised(align(c, labels, indices)) if labels else c
                       for c, labels in terms)
     if not all(set(labels) == set(indices) for _, labels in terms):
-        code = f"numpy.broadcast_to({code}, {writer.shape_code(target)}).copy()"
+        code = f"numpy.broadcast_to({code}, {writer.shape_code(target, True)}).copy()"
     writer.emit(f"{target} = {code}")
 
 
@@ -257,6 +268,10 @@ def _emit_gradients(writer: _Writer, statement: Statement, found: list[Contribut
                     whole=True)
         return
     ranges = writer.ranges(statement)
+    if statement.merged:
+        split = ", ".join(text(ranges[i]) for i in statement.indices)
+        writer.emit(f"{upstream}_split = {upstream}.reshape(({split},))")
+        upstream = f"{upstream}_split"
     scale = sp.S.One
     if statement.kind == "mean":
         scale = 1 / sp.Mul(*(ranges[r] for r in statement.reduce))
@@ -297,6 +312,9 @@ def _accumulate(writer: _Writer, gradient: str, target, value, whole: bool) -> N
     if gradient not in writer.started:
         writer.started.add(gradient)
         if whole and writer.counts[gradient] == 1:
+            returned = gradient in {gradient_name(writer.program, n) for n in writer.program.inputs}
+            if returned and VIEW.match(value):  # never hand back a view of dout or of a temporary
+                value = f"{value}.copy()"
             writer.emit(f"{gradient} = {value}")
             return
         tensor = next(t for t in [*writer.program.shapes,

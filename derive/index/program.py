@@ -29,6 +29,7 @@ class Statement:
     pad: sp.Expr | None = None      # pad: the width added on both sides of each padded axis
     pad_axes: tuple = ()            # pad: the padded axes
     ranges: dict = field(default_factory=dict)   # filled by derive.index.ranges: index → size
+    merged: tuple = ()              # left-hand axes that merge indices row-major (flatten)
 
     @property
     def loop(self) -> tuple:
@@ -72,7 +73,20 @@ class Program:
             source = self.shape_of(reads_of(statement.body)[0].base.label.name)
             return tuple(d + 2 * statement.pad if axis in statement.pad_axes else d
                          for axis, d in enumerate(source))
+        if statement.merged:
+            return tuple(merged_size(axis, statement) for axis in statement.merged)
         return tuple(statement.ranges[i] for i in statement.indices)
+
+    def split_shape(self, name: str) -> tuple:
+        """A defined tensor's shape with one axis per left-hand index (before any merge)."""
+        statement = self.defined(name)
+        return tuple(statement.ranges[i] for i in statement.indices)
+
+
+def merged_size(axis, statement) -> sp.Expr:
+    """The size of a left-hand axis such as c*H*W + h*W + w: the product of its ranges."""
+    coefficients, _ = affine_parts(axis, statement.indices)
+    return sp.Mul(*(statement.ranges[i] for i in coefficients))
 
 
 def reads_of(expr) -> list:

@@ -49,6 +49,23 @@ def infer_ranges(program: Program) -> None:
                 "it indexes no tensor whose shape gives it; write its range in the reduction, "
                 f"such as max(..., {missing[0]} < K)")
         statement.ranges = {i: ranges[i] for i in statement.loop}
+        for axis in statement.merged:
+            _check_row_major(axis, statement)
+
+
+def _check_row_major(axis, statement) -> None:
+    """A merged left-hand axis must enumerate its indices in row-major order, as reshape does."""
+    coefficients, offset = affine_parts(axis, statement.indices)
+    order = sorted(coefficients, key=statement.indices.index)
+    expected, stride = {}, sp.S.One
+    for index in reversed(order):
+        expected[index] = stride
+        stride *= statement.ranges[index]
+    if offset != 0 or any(sp.simplify(coefficients[i] - expected[i]) != 0 for i in order):
+        raise DeriveError(
+            f"formula: the left-hand axis {axis} of {statement.target} must list its indices "
+            "row-major, as a reshape does: " + " + ".join(
+                f"{i}*{sp.sstr(expected[i])}" if expected[i] != 1 else str(i) for i in order))
 
 
 def _from_sums(index, reads, ranges, loop):

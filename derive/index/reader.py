@@ -82,7 +82,7 @@ class _Reader:
             sizes=list(self.dims.values()))
 
     def statement(self, target, value):
-        name, indices = self.target(target)
+        name, indices, merged = self.target(target)
         if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "pad":
             if indices:
                 self.fail(target, "write a pad without indices: xp = pad(x, p)")
@@ -92,25 +92,34 @@ class _Reader:
         if self.is_reduction(value):
             kind, rvars, bounds, inner = self.reduction_parts(value)
             body = self.nested(inner, rvars)
-            self.add(Statement(name, indices, kind, body, rvars, bounds))
+            self.add(Statement(name, indices, kind, body, rvars, bounds, merged=merged))
         else:
-            self.add(Statement(name, indices, "map", self.expr(value)))
+            self.add(Statement(name, indices, "map", self.expr(value), merged=merged))
 
     def target(self, node):
+        """(name, indices, merged axes): an axis `c*H*W + h*W + w` merges c, h, w row-major."""
         if isinstance(node, ast.Name):
-            return self.new_tensor_name(node), ()
+            return self.new_tensor_name(node), (), ()
         if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
             self.fail(node, "the left-hand side must be a tensor with indices, such as out[n,i]")
         name = self.new_tensor_name(node.value)
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if not all(isinstance(i, ast.Name) for i in items):
-            self.fail(node, f"the indices of {name}[...] on the left must be plain names")
         if len(items) > MAX_RANK:
             self.fail(node, f"{name} has more than {MAX_RANK} indices")
-        indices = tuple(self.new_index(i) for i in items)
+        indices = []
+        for item in items:
+            names = [n for n in ast.walk(item) if isinstance(n, ast.Name)]
+            for leaf in sorted(names, key=lambda n: n.col_offset):
+                if isinstance(leaf, ast.Name) and leaf.id not in self.dims and \
+                        leaf.id not in self.declared:
+                    indices.append(self.new_index(leaf))
         if len(set(indices)) != len(indices):
             self.fail(node, f"an index repeats on the left-hand side of {name}[...]")
-        return name, indices
+        if all(isinstance(i, ast.Name) for i in items):
+            return name, tuple(indices), ()
+        self.scope = list(indices)
+        axes = tuple(self.index_expr(i, name) for i in items)
+        return name, tuple(indices), axes
 
     def pad_statement(self, name, call):
         if len(call.args) < 2 or not isinstance(call.args[0], ast.Name) or call.keywords:
@@ -189,7 +198,9 @@ class _Reader:
         self.add(Statement(name, free, kind, body, rvars, bounds))
         return sp.Indexed(sp.IndexedBase(name), *free) if free else self.scalar_read(name)
 
-    def softmax(self, call):
+    def softmax(self, call, log=False):
+        """softmax(E, j) as three statements (max, shifted exp, sum); log(softmax(E, j)) as
+        the stable E - max - log(sum), which never takes the log of an underflowed exp."""
         if len(call.args) != 2 or not isinstance(call.args[1], ast.Name) or call.keywords:
             self.fail(call, "softmax takes an expression and the index it normalises over: "
                       "softmax(S[n,i,j], j)")
@@ -207,6 +218,8 @@ class _Reader:
                            sp.exp(body - self.read_at(peak, rest))))
         total = self.fresh_name(f"{self.current}_sum")
         self.add(Statement(total, rest, "sum", self.read_at(shifted, free), (index,)))
+        if log:
+            return body - self.read_at(peak, rest) - sp.log(self.read_at(total, rest))
         return self.read_at(shifted, free) / self.read_at(total, rest)
 
     def read_at(self, name, indices):
@@ -248,6 +261,9 @@ class _Reader:
             return self.lifted(node)
         if name == "softmax":
             return self.softmax(node)
+        if name == "log" and len(node.args) == 1 and isinstance(node.args[0], ast.Call) and \
+                getattr(node.args[0].func, "id", None) == "softmax" and not node.keywords:
+            return self.softmax(node.args[0], log=True)
         if name == "where":
             if len(node.args) != 3 or not isinstance(node.args[0], ast.Compare) or \
                     len(node.args[0].ops) != 1 or type(node.args[0].ops[0]) not in _COMPARE:
@@ -277,7 +293,7 @@ class _Reader:
     def tensor_shape(self, name, node) -> tuple:
         statement = next((s for s in self.statements if s.target == name), None)
         if statement is not None:
-            return statement.indices
+            return statement.merged or statement.indices
         if name not in self.shapes:
             self.fail(node, f"tensor '{name}' has no shape: give it with --shape "
                       f"{name}=D1,D2,... or define it in an earlier statement")

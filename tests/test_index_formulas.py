@@ -261,3 +261,26 @@ def test_temporal_softmax_loss_matches_cs231n_and_stays_finite_at_extreme_scores
     np.testing.assert_allclose(backward(1.0, **values)["x"], dx, rtol=1e-10, atol=1e-12)
     extreme = {**values, "x": 1000.0 * x}
     assert np.isfinite(forward(**extreme)) and np.all(np.isfinite(backward(1.0, **extreme)["x"]))
+
+
+@pytest.fixture(scope="module")
+def conv1d_any():
+    """A 1-D convolution with stride, dilation and padding all given at run time."""
+    return derive.derive(formula="xp = pad(x, pad, 2); out[n,f,i] = sum(w[f,c,k]*xp[n,c,s*i+dil*k], c, k)",
+                         shapes={"x": ("N", "C", "L"), "w": ("F", "C", "K")},
+                         constants=("s", "dil", "pad"))
+
+
+@pytest.mark.parametrize("s, dil, pad", [(1, 1, 0), (2, 1, 1), (3, 2, 0), (3, 2, 2), (2, 3, 1)])
+def test_runtime_stride_dilation_and_padding_agree_with_loops_and_differences(conv1d_any, s, dil,
+                                                                              pad):
+    assert len(conv1d_any.checks[0]["detail"]) and conv1d_any.checks[0]["max_error"] < 1e-6
+    forward, backward = conv1d_any.functions()
+    rng = np.random.default_rng(100 * s + 10 * dil + pad)
+    x, w = rng.standard_normal((2, 2, int(rng.integers(9, 14)))), rng.standard_normal((3, 2, 3))
+    values = {"x": x, "w": w, "s": s, "dil": dil, "pad": pad}
+    out = forward(**values)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad)))
+    np.testing.assert_allclose(out, conv1d_forward(xp, w, s, dil), rtol=1e-12, atol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    assert _fd_error(forward, values, backward(dout, **values), dout) < 1e-7

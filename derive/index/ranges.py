@@ -28,11 +28,11 @@ def infer_ranges(program: Program) -> None:
         for index in statement.loop:
             if index in ranges:
                 continue
-            for read, shape in reads:
-                bare = [d for e, d in zip(read.indices, shape) if e == index]
-                if bare:
-                    ranges[index] = bare[0]
-                    break
+            bare = list(dict.fromkeys(d for read, shape in reads
+                                      for e, d in zip(read.indices, shape) if e == index))
+            if bare:  # several axes: the smallest keeps every read in bounds (H of a[n,k], 4H)
+                smallest = sp.Min(*bare)
+                ranges[index] = bare[0] if isinstance(smallest, sp.Min) else smallest
         progress = True
         while progress:
             progress = False

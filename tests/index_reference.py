@@ -48,29 +48,27 @@ def pool_forward(x, ph, pw, stride, reduce):
     return out
 
 
-def max_pool_backward(dout, x, ph, pw, stride):
+def pool_backward(dout, x, ph, pw, stride, share):
+    """Each window gets dout times share(window): a one-hot at the max, or 1/(ph·pw)."""
     dx = np.zeros_like(x)
     N, C, Ho, Wo = dout.shape
     for n in range(N):
         for c in range(C):
             for i in range(Ho):
                 for j in range(Wo):
-                    window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                    a, b = np.unravel_index(np.argmax(window), window.shape)
-                    dx[n, c, i * stride + a, j * stride + b] += dout[n, c, i, j]
+                    rows, cols = slice(i * stride, i * stride + ph), slice(j * stride, j * stride + pw)
+                    dx[n, c, rows, cols] += dout[n, c, i, j] * share(x[n, c, rows, cols])
     return dx
 
 
-def avg_pool_backward(dout, x, ph, pw, stride):
-    dx = np.zeros_like(x)
-    N, C, Ho, Wo = dout.shape
-    for n in range(N):
-        for c in range(C):
-            for i in range(Ho):
-                for j in range(Wo):
-                    dx[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw] += \
-                        dout[n, c, i, j] / (ph * pw)
-    return dx
+def first_max(window):
+    chosen = np.zeros_like(window)
+    chosen[np.unravel_index(np.argmax(window), window.shape)] = 1.0
+    return chosen
+
+
+def spread(window):
+    return np.full_like(window, 1.0 / window.size)
 
 
 def conv1d_forward(x, w, stride, dilation):

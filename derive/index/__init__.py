@@ -2,11 +2,12 @@
 
     xp = pad(x, pad); out[n,f,i,j] = sum(w[f,c,p,q]*xp[n,c,stride*i+p,stride*j+q], c, p, q) + b[f]
 
-The pipeline, one module per stage: `reader` (text → Program of statements, `program`) →
-`ranges` (how far each index runs, from the shapes) → `calculus` (each read's VJP: sympy.diff
-of the scalar body, the Kronecker delta eliminated by solving the affine index equations) →
-`printing` (text and LaTeX) → `views` and `codegen` (einsum, sliding windows, strided
-slice-adds) → `checks` (finite differences at small random sizes) → `derivation` (the result).
+The pipeline, one module per stage: `reader` and `expressions` (text → Program of statements,
+`program`) → `ranges` (how far each index runs, from the shapes) → `calculus` (each read's VJP:
+sympy.diff of the scalar body, the Kronecker delta eliminated by solving the affine index
+equations) → `printing` (text and LaTeX) → `views`, `writer`, `codegen` and `backward` (einsum,
+sliding windows, strided slice-adds) → `checks` (finite differences at small random sizes) →
+`derivation` (the result); `options` reads --shape/--const, `text` prints for the terminal.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ import numpy as np
 import sympy as sp
 
 from derive.errors import DeriveError
+from derive.index.backward import backward_source
 from derive.index.calculus import Contribution, composed, contributions, gradient_name
 from derive.index.checks import check_points, finite_difference_check
-from derive.index.codegen import backward_source, forward_source
+from derive.index.codegen import forward_source
 from derive.index.printing import (
     condition_text,
     contribution_latex,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from derive.errors import DeriveError
-from derive.index.reader import MAX_RANK
+from derive.index.expressions import MAX_RANK
 
 DIM = re.compile(r"[1-9][0-9]{0,3}\Z|[A-Za-z][A-Za-z0-9_]{0,15}\Z")
 CONSTANT = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,31})(?:=(-?[0-9]{1,4}))?\Z")

@@ -285,3 +285,25 @@ def test_runtime_stride_dilation_and_padding_agree_with_loops_and_differences(co
     np.testing.assert_allclose(out, conv1d_forward(xp, w, s, dil), rtol=1e-12, atol=1e-12)
     dout = rng.standard_normal(out.shape)
     assert _fd_error(forward, values, backward(dout, **values), dout) < 1e-7
+
+
+def test_commands_that_do_not_handle_index_notation_yet_say_so_in_one_line(tmp_path):
+    from cli_harness import assert_usage_error, run_batch
+
+    formula = ["--formula", "out[n,k] = tanh(x[n,k])", "--shape", "x=N,K"]
+    target = tmp_path / "layer.py"
+    target.write_text("import numpy as np\n\ndef rnn_step_forward(x, h, Wx, Wh, b):\n"
+                      "    return np.tanh(x @ Wx + h @ Wh + b), None\n\n"
+                      "def rnn_step_backward(dout, cache):\n    return None\n")
+    results = run_batch([["new", "tanh2", *formula, "--out", str(tmp_path / "new")],
+                         ["verify", str(target), *formula],
+                         ["report", "conv2d", "--out", str(tmp_path / "r")],
+                         ["report", *formula, "--out", str(tmp_path / "r")],
+                         ["verify", str(target), "--json"]], tmp_path / "batch")
+    for result in results[:4]:
+        assert "not" in assert_usage_error(result) and "index" in result["stderr"]
+    assert not (tmp_path / "new").exists() and not (tmp_path / "r").exists()
+    import json
+
+    skipped = json.loads(results[4]["stdout"])
+    assert "index-notation operator" in json.dumps(skipped)

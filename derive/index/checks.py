@@ -44,14 +44,15 @@ def constant_choices(program: Program) -> dict:
             for name, value in program.integer_constants.items()}
 
 
-def check_points(program: Program, rng, count_per_choice=1) -> list[dict]:
-    """Points {"sizes": {dim: int}, "constants": {name: int}} at which the program is valid."""
+def check_points(program: Program, rng, least=3) -> list[dict]:
+    """Points {"sizes": {dim: int}, "constants": {name: int}} at which the program is valid:
+    every combination of the constants' values (at most 8), and at least `least` points."""
     choices = constant_choices(program)
     combos = list(itertools.product(*choices.values()))[:8]
     points = []
     for combo in combos:
         constants = dict(zip(choices, combo))
-        for _ in range(count_per_choice):
+        for _ in range(-(-least // len(combos))):
             points.append({"sizes": _valid_sizes(program, constants, rng),
                            "constants": constants})
     return points

@@ -89,6 +89,17 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
         raise DeriveError("give exactly one of an operator name, --formula or --latex")
     if log_base is not None and latex is None:
         raise DeriveError("--log10 applies to --latex formulas only")
+    from derive.index import derive_index, is_index_formula
+
+    if op is not None and is_index_formula(catalog.get(op).formula):
+        entry = catalog.get(op)
+        return derive_index(entry.formula, entry.shapes, dict.fromkeys(entry.constants), op,
+                            entry)
+    if is_index_formula(formula):
+        from derive.index.options import index_constants, index_shapes
+
+        shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
+        return derive_index(formula, shapes, index_constants(constants), name or "formula")
     if op is not None:
         entry = catalog.get(op)
         parsed = parse_formula(entry.formula, entry.shapes, where=f"catalog entry '{op}'")

@@ -138,7 +138,12 @@ def normalise(name: str) -> str:
 
 def bind(candidate: Candidate, op: str | None = None) -> list[str]:
     """Catalog operators the candidate may implement, most likely first; Unbound if none."""
-    entries = catalog.load()
+    from derive.index import is_index_formula
+
+    if op is not None and op in catalog.load() and is_index_formula(catalog.get(op).formula):
+        raise Unbound(f"'{op}' is an index-notation operator, which derive verify does not "
+                      f"judge yet (derive show {op} gives its derived backward)")
+    entries = {n: e for n, e in catalog.load().items() if not is_index_formula(e.formula)}
     if op is not None:
         return [op]
     if candidate.kind == "class":
@@ -161,6 +166,10 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
         if extended:
             return extended
+    indexed = [n for n in catalog.load() if n not in entries and key == normalise(n)]
+    if indexed:
+        raise Unbound(f"'{indexed[0]}' is an index-notation operator, which derive verify does "
+                      f"not judge yet (derive show {indexed[0]} gives its derived backward)")
     raise Unbound(f"no catalog operator is named like '{candidate.name}' (see derive list): "
                   "if it implements one, give --op NAME; otherwise give its formula "
                   "(--formula EXPR, or a formula attribute on the class)")

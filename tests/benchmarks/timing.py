@@ -73,4 +73,6 @@ def seconds_text(value) -> str:
         return "-"
     if isinstance(value, str):
         return value
+    if value >= 3600:
+        return f"{value / 3600:.3g} h"
     return f"{value * 1e3:.3g} ms" if value < 1 else f"{value:.3g} s"

@@ -36,7 +36,7 @@ def _row(name: str, elements: int, notes: set) -> dict:
     reference = contenders["derive"]()
     bound = bound_layer(case)
     if bound is not None:
-        contenders["layer"] = bound[1]
+        contenders["layer"] = bound
     why = unavailable(name)
     if why is None:
         contenders["torch"] = torch_backward(case)

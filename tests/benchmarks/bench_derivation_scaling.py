@@ -5,9 +5,9 @@ import time
 
 import numpy as np
 import sympy as sp
+from timing import Capped, capped, seconds_text
 
 import derive
-from timing import Capped, capped, seconds_text
 
 TERMS = ["tanh({k}*x + y)", "exp(-{k}*x*y)", "sin(x + {k}*y)", "sigmoid({k}*x - y)",
          "log(1 + {k}*x**2)"]

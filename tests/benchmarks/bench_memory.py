@@ -39,7 +39,7 @@ def test_backward_peak_memory(results):
             fused_text = f"{fused_peak / 1e6:.1f}"
         except Exception:  # noqa: BLE001 - not installed or not fusable: no column
             fused_text = "-"
-        layer_peak = _peak_bytes(bound[1])
+        layer_peak = _peak_bytes(bound)
         ratio = derive_peak / max(layer_peak, 1)
         ratios.append(ratio)
         section.rows.append([name, f"{derive_peak / 1e6:.1f}", fused_text,

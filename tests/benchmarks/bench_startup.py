@@ -47,9 +47,9 @@ def _show(section):
                 samples.append(time.perf_counter() - start)
     section.rows.append(["derive show sigmoid (cold cache)", seconds_text(statistics.median(cold)),
                          "", ""])
+    speedup = statistics.median(c / w for c, w in zip(cold, warm))
     section.rows.append(["derive show sigmoid (warm cache)", seconds_text(statistics.median(warm)),
-                         f"{statistics.median(c / w for c, w in zip(cold, warm)):.1f}× faster "
-                         "than cold", ""])
+                         f"{speedup:.1f}× faster than cold", ""])
 
 
 def _report(section):

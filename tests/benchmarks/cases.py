@@ -87,8 +87,9 @@ def make_case(name: str, elements: int, seed: int = 0) -> Case:
 
 
 def bound_layer(case: Case):
-    """(layer object after its forward on the case's values, backward thunk), or None when
-    no `layers` class implements the operator. Constructor arguments are matched by name."""
+    """A thunk running the backward of the `layers` class after its forward on the case's
+    values, or None when no class implements the operator. Constructor arguments are matched
+    by name."""
     cls = layer_classes().get(case.name)
     if cls is None:
         return None
@@ -98,4 +99,4 @@ def bound_layer(case: Case):
     used = {by_lower[p.lower()] for p in init}
     layer = cls(*init_args)
     layer.forward(*[case.values[n] for n in case.derivation.params if n not in used])
-    return layer, lambda: layer.backward(case.dout)
+    return lambda: layer.backward(case.dout)

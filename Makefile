@@ -42,10 +42,14 @@ test: venv tex
 
 # The benchmark-only extra (torch CPU build, numexpr) is installed when missing; where it
 # cannot be, its columns are skipped with a note. Results: tests/benchmarks/RESULTS.md.
+# Every library gets BENCH_THREADS threads (NumPy's elementwise code has one).
+BENCH_THREADS ?= 1
 bench: venv tex
 	@$(PY) -c 'import torch, numexpr' 2>/dev/null || $(PY) -m pip install -e '.[dev,bench]' \
 	  || echo "bench: the bench extra (torch, numexpr) could not be installed; its columns are skipped"
-	$(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider -o 'python_files=bench_*.py'
+	BENCH_THREADS=$(BENCH_THREADS) OMP_NUM_THREADS=$(BENCH_THREADS) \
+	  OPENBLAS_NUM_THREADS=$(BENCH_THREADS) NUMEXPR_NUM_THREADS=$(BENCH_THREADS) \
+	  $(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider -o 'python_files=bench_*.py'
 
 # ------------------------------------------------------------------ demo
 # The demo is a list of steps, run in this order. To add one: define a target

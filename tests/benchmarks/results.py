@@ -65,12 +65,12 @@ def machine_text(load_before: tuple, wall_seconds: float) -> str:
         pass
     try:
         import torch
-        torch_text = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+        torch_text = f"torch {torch.__version__} ({torch.get_num_threads()} thread(s))"
     except ImportError:
         torch_text = "torch not installed"
     try:
         import numexpr
-        numexpr_text = f"numexpr {numexpr.__version__} ({numexpr.nthreads} threads)"
+        numexpr_text = f"numexpr {numexpr.__version__} ({numexpr.get_num_threads()} thread(s))"
     except ImportError:
         numexpr_text = "numexpr not installed"
     load_after = os.getloadavg()

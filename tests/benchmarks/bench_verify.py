@@ -17,9 +17,10 @@ SENSITIVITY_SIZE = 100
 FD_STEP, FD_THRESHOLD = 1e-5, 1e-7        # cs231n's step and "you should be happy" bound
 
 
-def derive_verify(elements: int) -> bool:
-    """`derive verify planted:PlantedSigmoid --op sigmoid`, its samples of `elements` entries;
-    True when the verdict is not a pass (the planted error was found)."""
+def derive_verify(elements: int) -> bool | str:
+    """`derive verify planted:PlantedSigmoid --op sigmoid`, its samples of `elements` entries:
+    True when a check failed (the planted error was found), False when all passed, else the
+    check that could not judge (an error, such as its own time limit)."""
     from derive.verify import sampling, verify
 
     default, sampling.ELEMENTWISE_SHAPE = sampling.ELEMENTWISE_SHAPE, (elements,)
@@ -27,7 +28,13 @@ def derive_verify(elements: int) -> bool:
         report = verify(["planted:PlantedSigmoid"], op="sigmoid")
     finally:
         sampling.ELEMENTWISE_SHAPE = default
-    return any(result.status != "pass" for result in report.results)
+    checks = [check for result in report.results for check in result.checks]
+    if not checks:
+        return "no checks ran: " + "; ".join(r.message for r in report.results)[:60]
+    if any(check.status == "fail" for check in checks):
+        return True
+    errors = [f"{check.name}: {check.message[:60]}" for check in checks if check.status == "error"]
+    return errors[0] if errors else False
 
 
 def full_finite_difference(elements: int) -> bool:
@@ -99,11 +106,11 @@ def _smallest_detected(checker) -> str:
     (detection grows with δ)."""
     low, high = 0, len(DELTAS) - 1   # DELTAS[low] is assumed detected; search the last one
     try:
-        if not capped(_run, checker, SENSITIVITY_SIZE, DELTAS[0])[0]:
+        if capped(_run, checker, SENSITIVITY_SIZE, DELTAS[0])[0] is not True:
             return f"not even {DELTAS[0]:g}"
         while low < high:
             middle = (low + high + 1) // 2
-            if capped(_run, checker, SENSITIVITY_SIZE, DELTAS[middle])[0]:
+            if capped(_run, checker, SENSITIVITY_SIZE, DELTAS[middle])[0] is True:
                 low = middle
             else:
                 high = middle - 1
@@ -134,8 +141,9 @@ def test_verification_cost_and_sensitivity(results):
                     detected, took, forward, backward = capped(_run, checker, elements, 0.0)
                     seconds[name, elements] = took
                     per_call = took / max(1, forward + backward), elements
-                    cells = [seconds_text(took), f"{forward:,}", f"{backward:,}",
-                             "no (false alarm)" if detected else "yes"]
+                    verdict = {True: "no (false alarm)", False: "yes"}.get(detected,
+                                                                           f"no verdict ({detected})")
+                    cells = [seconds_text(took), f"{forward:,}", f"{backward:,}", verdict]
                 except Capped as exc:
                     seconds[name, elements] = None
                     cells = [str(exc), "-", "-", "-"]

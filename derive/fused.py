@@ -120,7 +120,7 @@ def numexpr_backward(derivation):
     plain = {n: numexpr_source(derivation.gradients[n], sizes) for n in derivation.inputs}
     saved = {n: numexpr_source(derivation.saved_form[n], sizes)
              for n in derivation.inputs if derivation.saved_form.get(n) is not None}
-    size_fns = {name: (sorted(str(s) for s in expr.free_symbols)) for expr, name in sizes.items()}
+    size_inputs = {name: sorted(str(s) for s in expr.free_symbols) for expr, name in sizes.items()}
     unbroadcast = load_functions(f"import numpy\n{UNBROADCAST_SOURCE}",
                                  "unbroadcast")["_unbroadcast"]
     saved_names = derivation.saved_names
@@ -129,7 +129,7 @@ def numexpr_backward(derivation):
         given = {k: v for k, v in values.items() if v is not None}
         use_saved = bool(saved_names) and all(n in given for n in saved_names)
         local = {"dout": dout, **given}
-        for name, symbols in size_fns.items():
+        for name, symbols in size_inputs.items():
             local[name] = float(np.prod(np.broadcast_shapes(
                 *(np.shape(local[s]) for s in symbols))))
         grads = {}

@@ -23,6 +23,8 @@ def derive_verify(elements: int) -> bool | str:
     check that could not judge (an error, such as its own time limit)."""
     from derive.verify import sampling, verify
 
+    if not hasattr(sampling, "ELEMENTWISE_SHAPE"):   # never time verify at a size it ignores
+        raise RuntimeError("derive.verify.sampling.ELEMENTWISE_SHAPE is gone: update the bench")
     default, sampling.ELEMENTWISE_SHAPE = sampling.ELEMENTWISE_SHAPE, (elements,)
     try:
         report = verify(["planted:PlantedSigmoid"], op="sigmoid")

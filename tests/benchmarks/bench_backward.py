@@ -108,7 +108,8 @@ def _targets(results, rows):
                            "(median ≤ 1.0, worst ≤ 1.1)",
                            f"median {median:.2f}, worst {worst:.2f} ({slowest['name']})",
                            median <= 1.0 and worst <= 1.1,
-                           f"over {len(mine)} operators with a layers class")
+                           f"median and worst of the median ratios of {len(mine)} operators "
+                           "with a layers class")
         fused = [r["fused/torch"] for r in rows if r["elements"] == elements and "fused/torch" in r]
         if fused:
             median = statistics.median(fused)

@@ -16,6 +16,7 @@ from derive import catalog
 from derive.check import CheckResult, check_finite_differences, check_symbolic
 from derive.codegen import backward_source, compile_expression, forward_source, load_functions
 from derive.errors import DeriveError
+from derive.fused import numexpr_backward
 from derive.graph import Graph, build_graph
 from derive.kinks import kink_expressions
 from derive.parse import Formula, parse_formula
@@ -60,12 +61,17 @@ class Derivation:
     def saved_names(self) -> list[str]:
         return ["out"] if any(v is not None for v in self.saved_form.values()) else []
 
-    def functions(self):
-        """The compiled (forward, backward) pair."""
+    def functions(self, backend: str = "numpy"):
+        """The compiled (forward, backward) pair; backend="numexpr" evaluates an elementwise
+        backward with numexpr (the optional extra derive[fused], see derive.fused)."""
         if not hasattr(self, "_functions"):
             forward = load_functions(self.forward_source, self.name)["forward"]
             backward = load_functions(self.backward_source, self.name)["backward"]
             self._functions = (forward, backward)
+        if backend == "numexpr":
+            return self._functions[0], numexpr_backward(self)
+        if backend != "numpy":
+            raise DeriveError(f"unknown backend '{backend}' (known: numpy, numexpr)")
         return self._functions
 
     def sample(self, rng: np.random.Generator, size=(5,)) -> dict:

@@ -17,6 +17,7 @@ from derive.budget import check_expression, check_work
 from derive.check import CheckResult, check_finite_differences, check_symbolic
 from derive.codegen import backward_source, compile_expression, forward_source, load_functions
 from derive.errors import DeriveError
+from derive.fused import numexpr_backward
 from derive.graph import Graph, build_graph
 from derive.kinks import kink_expressions
 from derive.parse import Formula, parse_formula
@@ -61,12 +62,17 @@ class Derivation:
     def saved_names(self) -> list[str]:
         return ["out"] if any(v is not None for v in self.saved_form.values()) else []
 
-    def functions(self):
-        """The compiled (forward, backward) pair."""
+    def functions(self, backend: str = "numpy"):
+        """The compiled (forward, backward) pair; backend="numexpr" evaluates an elementwise
+        backward with numexpr (the optional extra derive[fused], see derive.fused)."""
         if not hasattr(self, "_functions"):
             forward = load_functions(self.forward_source, self.name)["forward"]
             backward = load_functions(self.backward_source, self.name)["backward"]
             self._functions = (forward, backward)
+        if backend == "numexpr":
+            return self._functions[0], numexpr_backward(self)
+        if backend != "numpy":
+            raise DeriveError(f"unknown backend '{backend}' (known: numpy, numexpr)")
         return self._functions
 
     def sample(self, rng: np.random.Generator, size=(5,)) -> dict:
@@ -90,6 +96,17 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
         raise DeriveError("give exactly one of an operator name, --formula or --latex")
     if log_base is not None and latex is None:
         raise DeriveError("--log10 applies to --latex formulas only")
+    from derive.index import derive_index, is_index_formula
+
+    if op is not None and is_index_formula(catalog.get(op).formula):
+        entry = catalog.get(op)
+        return derive_index(entry.formula, entry.shapes, dict.fromkeys(entry.constants), op,
+                            entry)
+    if is_index_formula(formula):
+        from derive.index.options import index_constants, index_shapes
+
+        shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
+        return derive_index(formula, shapes, index_constants(constants), name or "formula")
     if op is not None:
         entry = catalog.get(op)
         parsed = parse_formula(entry.formula, entry.shapes, where=f"catalog entry '{op}'")
@@ -117,6 +134,11 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
 
         derivation.conventions[:0] = reading_notes(latex, log_base)
     return derivation
+
+
+def _has_tie(expr) -> bool:
+    """max/min of two or more non-constant arguments (a tie between inputs is possible)."""
+    return any(sum(not a.is_number for a in m.args) > 1 for m in expr.atoms(sp.Max, sp.Min))
 
 
 def _derive(parsed: Formula, name, inputs, constants, domains, entry,
@@ -155,6 +177,12 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry,
     derivation.backward_source = backward_source(
         name, str(parsed.expr), derivation.params, inputs, gradients, saved,
         derivation.saved_names)
+    if derivation.kinks and not derivation.conventions and _has_tie(parsed.expr):
+        derivation.conventions.append(
+            "at a tie of max/min between inputs (" + ", ".join(f"{k} = 0" for k in
+                                                       derivation.kinks)
+            + ") each input gets half the gradient (½, ½), so the parts add up to the "
+            "derivative along the tie; the derivative of a step at 0 is taken as 0")
     if derivation.kinks and not derivation.conventions:
         derivation.conventions.append(
             "at a kink (" + ", ".join(f"{k} = 0" for k in derivation.kinks)

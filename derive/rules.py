@@ -67,18 +67,22 @@ def local_derivatives(node: Node) -> list[sp.Basic]:
     if isinstance(node.expr, sp.logic.boolalg.Boolean):  # a condition such as u > 0:
         return [sp.Integer(0)] * len(node.placeholders)  # no gradient flows through it
     back = dict(zip(node.placeholders, node.child_exprs))
+    # at a tie of max/min between inputs the parts must add up to the derivative along the
+    # tie (1): each gets ½; a tie with a constant (relu = max(0, x)) keeps the step's 0
+    tie = isinstance(node.func, (sp.Max, sp.Min)) and len(node.placeholders) > 1
     result = []
     for holder in node.placeholders:
-        local = at_kinks_zero(sp.diff(node.func, holder))
+        local = at_kinks_zero(sp.diff(node.func, holder), sp.S.Half if tie else 0)
         result.append(local.xreplace(back))
     return result
 
 
-def at_kinks_zero(expr: sp.Basic) -> sp.Basic:
-    """Apply the convention at non-differentiable points: Heaviside(0) = 0 (so relu'(0) = 0)."""
+def at_kinks_zero(expr: sp.Basic, at_zero=0) -> sp.Basic:
+    """Apply the convention at non-differentiable points: Heaviside(0) = 0 (so relu'(0) = 0),
+    or `at_zero` (½ at a tie between two inputs)."""
     return expr.replace(
         lambda e: isinstance(e, sp.Heaviside),
-        lambda e: sp.Heaviside(e.args[0], 0),
+        lambda e: sp.Heaviside(e.args[0], at_zero),
     ).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
 
 

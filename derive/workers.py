@@ -118,24 +118,25 @@ def _child(task, args, kwargs, parent, result_w, out_w, err_w):
             value = task(*args, **kwargs)
             reply = ("returned", value)
         except BaseException as exc:  # noqa: BLE001  (whatever the task does is the outcome)
-            reply = ("raised", (_exception_text(exc), traceback.format_exc()))
+            reply = ("raised", (exception_text(exc), traceback.format_exc()))
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
             sys.stderr.flush()
         _write(result_w, reply)
     except BaseException:  # noqa: BLE001  (an unpicklable result, a closed pipe)
         with contextlib.suppress(BaseException):
-            why = _exception_text(sys.exc_info()[1])
+            why = exception_text(sys.exc_info()[1])
             _write(result_w, ("raised", (f"the worker could not send its result: {why}", "")))
     finally:
         os._exit(0)  # no atexit handlers, no waiting for the task's threads
 
 
-def _exception_text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
+    """'Type: message', also for an exception whose __str__ raises."""
     try:
         text = str(exc)
     except BaseException:  # noqa: BLE001  (an exception whose __str__ raises)
-        text = "<its message could not be printed>"
+        text = "<its message could not be printed: its __str__ raised>"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

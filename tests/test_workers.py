@@ -121,7 +121,8 @@ def test_unbounded_printing_is_truncated():
     assert "more bytes" in outcome.stdout
 
 
-def test_the_worker_dies_with_its_parent(tmp_path):
+def _parent_with_a_sleeping_worker(tmp_path) -> tuple[subprocess.Popen, int]:
+    """A Python process whose worker sleeps; (that process, the worker's pid)."""
     pid_file = tmp_path / "worker.pid"
     script = textwrap.dedent(f"""
         import os, time
@@ -136,7 +137,11 @@ def test_the_worker_dies_with_its_parent(tmp_path):
         if pid_file.exists() and pid_file.read_text():
             break
         time.sleep(0.05)
-    worker = int(pid_file.read_text())
+    return parent, int(pid_file.read_text())
+
+
+def test_the_worker_dies_with_its_parent(tmp_path):
+    parent, worker = _parent_with_a_sleeping_worker(tmp_path)
     parent.kill()
     parent.wait()
     for _ in range(40):
@@ -147,21 +152,7 @@ def test_the_worker_dies_with_its_parent(tmp_path):
 
 
 def test_sigterm_of_the_parent_kills_the_worker(tmp_path):
-    pid_file = tmp_path / "worker.pid"
-    script = textwrap.dedent(f"""
-        import os, time
-        from derive import workers
-        def task():
-            open({str(pid_file)!r}, "w").write(str(os.getpid()))
-            time.sleep(60)
-        workers.run(task, timeout=120)
-    """)
-    parent = subprocess.Popen([sys.executable, "-c", script])
-    for _ in range(200):
-        if pid_file.exists() and pid_file.read_text():
-            break
-        time.sleep(0.05)
-    worker = int(pid_file.read_text())
+    parent, worker = _parent_with_a_sleeping_worker(tmp_path)
     parent.terminate()
     assert parent.wait(timeout=10) == -signal.SIGTERM
     time.sleep(0.1)

@@ -56,6 +56,10 @@ def derivation_from_args(args):
     given = [x for x in (args.op, args.formula, args.latex) if x is not None]
     if len(given) != 1:
         raise DeriveError("give exactly one of OP, --formula EXPR or --latex TEX")
+    from derive.index import is_index_formula
+
+    if is_index_formula(args.formula):  # index notation reads its own --shape/--const
+        return cached_derive(formula=args.formula, shapes=args.shape, constants=tuple(args.const))
     shapes = parse_shapes(args.shape)
     if args.op is not None and (shapes or args.const):
         raise DeriveError("--shape and --const apply to --formula or --latex, not to a catalog OP")

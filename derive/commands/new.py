@@ -52,6 +52,11 @@ def run(args) -> int:
     check_name(args.name, Path(args.out))
     if (args.formula is None) == (args.latex is None):
         raise DeriveError("derive new: give exactly one of --formula EXPR or --latex TEX")
+    from derive.index import is_index_formula
+
+    if is_index_formula(args.formula):
+        raise DeriveError("derive new: layers from index-notation formulas are not generated "
+                          "yet; derive show --formula gives the derivation and its code")
     out = Path(args.out)
     cls = class_name(args.name)
     with Outputs(out, args.out, args.force) as outputs:

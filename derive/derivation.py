@@ -13,14 +13,19 @@ import numpy as np
 import sympy as sp
 
 from derive import catalog
-from derive.check import CheckResult, check_finite_differences, check_symbolic
-from derive.codegen import backward_source, compile_expression, forward_source, load_functions
+from derive.codegen.source import (
+    backward_source,
+    compile_expression,
+    forward_source,
+    load_functions,
+)
 from derive.errors import DeriveError
 from derive.graph import Graph, build_graph
-from derive.kinks import kink_expressions
-from derive.parse import Formula, parse_formula
-from derive.rewrite import OUT, saved_form, simplify_gradient
+from derive.read.formula import Formula, parse_formula
+from derive.selfcheck.numeric import CheckResult, check_finite_differences, check_symbolic
+from derive.simplify.scalar import OUT, saved_form, simplify_gradient
 from derive.sweep import Step, reverse_sweep
+from derive.vocab.kinks import kink_expressions
 
 POSITIVE_DOMAIN = (0.2, 3.0)
 # where a typed formula is sampled: the first range on which it is finite and real
@@ -96,7 +101,7 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
                        {n: entry.domain_of(n) for n in parsed.names if n in entry.domain},
                        entry)
     if latex is not None:
-        from derive.latex import parse_latex
+        from derive.read.latex import parse_latex
 
         parsed = parse_latex(latex, shapes or {}, log_base=log_base)
     else:
@@ -112,7 +117,7 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     derivation = _derive(parsed, name or "formula", inputs, constants, {}, None,
                          list(assumptions))
     if latex is not None:
-        from derive.latex import reading_notes
+        from derive.read.latex import reading_notes
 
         derivation.conventions[:0] = reading_notes(latex, log_base)
     return derivation
@@ -122,7 +127,7 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry,
             assumptions=()) -> Derivation:
     assumptions = [*(entry.assumptions if entry else ()), *assumptions]
     if parsed.shapes:
-        from derive.matrix import derive_matrix
+        from derive.matrix_pipeline import derive_matrix
 
         return derive_matrix(parsed, name, inputs, constants, domains, entry, assumptions)
     graph = build_graph(parsed.expr)
@@ -204,4 +209,4 @@ def sample_values(derivation: Derivation, rng: np.random.Generator, size=(5,)) -
     return values
 
 
-__all__ = ["Derivation", "derive", "OUT"]
+__all__ = ["OUT", "Derivation", "derive"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.functions import ArraySize
+from derive.vocab.functions import ArraySize
 
 
 @dataclass
@@ -96,7 +96,7 @@ def child_expressions(expr: sp.Basic) -> list[sp.Basic]:
     if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
         return []
     if _is_matrix(expr) or any(_is_matrix(a) for a in getattr(expr, "args", ())):
-        from derive.matrix import matrix_children
+        from derive.primitives.matrix import matrix_children
 
         return matrix_children(expr)
     if isinstance(expr, sp.Piecewise):
@@ -128,7 +128,7 @@ def _unique(items):
 def node_label(expr: sp.Basic, children: list[sp.Basic]) -> str:
     """The name the tutorial gives a node: +, ×, /, exp, +1, ×(−1), **2, ..."""
     if _is_matrix(expr) or any(_is_matrix(c) for c in children):
-        from derive.matrix import matrix_label
+        from derive.primitives.matrix import matrix_label
 
         return matrix_label(expr)
     constants = [a for a in expr.args if not is_variable(a)]
@@ -168,6 +168,6 @@ def _is_matrix(expr) -> bool:
 
 
 def _matrix_placeholder(child, i):
-    from derive.matrix import placeholder_for
+    from derive.primitives.matrix import placeholder_for
 
     return placeholder_for(child, i)

@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from derive.check import check_finite_differences
+from derive.codegen.matrix_source import (
+    matrix_backward_source,
+    matrix_forward_source,
+    matrix_function,
+)
 from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
-from derive.kinks import kink_expressions
-from derive.matrix.checks import check_explicit, small_sizes
-from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
-from derive.matrix.nodes import Elementwise, broadcast_to
-from derive.matrix.sampling import (
+from derive.printers.text import matrix_text
+from derive.sampling import (
     POSITIVE_DOMAIN,
     invertible_arguments,
     near_identity_names,
@@ -27,11 +28,14 @@ from derive.matrix.sampling import (
     sample_matrices,
     well_conditioned,
 )
-from derive.matrix.saved import saved_forms
-from derive.matrix.shapes import dimension_symbols, is_matrix, matrix_symbol
-from derive.matrix.simplify import tidy
-from derive.matrix.text import matrix_text
+from derive.selfcheck.explicit import check_explicit, small_sizes
+from derive.selfcheck.numeric import check_finite_differences
+from derive.simplify.matrix import tidy
+from derive.simplify.saved import saved_forms
 from derive.sweep import DOUT, reverse_sweep
+from derive.vocab.kinks import kink_expressions
+from derive.vocab.nodes import Elementwise, broadcast_to
+from derive.vocab.shapes import dimension_symbols, is_matrix, matrix_symbol
 
 SAMPLE_TRIES = 50
 KINK_GAP = 1e-3
@@ -51,10 +55,10 @@ class MatrixDerivation(Derivation):
 
     @property
     def worked_case(self) -> list:
-        """The tutorial's entry-by-entry case at size 2 (derive.matrix.worked), worked out on
+        """The tutorial's entry-by-entry case at size 2 (derive.selfcheck.worked), worked out on
         first use: the reports and --json show it, verifying a layer does not need it."""
         if "_worked_case" not in self.__dict__:
-            from derive.matrix.worked import worked_case
+            from derive.selfcheck.worked import worked_case
 
             self._worked_case = worked_case(self)
         return self._worked_case
@@ -177,7 +181,7 @@ def _check_names(parsed):
 
 def declared_identities(assumptions: list[str], shapes: dict) -> dict:
     """Equalities stated by assumptions, alone or after a colon: '...: sum(t, axis=0) = 1'."""
-    from derive.parse import parse_formula
+    from derive.read.formula import parse_formula
 
     identities = {}
     for text in assumptions:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derive.matrix.nodes import AxisSum, SumAll
-from derive.matrix.shapes import MatrixDimension, matrix_symbol
+from derive.vocab.nodes import AxisSum, SumAll
+from derive.vocab.shapes import MatrixDimension, matrix_symbol
 
 DEFAULT_DOMAIN = (-3.0, 3.0)
 POSITIVE_DOMAIN = (0.2, 3.0)

@@ -8,11 +8,11 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from numgrad import numerical_gradient
 
 from derive import catalog
 from derive.derivation import derive
 from derive.errors import DeriveError
-from numgrad import numerical_gradient
 
 SCALAR_OPS = [name for name, entry in catalog.load().items() if not entry.shapes]
 TYPED = [

@@ -7,7 +7,7 @@ import sympy as sp
 from matrix_helpers import derived, max_fd_error
 
 from derive.derivation import derive
-from derive.matrix.text import matrix_text
+from derive.printers.text import matrix_text
 
 FORMULAS = {
     "affine": None,
@@ -118,7 +118,7 @@ def test_elementwise_function_of_matrix_product_compiles():
 
 def test_a_wrong_rule_is_caught_before_use(monkeypatch):
     from derive.errors import DerivationMismatch
-    from derive.matrix import rules
+    from derive.primitives import matrix as rules
 
     name = rules.RULES[sp.Transpose][0]
     monkeypatch.setitem(rules.RULES, sp.Transpose, (name, lambda e, p, d, G: (d, G)))

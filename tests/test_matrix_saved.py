@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from matrix_helpers import derived
 
-from derive.matrix.text import matrix_text
+from derive.printers.text import matrix_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -4,7 +4,7 @@ import sympy as sp
 from matrix_helpers import derived
 
 from derive.derivation import derive
-from derive.matrix.text import matrix_text
+from derive.printers.text import matrix_text
 
 
 def test_affine_worked_case_writes_out_every_entry_and_agrees():

@@ -4,7 +4,7 @@ A part of an expression that is elementwise in one matrix A (nested functions, �
 factors over A: log(sigmoid(A)), A ⊙ sigmoid(A), log(1 + exp(A))) is fused into one scalar
 function f(u) of A, as the scalar engine sees a formula, and becomes a local array
 (`_e0 = ...`), computed once however often it occurs. Where the scalar engine's stable
-rewrites apply to f (derive.stable: log(1 + exp(u)) as softplus, rational functions of exp(u)
+rewrites apply to f (derive.codegen.stable: log(1 + exp(u)) as softplus, rational functions of exp(u)
 in two branches), A is computed first (`_a0 = W @ X + b`) and f is evaluated through the scalar
 code generator, which applies them; a log of exponentials is first split into logs of positive
 factors, so that log(sigmoid(u)) becomes −softplus(−u). Other functions are printed as they
@@ -16,9 +16,9 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.symbol import Str
 
-from derive.codegen import _body as scalar_code_lines
-from derive.matrix.nodes import Broadcast, Elementwise, U
-from derive.stable import exp_branches, stable_body
+from derive.codegen.source import _body as scalar_code_lines
+from derive.codegen.stable import exp_branches, stable_body
+from derive.vocab.nodes import Broadcast, Elementwise, U
 
 CONSTANT = None  # the "base" of a constant matrix: it fits with any base
 

@@ -1,8 +1,8 @@
 """NumPy source for matrix derivations: `forward(**values)` and `backward(dout, **values)`.
 
-Same contract as derive.codegen (self-contained source importing numpy and scipy.special);
+Same contract as derive.codegen.source (self-contained source importing numpy and scipy.special);
 each symbolic dimension is read from the first argument that has it (`X.shape[1]`), and each
-elementwise function is computed once, in an overflow-free form (derive.matrix.stable).
+elementwise function is computed once, in an overflow-free form (derive.codegen.elementwise).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import textwrap
 
 import sympy as sp
 
-from derive.codegen import RESULT_DTYPE_SOURCE, UNBROADCAST_SOURCE
-from derive.matrix.shapes import MatrixDimension, matrix_symbol
-from derive.matrix.stable import hoisted
-from derive.printer import DerivePrinter
+from derive.codegen.elementwise import hoisted
+from derive.codegen.source import RESULT_DTYPE_SOURCE, UNBROADCAST_SOURCE
+from derive.printers.code import DerivePrinter
+from derive.vocab.shapes import MatrixDimension, matrix_symbol
 
 HEADER = "import math\nimport numpy\nimport scipy.special\n\n\n"
 
@@ -78,7 +78,7 @@ def _gradient_lines(printer, inputs: list[str], gradients: dict) -> str:
 
 def matrix_function(expr: sp.Basic, params: list[str], shapes: dict, label: str):
     """A compiled NumPy function of `params` (by keyword) evaluating a matrix expression."""
-    from derive.codegen import load_functions
+    from derive.codegen.source import load_functions
 
     printer = _printer(dimension_code(params, shapes))
     lines, (result,) = hoisted([expr], printer)

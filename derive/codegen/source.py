@@ -1,7 +1,7 @@
 """Code generation: gradients -> self-contained NumPy source for `forward` and `backward`.
 
 The source imports only numpy, names every value after the formula, eliminates common
-subexpressions, and is evaluated in stable forms (see derive.stable). `backward(dout, **values)`
+subexpressions, and is evaluated in stable forms (see derive.codegen.stable). `backward(dout, **values)`
 returns a dict name -> gradient with each input's shape and floating dtype; broadcasting is
 undone in one helper, `_unbroadcast`.
 """
@@ -12,8 +12,8 @@ import textwrap
 
 import sympy as sp
 
-from derive.printer import DerivePrinter
-from derive.stable import exp_branches, stable_body
+from derive.codegen.stable import exp_branches, stable_body
+from derive.printers.code import DerivePrinter
 
 UNBROADCAST_SOURCE = '''
 def _unbroadcast(grad, like):

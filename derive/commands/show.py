@@ -17,7 +17,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(derivation.to_json(), indent=2, ensure_ascii=False))
         return 0
-    from derive.text import print_derivation
+    from derive.terminal import print_derivation
 
     print_derivation(derivation)
     return 0

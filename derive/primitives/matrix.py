@@ -13,9 +13,9 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.graph import is_variable
-from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
-from derive.matrix.shapes import is_matrix, shape_of
-from derive.matrix.text import matrix_text
+from derive.printers.text import matrix_text
+from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
+from derive.vocab.shapes import is_matrix, shape_of
 
 
 def unbroadcast(gradient, shape: tuple):
@@ -103,8 +103,8 @@ def elementwise_slope(expr: Elementwise):
 @lru_cache(maxsize=256)
 def slope_in_output(body):
     """(f'(u), f' with f(u) written as u where that is simpler and calls no function, or None)."""
-    from derive.rewrite import OUT, saved_form
-    from derive.rules import at_kinks_zero
+    from derive.primitives.scalar import at_kinks_zero
+    from derive.simplify.scalar import OUT, saved_form
 
     slope = at_kinks_zero(sp.diff(body, U))
     form = saved_form(body, slope, [U], {})

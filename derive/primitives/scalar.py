@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.functions import ArraySize, ArraySum
 from derive.graph import Node, is_variable
+from derive.vocab.functions import ArraySize, ArraySum
 
 TRIG = (sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan)
 HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh)
@@ -26,7 +26,7 @@ def involves_matrix(node: Node) -> bool:
 def rule_name(node: Node) -> str:
     """The rule that differentiates `node`, from the fixed vocabulary."""
     if involves_matrix(node):
-        from derive.matrix import matrix_rule_name
+        from derive.primitives.matrix import matrix_rule_name
 
         return matrix_rule_name(node)
     expr = node.expr
@@ -61,7 +61,7 @@ def rule_name(node: Node) -> str:
 def local_derivatives(node: Node) -> list[sp.Basic]:
     """∂(node)/∂(child i) for each child, in terms of the formula's names."""
     if involves_matrix(node):
-        from derive.matrix import matrix_locals
+        from derive.primitives.matrix import matrix_locals
 
         return matrix_locals(node)
     if isinstance(node.expr, sp.logic.boolalg.Boolean):  # a condition such as u > 0:
@@ -92,7 +92,7 @@ def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic,
     be single numbers (dout of a scalar loss).
     """
     if involves_matrix(node):
-        from derive.matrix import matrix_vjp
+        from derive.primitives.matrix import matrix_vjp
 
         return matrix_vjp(node, index, upstream)
     gradient = upstream * local

@@ -85,7 +85,7 @@ class DerivePrinter(NumPyPrinter):
         return self.parenthesize(expr, PRECEDENCE["Mul"], strict=False)
 
     def _print_MatMul(self, expr):
-        from derive.matrix.shapes import is_matrix
+        from derive.vocab.shapes import is_matrix
 
         negated = [a for a in expr.args if not is_matrix(a)] == [-1]
         scalars = [self._operand(a) for a in expr.args if not is_matrix(a) and not negated]
@@ -96,12 +96,12 @@ class DerivePrinter(NumPyPrinter):
         return "*".join(scalars + [f"({code})" if len(matrices) > 1 and scalars else code])
 
     def _print_MatAdd(self, expr):
-        from derive.matrix.text import implicit_broadcasts
+        from derive.printers.text import implicit_broadcasts
 
         return " + ".join(self._print(a) for a in implicit_broadcasts(expr.args))
 
     def _print_HadamardProduct(self, expr):
-        from derive.matrix.text import implicit_broadcasts
+        from derive.printers.text import implicit_broadcasts
 
         return "*".join(self._operand(a) for a in implicit_broadcasts(expr.args))
 
@@ -150,7 +150,7 @@ class DerivePrinter(NumPyPrinter):
                 "keepdims=True)")
 
     def _print_Elementwise(self, expr):
-        from derive.matrix.nodes import Softmax, U
+        from derive.vocab.nodes import Softmax, U
 
         arg = expr.arg
         if expr.body == sp.log(U) and isinstance(arg, Softmax):  # log-softmax, stably

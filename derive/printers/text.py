@@ -10,7 +10,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from derive.matrix.shapes import is_matrix
+from derive.vocab.shapes import is_matrix
 
 
 class MatrixTextPrinter(StrPrinter):
@@ -85,7 +85,7 @@ class MatrixTextPrinter(StrPrinter):
 def implicit_broadcasts(args):
     """Operands of an elementwise operation with broadcasts left implicit (as NumPy does),
     unless every operand is a broadcast (then the result's shape would be lost)."""
-    from derive.matrix.nodes import Broadcast
+    from derive.vocab.nodes import Broadcast
 
     if all(isinstance(a, Broadcast) for a in args):
         return args

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.functions import (
+from derive.vocab.functions import (
     CONSTANTS,
     MATRIX_ONLY_FUNCTIONS,
     RESERVED_NAMES,
@@ -46,7 +46,7 @@ class Formula:
 def symbol_for(name: str, shapes: dict | None = None):
     """The SymPy object a variable name stands for: a real Symbol, or a MatrixSymbol if shaped."""
     if shapes and name in shapes:
-        from derive.matrix import matrix_symbol
+        from derive.vocab.shapes import matrix_symbol
 
         return matrix_symbol(name, shapes[name])
     return sp.Symbol(name, real=True)
@@ -163,7 +163,7 @@ class _Builder:
         if op == "**":
             self._check_power(node, left, right)
         if _is_matrix(left) or _is_matrix(right):
-            from derive.matrix import binary
+            from derive.read.matrix_ops import binary
 
             return binary(op, left, right, lambda msg: self.fail(node, msg))
         if op == "@":
@@ -217,7 +217,7 @@ class _Builder:
                 self.fail(node, f"keyword arguments of '{name}' must be constants such as axis=0")
             kwargs[kw.arg] = kw.value.value
         if name in MATRIX_ONLY_FUNCTIONS or kwargs or any(_is_matrix(a) for a in args):
-            from derive.matrix import call
+            from derive.read.matrix_ops import call
 
             return call(name, args, kwargs, lambda msg: self.fail(node, msg))
         arity, builder = SCALAR_FUNCTIONS[name]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.functions import SCALAR_FUNCTIONS
-from derive.matrix.nodes import AxisSum, Elementwise, LogSumExp, Softmax, SumAll, U, broadcast_to
-from derive.matrix.shapes import broadcast_shape, is_matrix, shape_of, shape_text
+from derive.vocab.functions import SCALAR_FUNCTIONS
+from derive.vocab.nodes import AxisSum, Elementwise, LogSumExp, Softmax, SumAll, U, broadcast_to
+from derive.vocab.shapes import broadcast_shape, is_matrix, shape_of, shape_text
 
 ELEMENTWISE_ONLY_SCALAR = ("where", "max", "min")
 AXIS_FUNCTIONS = ("sum", "mean", "softmax", "logsumexp")
@@ -18,7 +18,7 @@ MATRIX_FUNCTIONS = ("trace", "det", "inv", "softmax", "logsumexp")
 
 
 def text(expr) -> str:
-    from derive.matrix.text import matrix_text
+    from derive.printers.text import matrix_text
 
     return matrix_text(expr)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
-from derive.matrix.shapes import is_matrix
+from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
+from derive.vocab.shapes import is_matrix
 
 
 def explicit(expr, env: dict, sizes: dict):

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.check import CheckResult
 from derive.errors import DerivationMismatch
-from derive.matrix.explicit import entry_gradients, explicit, explicit_loss, symbolic_env
-from derive.matrix.shapes import MatrixDimension, is_matrix, matrix_symbol
-from derive.matrix.text import matrix_text
+from derive.printers.text import matrix_text
+from derive.selfcheck.entries import entry_gradients, explicit, explicit_loss, symbolic_env
+from derive.selfcheck.numeric import CheckResult
+from derive.vocab.shapes import MatrixDimension, is_matrix, matrix_symbol
 
 TOLERANCE = 1e-9
 MAX_EXPLICIT = 4  # numeric dimensions above this are checked at a small size

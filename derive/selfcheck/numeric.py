@@ -18,9 +18,9 @@ import numpy as np
 import sympy as sp
 
 from derive.errors import DerivationMismatch, DeriveError
-from derive.functions import ArraySum
-from derive.rewrite import agrees
+from derive.simplify.scalar import agrees
 from derive.sweep import DOUT
+from derive.vocab.functions import ArraySum
 
 FD_TOLERANCE = 1e-6
 

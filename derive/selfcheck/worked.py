@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.matrix.checks import explicit_setup, numeric_point, small_sizes
-from derive.matrix.explicit import explicit, loss_summands, partial
-from derive.matrix.shapes import is_matrix
-from derive.matrix.text import matrix_text
+from derive.printers.text import matrix_text
+from derive.selfcheck.entries import explicit, loss_summands, partial
+from derive.selfcheck.explicit import explicit_setup, numeric_point, small_sizes
+from derive.vocab.shapes import is_matrix
 
 MAX_TERMS = 400
 SIMPLIFY_LIMIT = 40

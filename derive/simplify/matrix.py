@@ -13,8 +13,8 @@ from functools import reduce
 import sympy as sp
 from sympy.core.symbol import Str
 
-from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, SumAll, U
-from derive.matrix.shapes import is_matrix
+from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, SumAll, U
+from derive.vocab.shapes import is_matrix
 
 
 def split(expr):

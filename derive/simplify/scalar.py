@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from derive.functions import ArraySize, ArraySum
+from derive.vocab.functions import ArraySize, ArraySum
 
 OUT = sp.Symbol("out", real=True)
 SIMPLIFY_LIMIT = 150
@@ -173,7 +173,7 @@ def _float_finiteness(a, b, symbols):
     30-digit evaluation of a value beyond float range (a power tower such as x**x**x**x at
     x = 3) can run for hours; such a point is refused first, in float64, in microseconds.
     """
-    from derive.codegen import compile_expression
+    from derive.codegen.source import compile_expression
 
     names = [str(s) for s in symbols]
     try:

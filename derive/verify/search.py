@@ -110,7 +110,7 @@ _KINKS: dict = {}
 def _near_kink(derivation, values) -> bool:
     if not derivation.kinks:
         return False
-    from derive.codegen import compile_expression
+    from derive.codegen.source import compile_expression
 
     key = (derivation.name, str(derivation.expr))
     if key not in _KINKS:

@@ -3,7 +3,7 @@
 SymPy's own MatMul, MatAdd, Transpose, HadamardProduct, Trace, Determinant and Inverse are
 used as they are; these add NumPy broadcasting made explicit, elementwise functions of a
 matrix, sums along an axis or over all entries, and softmax along an axis. Each is a node of
-the computational graph with one VJP rule (derive.matrix.rules).
+the computational graph with one VJP rule (derive.primitives.matrix).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sympy.core.symbol import Str
 from sympy.core.sympify import _sympify
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from derive.matrix.shapes import shape_of
+from derive.vocab.shapes import shape_of
 
 U = sp.Symbol("u", real=True)  # the variable of an elementwise function
 

@@ -3,11 +3,11 @@
 import inspect
 
 import numpy as np
+from timing import interleaved, ratios
 
 import layers
 from derive import catalog
 from derive.derivation import derive
-from timing import interleaved, ratios
 
 SIZE = 1_000_000
 

@@ -7,7 +7,7 @@ import numpy as np
 import sympy as sp
 
 from derive.derivation import derive
-from derive.parse import parse_formula
+from derive.read.formula import parse_formula
 
 TERMS = ["tanh({k}*x + y)", "exp(-{k}*x*y)", "sin(x + {k}*y)", "sigmoid({k}*x - y)",
          "log(1 + {k}*x**2)"]

@@ -1,9 +1,9 @@
 """LaTeX formula input: read exactly as the same formula in SymPy syntax, or refused.
 
-The text goes through four small stages: tokens (derive.latex.tokens), a normalizer that
+The text goes through four small stages: tokens (derive.read.latex.tokens), a normalizer that
 refuses what it does not understand and rewrites the rest into a plain dialect
-(derive.latex.normalize), latex2sympy2's ANTLR grammar (derive.latex.grammar; its converter is
-never used), and a whitelist walk of the parse tree (derive.latex.convert).
+(derive.read.latex.normalize), latex2sympy2's ANTLR grammar (derive.read.latex.grammar; its converter is
+never used), and a whitelist walk of the parse tree (derive.read.latex.convert).
 
 Conventions (also in README.md): `\\log` is the natural logarithm unless `log_base=10`;
 `\\ln` and `\\log_2` are as written; letters side by side multiply (`xy` is x·y; for a longer
@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 
 from derive.errors import DeriveError
-from derive.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
-from derive.parse import Formula
+from derive.read.formula import Formula
+from derive.read.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
 
 MAX_LENGTH = 600
 MAX_TOKENS = 300
@@ -43,7 +43,7 @@ def reading_notes(tex: str, log_base: int | None = None) -> list[str]:
 
 
 def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = None) -> Formula:
-    """Read a LaTeX formula into a Formula (as derive.parse.parse_formula would); DeriveError
+    """Read a LaTeX formula into a Formula (as derive.read.formula.parse_formula would); DeriveError
     naming the construct and what to write instead when it cannot be read for certain."""
     if not isinstance(tex, str) or not tex.strip():
         fail("empty formula")
@@ -66,7 +66,7 @@ def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = 
         fail("more than one '=': give one formula, or one definition such as y = ...")
     arguments: list[str] = []
     if equals:
-        from derive.latex.definition import defined_arguments
+        from derive.read.latex.definition import defined_arguments
 
         arguments = defined_arguments(tokens[:equals[0]])
         tokens = tokens[equals[0] + 1:]
@@ -84,9 +84,9 @@ def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = 
 def _read(tokens: list[Token], shapes: dict, log_base):
     import sympy as sp
 
-    from derive.latex.convert import Converter
-    from derive.latex.grammar import GrammarError, parse_tree
-    from derive.latex.normalize import Normalizer
+    from derive.read.latex.convert import Converter
+    from derive.read.latex.grammar import GrammarError, parse_tree
+    from derive.read.latex.normalize import Normalizer
 
     normalized = Normalizer(tokens).run()
     try:
@@ -101,11 +101,6 @@ def _read(tokens: list[Token], shapes: dict, log_base):
         expr = converter.convert(tree)
     except RecursionError:
         fail("formula nested too deeply")
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("derive.matrix"):
-            raise
-        raise DeriveError("--latex: matrix formulas (--shape) need derive.matrix, which this "
-                          "build does not have yet") from None
     if isinstance(expr, sp.Basic) and expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         fail("formula is undefined (division by zero or an infinite constant)")
     return expr, converter.names

@@ -1,13 +1,13 @@
-"""Combining values the way derive.parse does: scalars with + - * / ** and the builders of
-derive.functions, matrices through derive.matrix's hooks (binary, call)."""
+"""Combining values the way derive.read.formula does: scalars with + - * / ** and the builders of
+derive.vocab.functions, matrices through derive.matrix's hooks (binary, call)."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from derive.functions import MATRIX_ONLY_FUNCTIONS, SCALAR_FUNCTIONS
-from derive.latex.tokens import fail
-from derive.parse import MAX_EXPONENT
+from derive.read.formula import MAX_EXPONENT
+from derive.read.latex.tokens import fail
+from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS, SCALAR_FUNCTIONS
 
 _SCALAR = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
            "/": lambda a, b: a / b}
@@ -20,7 +20,7 @@ def is_matrix(value) -> bool:
 def call(name: str, args: list):
     """The formula function `name` applied to `args` (a matrix function if any is a matrix)."""
     if name in MATRIX_ONLY_FUNCTIONS or any(is_matrix(a) for a in args):
-        from derive.matrix import call as matrix_call
+        from derive.read.matrix_ops import call as matrix_call
 
         return matrix_call(name, args, {}, fail)
     arity, builder = SCALAR_FUNCTIONS[name]
@@ -32,7 +32,7 @@ def call(name: str, args: list):
 def binary(op: str, left, right):
     """left <op> right for + - * / @ (@ only between matrices)."""
     if is_matrix(left) or is_matrix(right):
-        from derive.matrix import binary as matrix_binary
+        from derive.read.matrix_ops import binary as matrix_binary
 
         return matrix_binary(op, left, right, fail)
     return _SCALAR[op](left, right)

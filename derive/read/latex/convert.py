@@ -1,7 +1,7 @@
 """latex2sympy2's parse tree -> the SymPy expression derive's formula parser would build.
 
 A whitelist walk: each grammar rule derive reads has a method; anything else is refused.
-Scalars are combined exactly as derive.parse does (+ - * / **, derive.functions' builders);
+Scalars are combined exactly as derive.read.formula does (+ - * / **, derive.vocab.functions' builders);
 matrices go through the same hooks (derive.matrix.binary / call), so a LaTeX formula and the
 same formula in SymPy syntax give the same expression.
 """
@@ -12,13 +12,13 @@ import re
 
 import sympy as sp
 
-from derive.functions import CONSTANTS, RESERVED_NAMES
-from derive.latex.combine import binary, call, is_matrix, power
-from derive.latex.grammar import children, rule, token
-from derive.latex.normalize import FunctionSlot, IndexSlot, NameSlot
-from derive.latex.tokens import fail
-from derive.latex.vocabulary import GRAMMAR_FUNCTIONS
-from derive.parse import NAME_PATTERN, symbol_for
+from derive.read.formula import NAME_PATTERN, symbol_for
+from derive.read.latex.combine import binary, call, is_matrix, power
+from derive.read.latex.grammar import children, rule, token
+from derive.read.latex.normalize import FunctionSlot, IndexSlot, NameSlot
+from derive.read.latex.tokens import fail
+from derive.read.latex.vocabulary import GRAMMAR_FUNCTIONS
+from derive.vocab.functions import CONSTANTS, RESERVED_NAMES
 
 MAX_DEPTH = 300
 _PRODUCTS = {"MUL": "*", "CMD_TIMES": "product", "CMD_CDOT": "product", "CMD_MOD": "odot",

@@ -6,9 +6,9 @@ parentheses. The arguments must be variables of the right side (checked by parse
 
 from __future__ import annotations
 
-from derive.latex import vocabulary as V
-from derive.latex.normalize import NameSlot, Normalizer
-from derive.latex.tokens import Token, fail, matching
+from derive.read.latex import vocabulary as V
+from derive.read.latex.normalize import NameSlot, Normalizer
+from derive.read.latex.tokens import Token, fail, matching
 
 _HEAD_SYMBOLS = ("_", "{", "}")
 _ALLOWED_COMMANDS = (V.STYLE_COMMANDS | V.WORD_WRAPPERS | set(V.ACCENT_SUFFIXES)

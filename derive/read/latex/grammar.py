@@ -2,7 +2,7 @@
 
 latex2sympy2's converter is never called: it keeps module-global state (one parse can change
 the next), reaches `parse_expr` for \\variable values, looks up SymPy functions by the user's
-name and calls `sympy.solve` on `:=`. derive walks the parse tree itself (derive.latex.convert).
+name and calls `sympy.solve` on `:=`. derive walks the parse tree itself (derive.read.latex.convert).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from __future__ import annotations
 import keyword
 from dataclasses import dataclass
 
-from derive.latex import vocabulary as V
-from derive.latex.tokens import Token, braced, fail, word
+from derive.read.latex import vocabulary as V
+from derive.read.latex.tokens import Token, braced, fail, word
 
 MAX_LETTER_RUN = 3  # xy is x·y; xyz typed together is more likely a name than a product
 

@@ -9,9 +9,9 @@ here, by name, with what to write instead.
 
 from __future__ import annotations
 
-from derive.latex import vocabulary as V
-from derive.latex.names import FunctionSlot, IndexSlot, NameReader, NameSlot, _name_start
-from derive.latex.tokens import Token, braced, fail, matching
+from derive.read.latex import vocabulary as V
+from derive.read.latex.names import FunctionSlot, IndexSlot, NameReader, NameSlot, _name_start
+from derive.read.latex.tokens import Token, braced, fail, matching
 
 __all__ = ["FunctionSlot", "IndexSlot", "NameSlot", "Normalizer"]
 

@@ -1,12 +1,12 @@
 """What LaTeX derive reads: the commands it accepts and the formula functions they stand for.
 
 Everything not listed here is refused by name. The formula functions themselves come from
-derive.functions (the same vocabulary the SymPy-syntax parser uses).
+derive.vocab.functions (the same vocabulary the SymPy-syntax parser uses).
 """
 
 from __future__ import annotations
 
-from derive.functions import MATRIX_ONLY_FUNCTIONS, SCALAR_FUNCTIONS
+from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS, SCALAR_FUNCTIONS
 
 # Function commands latex2sympy2's grammar parses itself -> formula function name.
 GRAMMAR_FUNCTIONS = {

@@ -19,7 +19,7 @@ from derive.codegen.matrix_source import (
 from derive.derivation import Derivation
 from derive.errors import DeriveError
 from derive.graph import build_graph
-from derive.printers.text import matrix_text
+from derive.printers.text import formula_text
 from derive.sampling import (
     POSITIVE_DOMAIN,
     invertible_arguments,
@@ -139,7 +139,7 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         identities=identities, invertible=invertible_arguments(graph))
     if derivation.kinks:
         derivation.conventions.append(
-            "at a kink (" + ", ".join(f"{matrix_text(k)} = 0" for k in derivation.kinks)
+            "at a kink (" + ", ".join(f"{formula_text(k)} = 0" for k in derivation.kinks)
             + ", entry by entry) the derivative of a step is taken as 0")
     derivation.forward_source = matrix_forward_source(name, parsed.text, expr, params, shapes)
     derivation.backward_source = matrix_backward_source(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.graph import Graph
-from derive.primitives.scalar import array_valued, local_derivatives, rule_name, vjp
+from derive.primitives import array_valued, local_derivatives, rule_name, vjp
 
 DOUT = sp.Symbol("dout", real=True)
 

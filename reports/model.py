@@ -198,9 +198,9 @@ def _gradient_view(d, name: str, names: NodeNames) -> GradientView:
 def _code_text(d) -> str:
     """The formula as read, in the engine's text syntax (NumPy style for matrices)."""
     if d.shapes:
-        from derive.printers.text import matrix_text
+        from derive.printers.text import formula_text
 
-        return matrix_text(d.expr)
+        return formula_text(d.expr)
     return str(d.expr)
 
 

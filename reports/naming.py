@@ -7,7 +7,7 @@ import re
 
 import sympy as sp
 
-from derive.primitives.scalar import at_kinks_zero
+from derive.vocab.kinks import at_kinks_zero
 from derive.simplify.scalar import OUT, saved_form
 from reports.layout import reading_order
 
@@ -39,7 +39,7 @@ class NodeNames:
 
     def _differentials(self) -> dict:
         """The matrix engine's differential symbols d(<child>) → d:<child's name>."""
-        from derive.primitives.matrix import differential_symbol
+        from derive.primitives import differential_symbol
 
         found = {}
         for node in self.graph.nodes:

@@ -86,9 +86,9 @@ def test_softmax_cross_entropy_without_the_assumption_keeps_the_general_form():
     derivation = derive(formula="-sum(t * log(softmax(x, axis=0)))",
                         shapes={"x": (3, 4), "t": (3, 4)},
                         constants=["t"])
-    from derive.printers.text import matrix_text
+    from derive.printers.text import formula_text
 
-    assert matrix_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=0)*sum(t, axis=0) - t)"
+    assert formula_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=0)*sum(t, axis=0) - t)"
 
 
 @pytest.mark.parametrize("op, layer, axis", [
@@ -116,9 +116,9 @@ def test_softmax_cross_entropy_in_both_layouts_and_reductions(axis, reduction, s
     formula = f"{reduction}(-sum(t * log(softmax(x, axis={axis})), axis={axis}))"
     derivation = derive(formula=formula, shapes={"x": shape, "t": shape}, constants=["t"],
                         assumptions=[f"each sample's t sums to 1: sum(t, axis={axis}) = 1"])
-    from derive.printers.text import matrix_text
+    from derive.printers.text import formula_text
 
-    assert matrix_text(derivation.gradients["x"]) == f"{scale}*(softmax(x, axis={axis}) - t)"
+    assert formula_text(derivation.gradients["x"]) == f"{scale}*(softmax(x, axis={axis}) - t)"
     rng = np.random.default_rng(4)
     backward = derivation.functions()[1]
     for _ in range(3):

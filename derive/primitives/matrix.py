@@ -1,31 +1,20 @@
-"""VJP rules of the matrix primitives, each derived once from its matrix differential.
+"""Matrix primitives (SymPy's matrix operations), each with the VJP read off its differential.
 
 With L the loss and G = ∂L/∂Z the upstream gradient of a node Z = f(A, ...), the chain rule
 reads dL = tr(Gᵀ dZ). Writing dZ in terms of dA and moving everything but dA out of the trace
-(cyclic trace, tr(Mᵀ) = tr(M)) gives dL = tr(Āᵀ dA): Ā is the VJP. For each primitive the
-rule records the differential dZ (the step's `local`) and the resulting Ā (its `downstream`).
+(cyclic trace, tr(Mᵀ) = tr(M)) gives dL = tr(Āᵀ dA): Ā is the VJP. Each `differential`
+returns the pair (dZ, Ā): dZ is the step's `local`, Ā its `downstream`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
-from derive.graph import is_variable
-from derive.printers.text import matrix_text
-from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
-from derive.vocab.shapes import is_matrix, shape_of
-
-
-def unbroadcast(gradient, shape: tuple):
-    """Undo broadcasting: sum `gradient` over the axes where `shape` has size 1 (or all)."""
-    if not shape:
-        return SumAll(gradient)
-    for axis in (0, 1):
-        if shape[axis] == 1 and gradient.shape[axis] != 1:
-            gradient = AxisSum(gradient, axis)
-    return gradient
+from derive.primitives.registry import Primitive, register
+from derive.printers.text import formula_text, implicit_broadcasts
+from derive.vocab.nodes import SumAll
+from derive.vocab.shapes import is_matrix, is_variable
 
 
 def transpose(expr):
@@ -38,6 +27,8 @@ def product(*factors):
         return factors[0]
     return sp.MatMul(*factors) if any(is_matrix(f) for f in factors) else sp.Mul(*factors)
 
+
+# --- matrix product: c·A @ B @ ... ---
 
 def _matmul(expr, p, d, G):
     args = expr.args
@@ -53,8 +44,57 @@ def _matmul(expr, p, d, G):
     return product(*args[:p], d, *args[p + 1:]), product(scale, *parts)
 
 
-def _matadd(expr, p, d, G):
-    return d, G
+def _matmul_label(expr, children):
+    scalars = [a for a in expr.args if not is_matrix(a) and not is_variable(a)]
+    if len([a for a in expr.args if is_variable(a)]) == 1 and scalars:
+        factor = formula_text(sp.Mul(*scalars))
+        return "×" + (f"({factor.replace('-', '−')})" if factor.startswith("-") else factor)
+    return "@"
+
+
+def _matmul_code(printer, expr):
+    negated = [a for a in expr.args if not is_matrix(a)] == [-1]
+    scalars = [printer._operand(a) for a in expr.args if not is_matrix(a) and not negated]
+    matrices = [printer._operand(a) for a in expr.args if is_matrix(a)]
+    code = " @ ".join(matrices)
+    if negated:  # -A @ B, not (-1)*(A @ B)
+        return f"-({code})" if len(matrices) > 1 else f"-{code}"
+    return "*".join(scalars + [f"({code})" if len(matrices) > 1 and scalars else code])
+
+
+def _matmul_text(printer, expr):
+    scalars = [a for a in expr.args if not is_matrix(a)]
+    matrices = [a for a in expr.args if is_matrix(a)]
+    product_text = " @ ".join(printer.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices)
+    if not scalars:
+        return product_text
+    coefficient = sp.Mul(*scalars)
+    if coefficient == -1:
+        if len(matrices) == 1:
+            return "-" + printer.parenthesize(matrices[0], PRECEDENCE["Mul"], strict=True)
+        return "-" + product_text
+    return f"{printer.parenthesize(coefficient, PRECEDENCE['Mul'], strict=True)}*{product_text}"
+
+
+register(Primitive((sp.MatMul,), "matrix product", _matmul_label, _matmul,
+                   code=_matmul_code, text=_matmul_text))
+
+
+# --- sums and elementwise products ---
+
+def _matadd_text(printer, expr):
+    parts = sorted((printer._print(t) for t in implicit_broadcasts(expr.args)),
+                   key=lambda part: part.startswith("-"))
+    text = parts[0]
+    for part in parts[1:]:
+        text += f" - {part[1:]}" if part.startswith("-") else f" + {part}"
+    return text
+
+
+register(Primitive(
+    (sp.MatAdd,), "sum", "+", lambda expr, p, d, G: (d, G),
+    code=lambda p, e: " + ".join(p._print(a) for a in implicit_broadcasts(e.args)),
+    text=_matadd_text))
 
 
 def _hadamard(expr, p, d, G):
@@ -62,12 +102,43 @@ def _hadamard(expr, p, d, G):
     return sp.HadamardProduct(*others, d), sp.HadamardProduct(G, *others)
 
 
-def _transpose(expr, p, d, G):
-    return d.T, transpose(G)
+def _hadamard_print(printer, expr):
+    return "*".join(printer.parenthesize(a, PRECEDENCE["Mul"])
+                    for a in implicit_broadcasts(expr.args))
 
 
-def _trace(expr, p, d, G):
-    return sp.Trace(d), product(G, sp.Identity(expr.arg.shape[0]))
+register(Primitive((sp.HadamardProduct,), "hadamard", "⊙", _hadamard,
+                   code=_hadamard_print, text=_hadamard_print))
+
+
+def _hadamard_power(expr, p, d, G):
+    # d(A ∘ⁿ) = n A ∘ⁿ⁻¹ ⊙ dA, for a constant exponent n
+    slope = sp.MatMul(expr.exp, sp.HadamardPower(expr.base, expr.exp - 1))
+    return sp.HadamardProduct(slope, d), sp.HadamardProduct(G, slope)
+
+
+def _hadamard_power_print(printer, expr):
+    return (f"{printer.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}**"
+            f"{printer.parenthesize(expr.exp, PRECEDENCE['Pow'], strict=True)}")
+
+
+register(Primitive((sp.HadamardPower,), "power", lambda e, c: f"**{e.exp}", _hadamard_power,
+                   code=_hadamard_power_print,
+                   text=_hadamard_power_print))
+
+
+# --- transpose, trace, determinant, inverse ---
+
+register(Primitive(
+    (sp.Transpose,), "transpose", ".T", lambda expr, p, d, G: (d.T, transpose(G)),
+    code=lambda p, e: f"numpy.transpose({p._print(e.arg)})",
+    text=lambda p, e: p.parenthesize(e.arg, PRECEDENCE["Atom"], strict=True) + ".T"))
+
+register(Primitive(
+    (sp.Trace,), "trace", "trace",
+    lambda expr, p, d, G: (sp.Trace(d), product(G, sp.Identity(expr.arg.shape[0]))),
+    code=lambda p, e: f"numpy.trace({p._print(e.arg)})",
+    text=lambda p, e: f"trace({p._print(e.arg)})"))
 
 
 def _determinant(expr, p, d, G):
@@ -76,163 +147,16 @@ def _determinant(expr, p, d, G):
             product(G, expr, transpose(sp.Inverse(A))))
 
 
+register(Primitive((sp.Determinant,), "determinant", "det", _determinant,
+                   code=lambda p, e: f"numpy.linalg.det({p._print(e.arg)})",
+                   text=lambda p, e: f"det({p._print(e.arg)})"))
+
+
 def _inverse(expr, p, d, G):
     inv_t = transpose(sp.Inverse(expr.arg))
     return sp.MatMul(-1, expr, d, expr), sp.MatMul(-1, inv_t, G, inv_t)
 
 
-def _broadcast(expr, p, d, G):
-    return Broadcast(d, *expr.shape), unbroadcast(G, shape_of(expr.arg))
-
-
-def _elementwise(expr, p, d, G):
-    slope = elementwise_slope(expr)
-    return sp.HadamardProduct(slope, d), sp.HadamardProduct(G, slope)
-
-
-def elementwise_slope(expr: Elementwise):
-    """f'(A) for Z = f(A) elementwise, from sympy.diff of f; written in terms of Z itself when
-    the scalar saved form is simpler and calls no function (sigmoid: Z ⊙ (1 − Z), tanh:
-    1 − Z², exp: Z): then the slope costs a few products and cannot overflow. A form that
-    still calls one (softplus: 1 − exp(−Z)) saves nothing and loses precision."""
-    slope, in_output = slope_in_output(expr.body)
-    return Elementwise("", in_output, expr) if in_output is not None else \
-        Elementwise("", slope, expr.arg)
-
-
-@lru_cache(maxsize=256)
-def slope_in_output(body):
-    """(f'(u), f' with f(u) written as u where that is simpler and calls no function, or None)."""
-    from derive.primitives.scalar import at_kinks_zero
-    from derive.simplify.scalar import OUT, saved_form
-
-    slope = at_kinks_zero(sp.diff(body, U))
-    form = saved_form(body, slope, [U], {})
-    if form is None or form.atoms(sp.Function):
-        return slope, None
-    return slope, form.xreplace({OUT: U})
-
-
-def _axis_sum(expr, p, d, G):
-    return AxisSum(d, expr.axis), Broadcast(G, *expr.arg.shape)
-
-
-def _sum_all(expr, p, d, G):
-    return SumAll(d), product(G, sp.OneMatrix(*expr.arg.shape))
-
-
-def _softmax(expr, p, d, G):
-    # Jacobian ∂σᵢ/∂xⱼ = σᵢ(δᵢⱼ − σⱼ) along the axis: dσ = σ ⊙ (dx − sum(σ ⊙ dx, axis))
-    def apply(v):
-        mixed = Broadcast(AxisSum(sp.HadamardProduct(expr, v), expr.axis), *expr.shape)
-        return sp.HadamardProduct(expr, sp.MatAdd(v, sp.MatMul(-1, mixed)))
-    return apply(d), apply(G)
-
-
-def _log_sum_exp(expr, p, d, G):
-    # d logsumexp(x) = sum(softmax(x) ⊙ dx, axis): the gradient is softmax(x) ⊙ broadcast(G)
-    sigma = Softmax(expr.arg, expr.axis)
-    return (AxisSum(sp.HadamardProduct(sigma, d), expr.axis),
-            sp.HadamardProduct(sigma, Broadcast(G, *expr.arg.shape)))
-
-
-RULES = {
-    sp.MatMul: ("matrix product", _matmul),
-    sp.MatAdd: ("sum", _matadd),
-    sp.HadamardProduct: ("hadamard", _hadamard),
-    sp.Transpose: ("transpose", _transpose),
-    sp.Trace: ("trace", _trace),
-    sp.Determinant: ("determinant", _determinant),
-    sp.Inverse: ("inverse", _inverse),
-    Broadcast: ("broadcast-sum", _broadcast),
-    Elementwise: ("elementwise", _elementwise),
-    AxisSum: ("sum along axis", _axis_sum),
-    SumAll: ("sum", _sum_all),
-    Softmax: ("softmax", _softmax),
-    LogSumExp: ("log-sum-exp", _log_sum_exp),
-}
-
-
-def _rule(expr):
-    for kind, rule in RULES.items():
-        if isinstance(expr, kind):
-            return rule
-    from derive.errors import DeriveError
-
-    raise DeriveError(f"formula: '{matrix_text(expr)}' ({type(expr).__name__}) has no matrix "
-                      "rule; use @, +, -, *, .T, trace, det, inv, sum, mean, softmax, logsumexp "
-                      "or an elementwise function")
-
-
-def matrix_children(expr) -> list:
-    """The variable subexpressions a matrix node takes as inputs, without repeats."""
-    _rule(expr)
-    seen = []
-    for arg in expr.args:
-        if isinstance(arg, sp.Basic) and is_variable(arg) and not isinstance(arg, sp.Lambda) \
-                and arg not in seen:
-            seen.append(arg)
-    return seen
-
-
-def matrix_label(expr) -> str:
-    """The node's label as drawn: @, +, ⊙, .T, trace, det, inv, broadcast, tanh, sum, softmax."""
-    if isinstance(expr, sp.MatMul):
-        scalars = [a for a in expr.args if not is_matrix(a) and not is_variable(a)]
-        if len([a for a in expr.args if is_variable(a)]) == 1 and scalars:
-            factor = matrix_text(sp.Mul(*scalars))
-            return "×" + (f"({factor.replace('-', '−')})" if factor.startswith("-") else factor)
-        return "@"
-    if isinstance(expr, Elementwise):
-        from derive.graph import node_label
-
-        return expr.name or node_label(expr.body, [U])
-    if isinstance(expr, AxisSum):
-        return f"sum(axis={expr.axis})"
-    labels = {sp.MatAdd: "+", sp.HadamardProduct: "⊙", sp.Transpose: ".T", sp.Trace: "trace",
-              sp.Determinant: "det", sp.Inverse: "inv", Broadcast: "broadcast", SumAll: "sum",
-              Softmax: "softmax", LogSumExp: "logsumexp"}
-    return next(label for kind, label in labels.items() if isinstance(expr, kind))
-
-
-def placeholder_for(child, index: int):
-    if is_matrix(child):
-        return sp.MatrixSymbol(f"_a{index}", *child.shape)
-    return sp.Dummy(f"a{index}")
-
-
-def matrix_rule_name(node) -> str:
-    return _rule(node.expr)[0]
-
-
-def differential_symbol(child):
-    text = matrix_text(child)
-    name = f"d{text}" if text.isidentifier() else f"d({text})"
-    return sp.MatrixSymbol(name, *child.shape) if is_matrix(child) else sp.Symbol(name)
-
-
-def _terms(node, index, upstream):
-    child = node.child_exprs[index]
-    d = differential_symbol(child)
-    rule = _rule(node.expr)[1]
-    pairs = [rule(node.expr, p, d, upstream) for p, arg in enumerate(node.expr.args)
-             if arg == child]
-    return pairs
-
-
-def _total(parts):
-    if len(parts) == 1:
-        return parts[0]
-    return sp.MatAdd(*parts) if is_matrix(parts[0]) else sp.Add(*parts)
-
-
-def matrix_locals(node) -> list:
-    """For each child, its part of the differential dZ (in terms of d<child>)."""
-    upstream = (sp.MatrixSymbol("G", *node.expr.shape) if is_matrix(node.expr)
-                else sp.Symbol("G"))
-    return [_total([dz for dz, _ in _terms(node, i, upstream)]) for i in range(len(node.args))]
-
-
-def matrix_vjp(node, index: int, upstream):
-    """The gradient sent from `node` to its child `index`, given the upstream gradient."""
-    return _total([grad for _, grad in _terms(node, index, upstream)])
+register(Primitive((sp.Inverse,), "inverse", "inv", _inverse,
+                   code=lambda p, e: f"numpy.linalg.inv({p._print(e.arg)})",
+                   text=lambda p, e: f"inv({p._print(e.arg)})"))

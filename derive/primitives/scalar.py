@@ -1,116 +1,155 @@
-"""Local rules: the derivative of each node's own primitive function, with a rule name.
+"""Scalar primitives: one registry entry per node type, one row per elementary function.
 
-Every local derivative comes from `sympy.diff` of the node's function of its placeholder
-inputs; the rule name comes from a small fixed vocabulary. Non-differentiable points follow
-the common convention: the step functions SymPy returns are taken as 0 at their jump.
+Their local derivatives come from sympy.diff of each node's own function (registry); what
+is declared here is the rule name, the label the tutorial draws, the formula names that
+build the node, and printing where SymPy's differs from derive's. Non-differentiable points
+follow the common convention (vocab.kinks.at_kinks_zero).
 """
 
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.str import StrPrinter
 
-from derive.graph import Node, is_variable
-from derive.vocab.functions import ArraySize, ArraySum
-
-TRIG = (sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan)
-HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh)
-PIECEWISE = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
-
-
-def involves_matrix(node: Node) -> bool:
-    """True for a node whose value or an input is a matrix (the matrix rules apply)."""
-    return node.is_matrix or any(
-        isinstance(c, sp.MatrixExpr) or getattr(c, "is_Matrix", False) for c in node.child_exprs)
+from derive.primitives.registry import Primitive, register
+from derive.vocab.functions import ArraySum
+from derive.vocab.shapes import is_variable
 
 
-def rule_name(node: Node) -> str:
-    """The rule that differentiates `node`, from the fixed vocabulary."""
-    if involves_matrix(node):
-        from derive.primitives.matrix import matrix_rule_name
-
-        return matrix_rule_name(node)
-    expr = node.expr
-    if isinstance(expr, sp.Add):
-        return "sum"
-    if isinstance(expr, sp.Mul):
-        return "constant multiple" if len(node.args) == 1 else "product"
-    if isinstance(expr, sp.Pow):
-        base, exponent = expr.args
-        if exponent == -1:
-            return "reciprocal"
-        if not is_variable(base):
-            return "exponential"
-        return "power"
-    if isinstance(expr, sp.exp):
-        return "exp"
-    if isinstance(expr, sp.log):
-        return "log"
-    if isinstance(expr, TRIG):
-        return "trig"
-    if isinstance(expr, HYPERBOLIC):
-        return "hyperbolic"
-    if isinstance(expr, PIECEWISE):
-        return "max/piecewise"
-    if isinstance(expr, ArraySum):
-        return "broadcast-sum"
-    if isinstance(expr, sp.erf):
-        return "erf"
-    return "chain"
+def _number(value) -> str:
+    text = str(value)
+    return f"({text.replace('-', '−')})" if text.startswith("-") else text
 
 
-def local_derivatives(node: Node) -> list[sp.Basic]:
-    """∂(node)/∂(child i) for each child, in terms of the formula's names."""
-    if involves_matrix(node):
-        from derive.primitives.matrix import matrix_locals
-
-        return matrix_locals(node)
-    if isinstance(node.expr, sp.logic.boolalg.Boolean):  # a condition such as u > 0:
-        return [sp.Integer(0)] * len(node.placeholders)  # no gradient flows through it
-    back = dict(zip(node.placeholders, node.child_exprs))
-    result = []
-    for holder in node.placeholders:
-        local = at_kinks_zero(sp.diff(node.func, holder))
-        result.append(local.xreplace(back))
-    return result
+def _constants(expr):
+    return [a for a in expr.args if not is_variable(a)]
 
 
-def at_kinks_zero(expr: sp.Basic) -> sp.Basic:
-    """Apply the convention at non-differentiable points: Heaviside(0) = 0 (so relu'(0) = 0)."""
-    return expr.replace(
-        lambda e: isinstance(e, sp.Heaviside),
-        lambda e: sp.Heaviside(e.args[0], 0),
-    ).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+def _add_label(expr, children):
+    constants = _constants(expr)
+    return "+" + (_number(sp.Add(*constants)) if constants else "")
 
 
-def vjp(node: Node, index: int, upstream: sp.Basic, local: sp.Basic,
-        scalars: frozenset = frozenset()) -> sp.Basic:
-    """The gradient that flows from `node` to its child `index`: upstream × local.
-
-    Where a single number (such as mean(x)) is broadcast into an entry-by-entry operation
-    (x - mean(x)), the gradient of each entry flows back to that one number: it receives
-    their sum (undoing the broadcast here, in one place). `scalars` are the symbols known to
-    be single numbers (dout of a scalar loss).
-    """
-    if involves_matrix(node):
-        from derive.primitives.matrix import matrix_vjp
-
-        return matrix_vjp(node, index, upstream)
-    gradient = upstream * local
-    if array_valued(node.expr) and not array_valued(node.child_exprs[index]):
-        if array_valued(gradient, scalars):
-            return ArraySum(gradient)
-        return gradient * ArraySize(node.expr)
-    return gradient
+def _mul_label(expr, children):
+    constants = _constants(expr)
+    factor = sp.Mul(*constants)
+    if len(children) == 1 and constants:
+        return "×" + _number(factor)
+    return "×" if factor == 1 else f"×{_number(factor)}"
 
 
-def array_valued(expr: sp.Basic, scalars: frozenset = frozenset()) -> bool:
-    """True if `expr` varies entry by entry: a formula name occurs outside every sum()."""
-    stack = [expr]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ArraySum, ArraySize)) or not isinstance(current, sp.Basic):
-            continue
-        if isinstance(current, sp.Symbol) and current not in scalars:
-            return True
-        stack.extend(current.args)
-    return False
+def _pow_rule(expr, children):
+    base, exponent = expr.args
+    if exponent == -1:
+        return "reciprocal"
+    return "exponential" if not is_variable(base) else "power"
+
+
+def _pow_label(expr, children):
+    base, exponent = expr.args
+    if exponent == -1:
+        return "/"
+    if exponent == sp.Rational(1, 2):
+        return "sqrt"
+    if not is_variable(exponent):
+        return f"**{_number(exponent)}"
+    return f"{_number(base)}**" if not is_variable(base) else "**"
+
+
+register(Primitive((sp.Add,), "sum", _add_label))
+register(Primitive((sp.Mul,), lambda e, c: "constant multiple" if len(c) == 1 else "product",
+                   _mul_label))
+register(Primitive((sp.Pow,), _pow_rule, _pow_label, functions={"sqrt": (1, sp.sqrt)}))
+
+# Elementary functions of one argument: (SymPy function, formula name, rule, NumPy code or
+# None where SymPy's NumPy printer is right). Adding one is adding a row.
+ELEMENTARY = [
+    (sp.exp, "exp", "exp", None),
+    (sp.log, "log", "log", None),
+    (sp.sin, "sin", "trig", None),
+    (sp.cos, "cos", "trig", None),
+    (sp.tan, "tan", "trig", None),
+    (sp.asin, "asin", "trig", None),
+    (sp.acos, "acos", "trig", None),
+    (sp.atan, "atan", "trig", None),
+    (sp.sinh, "sinh", "hyperbolic", None),
+    (sp.cosh, "cosh", "hyperbolic", None),
+    (sp.tanh, "tanh", "hyperbolic", None),
+    (sp.asinh, "asinh", "inverse hyperbolic", None),
+    (sp.atanh, "atanh", "inverse hyperbolic", None),
+    (sp.erf, "erf", "erf", "scipy.special.erf({})"),
+]
+
+for function, name, rule, code in ELEMENTARY:
+    register(Primitive(
+        (function,), rule, name, functions={name: (1, function)},
+        code=None if code is None else (
+            lambda p, e, code=code: code.format(p._print(e.args[0])))))
+
+
+# --- piecewise functions: kinks where a condition or argument is 0 ---
+
+def _piecewise_children(expr):
+    parts = []
+    for value, cond in expr.args:
+        for part in (value, cond):
+            if isinstance(part, sp.core.relational.Relational):
+                parts.extend(a for a in part.args if is_variable(a))
+            elif not isinstance(part, sp.logic.boolalg.BooleanAtom) and is_variable(part):
+                parts.append(part)
+    return parts
+
+
+def _piecewise_code(printer, expr):
+    *pieces, (last_value, last_cond) = expr.args
+    if last_cond != True:  # SymPy's true is compared by value
+        return NumPyPrinter._print_Piecewise(printer, expr)
+    code = printer._print(last_value)
+    for value, cond in reversed(pieces):
+        code = f"numpy.where({printer._print(cond)}, {printer._print(value)}, {code})"
+    return code
+
+
+def _piecewise_text(printer, expr):
+    *pieces, (last, condition) = expr.args
+    if condition != True:
+        return StrPrinter._print_Piecewise(printer, expr)
+    text = printer._print(last)
+    for value, condition in reversed(pieces):
+        text = f"where({printer._print(condition)}, {printer._print(value)}, {text})"
+    return text
+
+
+def _fold(function):
+    def code(printer, expr):
+        text = printer._print(expr.args[0])
+        for arg in expr.args[1:]:
+            text = f"{function}({text}, {printer._print(arg)})"
+        return text
+    return code
+
+
+def _heaviside_code(printer, expr):
+    at_zero = printer._print(expr.args[1]) if len(expr.args) > 1 else "0"
+    return f"numpy.heaviside({printer._print(expr.args[0])}, {at_zero})"
+
+
+PIECEWISE = "max/piecewise"
+register(Primitive((sp.Piecewise,), PIECEWISE, "where", children=_piecewise_children,
+                   code=_piecewise_code, text=_piecewise_text))
+register(Primitive((sp.Max,), PIECEWISE, "max", functions={"max": (2, sp.Max)},
+                   code=_fold("numpy.maximum")))
+register(Primitive((sp.Min,), PIECEWISE, "min", functions={"min": (2, sp.Min)},
+                   code=_fold("numpy.minimum")))
+register(Primitive((sp.Abs,), PIECEWISE, "abs", functions={"abs": (1, sp.Abs)}))
+register(Primitive((sp.sign,), PIECEWISE, "sign",
+                   code=lambda p, e: f"numpy.sign({p._print(e.args[0])})"))
+register(Primitive((sp.Heaviside,), PIECEWISE, "Heaviside", code=_heaviside_code))
+
+# sum(e) over every entry of an array formula: its local derivative is 1 for every entry
+register(Primitive(
+    (ArraySum,), "broadcast-sum", "sum", functions={"sum": (1, ArraySum)},
+    code=lambda p, e: f"numpy.sum({p._print(e.args[0])})",
+    text=lambda p, e: f"sum({p._print(e.args[0])})",
+    latex=lambda p, e: rf"\sum {p.parenthesize(e.args[0], 1000)}"))

@@ -16,12 +16,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.vocab.functions import (
-    CONSTANTS,
-    MATRIX_ONLY_FUNCTIONS,
-    RESERVED_NAMES,
-    SCALAR_FUNCTIONS,
-)
+from derive.primitives import FUNCTIONS
+from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES
 
 MAX_LENGTH = 10000
 MAX_DEPTH = 60
@@ -136,7 +132,7 @@ class _Builder:
         name = node.id
         if name in CONSTANTS:
             return CONSTANTS[name]
-        if name in SCALAR_FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
+        if name in FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
             self.fail(node, f"function '{name}' used without arguments")
         if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
             self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
@@ -204,7 +200,7 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             self.fail(node, f"'{ast.unparse(node.func)}' is not a function a formula may call")
         name = node.func.id
-        if name not in SCALAR_FUNCTIONS and name not in MATRIX_ONLY_FUNCTIONS:
+        if name not in FUNCTIONS and name not in MATRIX_ONLY_FUNCTIONS:
             self.fail(node, f"unknown function '{name}'")
         if any(isinstance(a, ast.Starred) for a in node.args):
             self.fail(node, "starred arguments are not allowed")
@@ -220,7 +216,7 @@ class _Builder:
             from derive.read.matrix_ops import call
 
             return call(name, args, kwargs, lambda msg: self.fail(node, msg))
-        arity, builder = SCALAR_FUNCTIONS[name]
+        arity, builder = FUNCTIONS[name]
         if len(args) != arity:
             self.fail(node, f"'{name}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}")
         if name != "where" and any(isinstance(a, sp.core.relational.Relational) for a in args):

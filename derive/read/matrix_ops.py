@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.vocab.functions import SCALAR_FUNCTIONS
+from derive.primitives import FUNCTIONS
 from derive.vocab.nodes import AxisSum, Elementwise, LogSumExp, Softmax, SumAll, U, broadcast_to
 from derive.vocab.shapes import broadcast_shape, is_matrix, shape_of, shape_text
 
@@ -18,9 +18,9 @@ MATRIX_FUNCTIONS = ("trace", "det", "inv", "softmax", "logsumexp")
 
 
 def text(expr) -> str:
-    from derive.printers.text import matrix_text
+    from derive.printers.text import formula_text
 
-    return matrix_text(expr)
+    return formula_text(expr)
 
 
 def binary(op: str, left, right, fail):
@@ -81,7 +81,7 @@ def call(name: str, args: list, kwargs: dict, fail):
         fail(f"'{name}': axis must be 0 or 1 (a matrix has two axes), got {axis!r}")
     if axis is not None:
         axis %= 2
-    if name in ELEMENTWISE_ONLY_SCALAR or name not in (*SCALAR_FUNCTIONS, *MATRIX_FUNCTIONS):
+    if name in ELEMENTWISE_ONLY_SCALAR or name not in (*FUNCTIONS, *MATRIX_FUNCTIONS):
         fail(f"'{name}' of a matrix is not supported (supported: elementwise functions of one "
              "argument such as exp, log, tanh, sigmoid, relu; sum, mean, softmax, logsumexp, "
              "trace, det, inv)")
@@ -106,5 +106,5 @@ def call(name: str, args: list, kwargs: dict, fail):
         if axis is None:
             return SumAll(arg) / (arg.shape[0] * arg.shape[1])
         return sp.MatMul(1 / arg.shape[axis], AxisSum(arg, axis))
-    _, builder = SCALAR_FUNCTIONS[name]
+    _, builder = FUNCTIONS[name]
     return Elementwise(name, builder(U), arg)

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from derive.errors import DerivationMismatch
-from derive.printers.text import matrix_text
+from derive.printers.text import formula_text
 from derive.selfcheck.entries import entry_gradients, explicit, explicit_loss, symbolic_env
 from derive.selfcheck.numeric import CheckResult
 from derive.vocab.shapes import MatrixDimension, is_matrix, matrix_symbol
@@ -85,7 +85,7 @@ def check_explicit(expr, dout, gradients: dict, shapes: dict, names: list[str], 
             error = float(np.max(np.abs(value - reference)) / max(1.0, np.max(np.abs(reference))))
             if not error < TOLERANCE:
                 raise DerivationMismatch(
-                    f"derived gradient for '{name}' ({matrix_text(gradients[name])}) disagrees "
+                    f"derived gradient for '{name}' ({formula_text(gradients[name])}) disagrees "
                     f"with entrywise sympy.diff on explicit {_size_text(sizes)} matrices "
                     f"(relative error {error:.2e})")
             worst = max(worst, error)

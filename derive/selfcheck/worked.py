@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.printers.text import matrix_text
+from derive.printers.text import formula_text
 from derive.selfcheck.entries import explicit, loss_summands, partial
 from derive.selfcheck.explicit import explicit_setup, numeric_point, small_sizes
 from derive.vocab.shapes import is_matrix
@@ -46,7 +46,7 @@ def worked_case(derivation, size: int = 2) -> list[dict]:
             agrees = same or abs(complex(difference.xreplace(point).evalf(20))) < 1e-9
             rows.append({
                 "input": name, "entry": f"{name}[{i}, {j}]", "symbol": str(entry),
-                "by_entries": str(by_entries), "general": matrix_text(derivation.gradients[name]),
+                "by_entries": str(by_entries), "general": formula_text(derivation.gradients[name]),
                 "general_entry": str(closed), "agrees": bool(agrees),
                 "symbolic": bool(same)})
     return rows

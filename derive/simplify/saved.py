@@ -4,7 +4,7 @@ Where the output occurs in a gradient as it is (det(X) in d det(X)/dX, sigmoid(Z
 sigmoid(Z) ⊙ (1 − sigmoid(Z))), it is written `out`. Where the output is elementwise in one
 matrix A, out = F(A) (2·sigmoid(A), exp(−A), sigmoid(A) − 0.5), the gradient holds its slope
 F'(A) (times numbers): F' is rewritten once through the scalar engine's saved form, as the
-elementwise rule does for a single function (derive.primitives.matrix.slope_in_output: solve
+elementwise rule does for a single function (derive.simplify.elementwise.slope_in_output: solve
 out = F(u) for u, keep the result if it is simpler, agrees at random points and calls no
 function, so that it is cheap and cannot overflow).
 """
@@ -14,8 +14,12 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.symbol import Str
 
-from derive.codegen.elementwise import CONSTANT, elementwise_in_one_matrix, grouped_by_matrix
-from derive.primitives.matrix import slope_in_output
+from derive.simplify.elementwise import (
+    CONSTANT,
+    elementwise_in_one_matrix,
+    grouped_by_matrix,
+    slope_in_output,
+)
 from derive.simplify.matrix import tidy
 from derive.simplify.scalar import OUT
 from derive.vocab.nodes import Elementwise, U

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import sympy as sp
 
+from derive.printers.code import numpy_function
 from derive.vocab.functions import ArraySize, ArraySum
 
 OUT = sp.Symbol("out", real=True)
@@ -173,11 +174,9 @@ def _float_finiteness(a, b, symbols):
     30-digit evaluation of a value beyond float range (a power tower such as x**x**x**x at
     x = 3) can run for hours; such a point is refused first, in float64, in microseconds.
     """
-    from derive.codegen.source import compile_expression
-
     names = [str(s) for s in symbols]
     try:
-        functions = [compile_expression(_as_scalar(e), names, "probe") for e in (a, b)]
+        functions = [numpy_function(_as_scalar(e), names, "probe") for e in (a, b)]
     except Exception:  # not printable as NumPy code: only the 30-digit evaluation remains
         return lambda point: True
 

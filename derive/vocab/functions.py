@@ -25,12 +25,6 @@ class ArraySum(sp.Function):
     def fdiff(self, argindex=1):
         return sp.Integer(1)
 
-    def _sympystr(self, printer):
-        return f"sum({printer._print(self.args[0])})"
-
-    def _latex(self, printer):
-        return r"\sum %s" % printer.parenthesize(self.args[0], 1000)
-
 
 class ArraySize(sp.Function):
     """The number of entries of an array expression (1 for a scalar)."""
@@ -74,33 +68,17 @@ def mean(u):
     return ArraySum(u) / ArraySize(u)
 
 
-# name -> (number of arguments, builder). The builder receives SymPy expressions.
-SCALAR_FUNCTIONS = {
-    "exp": (1, sp.exp),
-    "log": (1, sp.log),
-    "sqrt": (1, sp.sqrt),
-    "tanh": (1, sp.tanh),
-    "sinh": (1, sp.sinh),
-    "cosh": (1, sp.cosh),
-    "sin": (1, sp.sin),
-    "cos": (1, sp.cos),
-    "tan": (1, sp.tan),
-    "atan": (1, sp.atan),
-    "asin": (1, sp.asin),
-    "acos": (1, sp.acos),
-    "erf": (1, sp.erf),
-    "abs": (1, sp.Abs),
+# Composite functions: name -> (number of arguments, builder of primitives). The names of
+# primitive functions (exp, tanh, sum, ...) are declared with their registry entries.
+COMPOSITE_FUNCTIONS = {
     "sigmoid": (1, lambda u: 1 / (1 + sp.exp(-u))),
     "softplus": (1, lambda u: sp.log(1 + sp.exp(u))),
     "relu": (1, relu),
-    "max": (2, sp.Max),
-    "min": (2, sp.Min),
     "where": (3, where),
-    "sum": (1, ArraySum),
     "mean": (1, mean),
 }
 
-# Functions that only make sense on declared matrices (see derive.matrix).
+# Functions that only make sense on declared matrices (read.matrix_ops).
 MATRIX_ONLY_FUNCTIONS = ("softmax", "trace", "det", "inv", "logsumexp")
 
 CONSTANTS = {"pi": sp.pi}

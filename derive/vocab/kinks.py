@@ -9,6 +9,14 @@ from __future__ import annotations
 import sympy as sp
 
 
+def at_kinks_zero(expr: sp.Basic) -> sp.Basic:
+    """Apply the convention at non-differentiable points: Heaviside(0) = 0 (so relu'(0) = 0)."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Heaviside),
+        lambda e: sp.Heaviside(e.args[0], 0),
+    ).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+
+
 def kink_expressions(expr: sp.Basic) -> list[sp.Basic]:
     """Expressions g such that the formula may be non-differentiable where g = 0."""
     found = []

@@ -37,13 +37,6 @@ class Broadcast(sp.MatrixExpr):
     def precedence(self):
         return precedence(self.arg)
 
-    def _sympystr(self, printer):
-        shape = ", ".join(printer._print(d) for d in self.shape)
-        return f"broadcast_to({printer._print(self.arg)}, ({shape}))"
-
-    def _latex(self, printer):
-        return printer._print(self.arg)
-
 
 class Elementwise(sp.MatrixExpr):
     """A scalar function `f(u)` applied to every entry of a matrix; `name` labels it."""
@@ -79,18 +72,17 @@ class Elementwise(sp.MatrixExpr):
         """How the printed function binds: as a call, or as its formula in u."""
         return PRECEDENCE["Func"] if self.name else precedence(self.body)
 
-    def _sympystr(self, printer):
-        return applied_text(self, printer)
 
-    def _latex(self, printer):
-        if self.name:
-            return rf"\operatorname{{{self.name}}}\left({printer._print(self.arg)}\right)"
-        inner = printer._print(self.arg)
-        inner = sp.Symbol(inner if isinstance(self.arg, sp.MatrixSymbol) else rf"\left({inner}\right)")
-        return printer._print(self.body.xreplace({U: inner}))
+def elementwise_latex(printer, node: Elementwise) -> str:
+    """LaTeX of `name(arg)`, or of the function's formula with the argument in place of u."""
+    if node.name:
+        return rf"\operatorname{{{node.name}}}\left({printer._print(node.arg)}\right)"
+    inner = printer._print(node.arg)
+    inner = sp.Symbol(inner if isinstance(node.arg, sp.MatrixSymbol) else rf"\left({inner}\right)")
+    return printer._print(node.body.xreplace({U: inner}))
 
 
-def applied_text(node: Elementwise, printer) -> str:
+def applied_text(printer, node: Elementwise) -> str:
     """`name(arg)`, or the function's formula with the argument written in place of u."""
     inner = printer._print(node.arg)
     if node.name:
@@ -120,12 +112,6 @@ class AxisSum(sp.MatrixExpr):
         rows, cols = self.arg.shape
         return (sp.Integer(1), cols) if self.axis == 0 else (rows, sp.Integer(1))
 
-    def _sympystr(self, printer):
-        return f"sum({printer._print(self.arg)}, axis={self.axis})"
-
-    def _latex(self, printer):
-        return rf"\sum_{{\mathrm{{axis}}={self.axis}}} {printer.parenthesize(self.arg, 1000)}"
-
 
 class SumAll(sp.Expr):
     """The sum of every entry of a matrix: a scalar."""
@@ -139,12 +125,6 @@ class SumAll(sp.Expr):
     @property
     def arg(self):
         return self.args[0]
-
-    def _sympystr(self, printer):
-        return f"sum({printer._print(self.arg)})"
-
-    def _latex(self, printer):
-        return rf"\sum {printer.parenthesize(self.arg, 1000)}"
 
 
 class Softmax(sp.MatrixExpr):
@@ -165,12 +145,6 @@ class Softmax(sp.MatrixExpr):
     def shape(self):
         return self.arg.shape
 
-    def _sympystr(self, printer):
-        return f"softmax({printer._print(self.arg)}, axis={self.axis})"
-
-    def _latex(self, printer):
-        return rf"\operatorname{{softmax}}_{{{self.axis}}}\left({printer._print(self.arg)}\right)"
-
 
 class LogSumExp(sp.MatrixExpr):
     """log(sum(exp(x), axis)) along `axis`, keeping it as a dimension of size 1."""
@@ -189,12 +163,6 @@ class LogSumExp(sp.MatrixExpr):
     @property
     def shape(self):
         return AxisSum(self.arg, self.axis).shape
-
-    def _sympystr(self, printer):
-        return f"logsumexp({printer._print(self.arg)}, axis={self.axis})"
-
-    def _latex(self, printer):
-        return rf"\log \sum_{{\mathrm{{axis}}={self.axis}}} e^{{{printer._print(self.arg)}}}"
 
 
 def broadcast_to(expr, shape: tuple):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.vocab.functions import ArraySize
+
 
 class MatrixDimension(sp.Symbol):
     """A symbolic matrix dimension (a positive integer)."""
@@ -42,6 +44,16 @@ def matrix_symbol(name: str, dims) -> sp.MatrixSymbol:
 
 def is_matrix(expr) -> bool:
     return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
+
+
+def is_variable(expr: sp.Basic) -> bool:
+    """True for a subexpression that depends on the formula's names (and so is a node)."""
+    if isinstance(expr, ArraySize) or getattr(expr, "is_dimension", False):
+        return False
+    if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
+        return True
+    names = [s for s in expr.free_symbols if not getattr(s, "is_dimension", False)]
+    return bool(names) and not expr.is_number
 
 
 def shape_of(expr) -> tuple:

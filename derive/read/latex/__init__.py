@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 
-from derive.errors import DeriveError
 from derive.read.formula import Formula
 from derive.read.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.primitives import FUNCTIONS
 from derive.read.formula import MAX_EXPONENT
 from derive.read.latex.tokens import fail
-from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS, SCALAR_FUNCTIONS
+from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS
 
 _SCALAR = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
            "/": lambda a, b: a / b}
@@ -23,7 +24,7 @@ def call(name: str, args: list):
         from derive.read.matrix_ops import call as matrix_call
 
         return matrix_call(name, args, {}, fail)
-    arity, builder = SCALAR_FUNCTIONS[name]
+    arity, builder = FUNCTIONS[name]
     if len(args) != arity:
         fail(f"'{name}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}")
     return builder(*args)

@@ -6,7 +6,8 @@ derive.vocab.functions (the same vocabulary the SymPy-syntax parser uses).
 
 from __future__ import annotations
 
-from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS, SCALAR_FUNCTIONS
+from derive.primitives import FUNCTIONS
+from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS
 
 # Function commands latex2sympy2's grammar parses itself -> formula function name.
 GRAMMAR_FUNCTIONS = {
@@ -22,7 +23,7 @@ GRAMMAR_FUNCTIONS = {
 _WORD_ALIASES = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
                  "tr": "trace", "lse": "logsumexp"}
 FUNCTION_WORDS = {
-    **{name: name for name in SCALAR_FUNCTIONS if name != "where"},
+    **{name: name for name in FUNCTIONS if name != "where"},
     **{name: name for name in MATRIX_ONLY_FUNCTIONS},
     **_WORD_ALIASES,
 }

@@ -1,27 +1,42 @@
-"""Random values for matrix formulas: random sizes, declared domains, declared constraints.
+"""Random values for a derivation's parameters: one sampler, and the domains it draws from.
 
-Every dimension symbol gets a random size (2 to 5) per sample, so checks run at many sizes.
+Names in a formula without matrices are arrays of a few entries; declared matrices get
+random sizes (each dimension symbol 2 to 5 per sample, so checks run at many sizes) and
+undeclared names in a matrix formula are single numbers. Every sample stays inside the
+names' domains and away from the formula's kinks (entries of each kink expression at least
+1e-3, relative, from 0; a bad entry of an elementwise sample is drawn again).
 The graph says which values must be invertible: the argument of each inv and det node. A square
 matrix that occurs in such an argument is drawn near the identity (I + noise of norm below 1/2:
 invertible, positive determinant); the argument itself (X.T @ X, A @ B) must then have a
 condition number below MAX_CONDITION, and a positive determinant where the det's consumer is
 not real for a negative value (log det), or the sample is drawn again. A name with a declared
-constraint sum(t, axis=k) = 1 is drawn positive and normalised along that axis.
+identity sum(t, axis=k) = 1 is drawn positive and normalised along that axis. The domains of
+a typed formula are inferred: the first candidate on which it is finite and real.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
-from derive.vocab.nodes import AxisSum, SumAll
+from derive.catalog import DEFAULT_DOMAIN
+from derive.codegen.source import compile_expression
+from derive.errors import DeriveError
+from derive.simplify.matrix import tidy
+from derive.vocab.kinks import kink_expressions
+from derive.vocab.nodes import AxisSum, Elementwise, SumAll
 from derive.vocab.shapes import MatrixDimension, matrix_symbol
 
-DEFAULT_DOMAIN = (-3.0, 3.0)
 POSITIVE_DOMAIN = (0.2, 3.0)
+# where a typed formula is sampled: the first range on which it is finite and real
+CANDIDATE_DOMAINS = (DEFAULT_DOMAIN, POSITIVE_DOMAIN, (-1.0, 1.0), (0.2, 1.0))
 MAX_CONDITION = 1e3
+SAMPLE_TRIES = 100
+KINK_GAP = 1e-3
+PROBE_ENTRIES = (64,)
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,107 @@ def normalised_names(identities: dict) -> dict:
         if ones and isinstance(left, (AxisSum, SumAll)) and isinstance(left.arg, sp.MatrixSymbol):
             result[left.arg.name] = left.axis if isinstance(left, AxisSum) else None
     return result
+
+
+def sample_values(d, rng: np.random.Generator, sizes: dict | None = None,
+                  entries: tuple = (5,)) -> dict:
+    """Random float64 values for every parameter of derivation `d` (see the module's text);
+    `sizes` may fix matrix dimensions {dim: n}, `entries` is the shape of each name's values
+    in a formula without matrices."""
+    functions = _compiled(d)
+    values = _draw(d, rng, sizes, entries)
+    for _ in range(SAMPLE_TRIES):
+        bad = _near_kinks(functions["kinks"], values, entries if not d.shapes else ())
+        if d.shapes:
+            bad = bad or not well_conditioned(
+                [fn(**values) for fn in functions["invertible"]],
+                [item.positive for item in d.invertible])
+        if not np.any(bad):
+            break
+        fresh = _draw(d, rng, sizes, entries)
+        values = {n: np.where(bad, fresh[n], values[n]) if not d.shapes else fresh[n]
+                  for n in values}
+    return values
+
+
+def _draw(d, rng, sizes, entries) -> dict:
+    if not d.shapes:
+        return {n: rng.uniform(*d.domains.get(n, DEFAULT_DOMAIN), size=entries)
+                for n in d.params}
+    return sample_matrices(d.params, d.shapes, d.domains, normalised_names(d.identities), rng,
+                           sizes, near_identity_names(d.invertible))
+
+
+def _near_kinks(kink_functions, values: dict, shape: tuple):
+    """Entries (or, for matrices, whether any entry) of a kink expression close to 0."""
+    bad = np.zeros(shape, dtype=bool)
+    for fn in kink_functions:
+        gap = np.abs(np.asarray(fn(**values), dtype=float))
+        close = gap < KINK_GAP * max(1.0, float(np.max(gap, initial=0.0)))
+        bad = bad | (np.broadcast_to(close, shape) if shape else np.any(close))
+    return bad
+
+
+def _compiled(d) -> dict:
+    """The derivation's kink and inverted-argument functions, compiled once."""
+    if "_sampling_functions" not in d.__dict__:
+        d._sampling_functions = {
+            "kinks": [compile_expression(k, d.params, "kink", d.shapes) for k in d.kinks],
+            "invertible": [compile_expression(item.argument, d.params, "invertible", d.shapes)
+                           for item in d.invertible]}
+    return d._sampling_functions
+
+
+def infer_domains(d, names: list[str], declared: dict) -> dict:
+    """Sampling ranges: declared ones, else the first of CANDIDATE_DOMAINS on which the
+    formula is finite and real; DeriveError if there is none (it could not be checked)."""
+    probe = compile_expression(d.expr, d.params, "probe", d.shapes)
+    for candidate in CANDIDATE_DOMAINS:
+        d.domains = {n: declared.get(n, candidate) for n in names}
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                values = sample_values(d, np.random.default_rng(0), entries=PROBE_ENTRIES)
+                result = np.asarray(probe(**values), dtype=complex)
+            except (OverflowError, ValueError, TypeError, ZeroDivisionError,
+                    np.linalg.LinAlgError):
+                continue
+        if np.all(np.isfinite(result)) and not np.any(np.abs(result.imag) > 0):
+            return d.domains
+    ranges = ", ".join(f"({low:g}, {high:g})" for low, high in CANDIDATE_DOMAINS)
+    raise DeriveError(f"formula '{d.text}': not finite and real at random inputs in any of "
+                      f"{ranges}, so it cannot be checked; use a formula defined for real "
+                      "inputs of moderate size")
+
+
+def explicit_sizes(d, candidates: list[dict]) -> dict:
+    """The first of `candidates` (sizes for the explicit check) at which the matrices the
+    formula inverts can be invertible (A @ B with A 3×2 and B 2×3 cannot)."""
+    if not d.invertible:
+        return candidates[0]
+    functions = _compiled(d)
+    rng = np.random.default_rng(0)
+    for sizes in candidates:
+        values = sample_values(d, rng, sizes)
+        if well_conditioned([fn(**values) for fn in functions["invertible"]],
+                            [item.positive for item in d.invertible]):
+            return sizes
+    return candidates[0]
+
+
+def kinks_of(expr, graph, shapes: dict) -> list:
+    """Expressions whose entries are zero where the formula may not be differentiable: read
+    off the formula, or, in a matrix formula, off each elementwise function's own kinks."""
+    if not shapes:
+        return kink_expressions(expr)
+    kinks = []
+    for node in graph.nodes:
+        if isinstance(node.expr, Elementwise):
+            for kink in kink_expressions(node.expr.body):
+                matrix = tidy(Elementwise("", kink, node.expr.arg))
+                if matrix not in kinks:
+                    kinks.append(matrix)
+    return kinks
 
 
 def sample_matrices(names: list[str], shapes: dict, domains: dict, normalised: dict,

@@ -11,9 +11,15 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.graph import Graph
+from derive.vocab.functions import DOUT
+from derive.vocab.shapes import is_matrix
 from derive.primitives import array_valued, local_derivatives, rule_name, vjp
 
-DOUT = sp.Symbol("dout", real=True)
+
+
+def dout_symbol(expr):
+    """The upstream gradient of a formula's output: a matrix of its shape, or one number."""
+    return sp.MatrixSymbol("dout", *expr.shape) if is_matrix(expr) else DOUT
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden"
 
 def golden_documents(op: str) -> dict[str, str]:
     """{'tex': ..., 'md': ...} for catalog operator `op`, derived afresh (no cache)."""
-    from derive.derivation import derive
+    from derive.pipeline import derive
     from reports.markdown import report_md
     from reports.model import build_report
     from reports.render import report_tex

@@ -14,7 +14,7 @@ from cli_harness import assert_usage_error, describe, numerical_vjp, run_batch, 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.errors import DeriveError
 
 DEEP = "(" * 5000 + "x" + ")" * 5000

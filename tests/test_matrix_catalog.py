@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matrix_helpers import derived
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from layers import Affine, AffineRows, SoftmaxWithLoss, SoftmaxWithLossRows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -115,7 +115,7 @@ def test_softmax_cross_entropy_in_both_layouts_and_reductions(axis, reduction, s
     shape = ("C", "N") if axis == 0 else ("N", "C")
     formula = f"{reduction}(-sum(t * log(softmax(x, axis={axis})), axis={axis}))"
     derivation = derive(formula=formula, shapes={"x": shape, "t": shape}, constants=["t"],
-                        assumptions=[f"each sample's t sums to 1: sum(t, axis={axis}) = 1"])
+                        identities=[f"sum(t, axis={axis}) = 1"])
     from derive.printers.text import formula_text
 
     assert formula_text(derivation.gradients["x"]) == f"{scale}*(softmax(x, axis={axis}) - t)"

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.errors import DeriveError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 from matrix_helpers import derived, max_fd_error
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.printers.text import formula_text
 
 FORMULAS = {

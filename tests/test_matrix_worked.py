@@ -3,7 +3,7 @@
 import sympy as sp
 from matrix_helpers import derived
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.printers.text import formula_text
 
 

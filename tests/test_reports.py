@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from derive.cli import main
-from derive.derivation import derive
+from derive.pipeline import derive
 from reports.build import write_atomic
 from reports.golden import GOLDEN_DIR, GOLDEN_OPS, golden_documents
 from reports.markdown import report_md

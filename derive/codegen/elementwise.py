@@ -16,10 +16,10 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.symbol import Str
 
-from derive.codegen.source import _body as scalar_code_lines
-from derive.codegen.stable import exp_branches, stable_body
+from derive.codegen.stable import exp_branches, stable_body, stable_lines
 from derive.simplify.elementwise import CONSTANT, elementwise_in_one_matrix, grouped_by_matrix
 from derive.vocab.nodes import Elementwise, U
+
 
 def hoisted(exprs: list, printer) -> tuple[list[str], list]:
     """(assignment lines, `exprs` with each elementwise part replaced by its local)."""
@@ -64,6 +64,6 @@ def _elementwise_lines(target: str, node: Elementwise, arguments: dict, printer)
         arguments[node.arg] = f"_a{len(arguments)}"
         lines.append(f"{arguments[node.arg]} = {printer.doprint(node.arg)}")
     argument = sp.Symbol(arguments[node.arg], real=True)
-    body_lines, (result,) = scalar_code_lines([stable_body(node.body).xreplace({U: argument})],
-                                              printer)
+    body_lines, (result,) = stable_lines([stable_body(node.body).xreplace({U: argument})],
+                                         printer)
     return [*lines, *body_lines, f"{target} = {result}"]

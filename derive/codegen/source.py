@@ -1,9 +1,11 @@
-"""Code generation: gradients -> self-contained NumPy source for `forward` and `backward`.
+"""Code generation: gradients → self-contained NumPy source for `forward` and `backward`.
 
-The source imports only numpy, names every value after the formula, eliminates common
-subexpressions, and is evaluated in stable forms (see derive.codegen.stable). `backward(dout, **values)`
-returns a dict name -> gradient with each input's shape and floating dtype; broadcasting is
-undone in one helper, `_unbroadcast`.
+One template for every formula. The source imports only numpy (and scipy.special), names
+every value after the formula, computes each subexpression once and evaluates it in stable
+forms (codegen.stable; elementwise parts of matrix formulas fused, codegen.elementwise).
+Each symbolic matrix dimension is read from the first argument that has it (`X.shape[1]`).
+`backward(dout, **values)` returns a dict name -> gradient with each input's shape and
+floating dtype; broadcasting is undone in one helper, `_unbroadcast`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import textwrap
 
 import sympy as sp
 
-from derive.codegen.stable import exp_branches, stable_body
-from derive.printers.code import DerivePrinter
+import derive.primitives  # noqa: F401  (installs each primitive's code printer)
+from derive.codegen.elementwise import hoisted
+from derive.codegen.stable import stable_lines
+from derive.printers.code import HEADER, DerivePrinter, load_source
+from derive.vocab.shapes import MatrixDimension, matrix_symbol
 
 UNBROADCAST_SOURCE = '''
 def _unbroadcast(grad, like):
@@ -42,40 +47,29 @@ def _as_result(value, *inputs):
 '''.strip()
 
 
-def _body(exprs: list[sp.Basic], printer: DerivePrinter) -> tuple[list[str], list[str]]:
-    """Assignment lines and result expressions (as code) for `exprs`, stable and CSE'd."""
-    lines: list[str] = []
-    stable = []
-    for index, expr in enumerate(exprs):
-        expr = stable_body(expr)
-        branches = exp_branches(expr, str(index)) if isinstance(expr, sp.Expr) else None
-        if branches is None:
-            stable.append(expr)
+def dimension_code(params: list[str], shapes: dict, out_shape: tuple = ()) -> dict:
+    """Each MatrixDimension symbol -> code reading it from an argument's shape (or dout's)."""
+    code = {}
+    for name in params:
+        if name not in shapes:
             continue
-        u_name = f"_u{index}"
-        lines.append(f"{u_name} = {printer.doprint(branches.u)}")
-        lines.append(f"{branches.e_symbol} = numpy.exp(numpy.minimum({u_name}, 0))")
-        lines.append(f"{branches.f_symbol} = numpy.exp(-numpy.maximum({u_name}, 0))")
-        stable.append((u_name, branches))
-    plain = [s for s in stable if not isinstance(s, tuple)]
-    pairs = [x for s in stable if isinstance(s, tuple) for x in (s[1].small_side, s[1].large_side)]
-    replacements, reduced = sp.cse(plain + pairs, symbols=sp.numbered_symbols("_t"),
-                                   optimizations="basic")
-    for symbol, value in replacements:
-        lines.append(f"{symbol} = {printer.doprint(value)}")
-    reduced = list(reduced)
-    results = []
-    plain_iter = iter(reduced[: len(plain)])
-    pair_iter = iter(reduced[len(plain):])
-    for item in stable:
-        if isinstance(item, tuple):
-            u_name = item[0]
-            small, large = next(pair_iter), next(pair_iter)
-            results.append(f"numpy.where({u_name} <= 0, {printer.doprint(small)}, "
-                           f"{printer.doprint(large)})")
-        else:
-            results.append(printer.doprint(next(plain_iter)))
-    return lines, results
+        for axis, dim in enumerate(matrix_symbol(name, shapes[name]).shape):
+            if isinstance(dim, MatrixDimension) and dim not in code:
+                code[dim] = f"numpy.shape({name})[{axis}]"
+    for axis, dim in enumerate(out_shape):
+        if isinstance(dim, MatrixDimension):
+            code.setdefault(dim, f"numpy.shape(dout)[{axis}]")
+    return code
+
+
+def code_lines(exprs: list, params: list[str], shapes: dict | None,
+               out_shape: tuple = ()) -> tuple[list[str], list[str]]:
+    """(assignment lines, code of each expression): stable, each part computed once."""
+    printer = DerivePrinter({"dimensions": dimension_code(params, shapes or {}, out_shape)})
+    if not shapes:
+        return stable_lines(exprs, printer)
+    lines, results = hoisted(exprs, printer)
+    return lines, [printer.doprint(r) for r in results]
 
 
 def docstring_text(text: str) -> str:
@@ -84,58 +78,48 @@ def docstring_text(text: str) -> str:
         "\\", "/").replace('"', "'")
 
 
-def forward_source(name: str, formula: str, expr: sp.Basic, params: list[str]) -> str:
+def forward_source(name: str, formula: str, expr: sp.Basic, params: list[str],
+                   shapes: dict | None = None) -> str:
     """Source defining `forward(**values)` for `expr`."""
-    name, formula = docstring_text(name), docstring_text(formula)
-    printer = DerivePrinter()
-    lines, (result,) = _body([expr], printer)
+    lines, (result,) = code_lines([expr], params, shapes)
     args = ", ".join(params)
     body = "\n".join(lines + [f"return _as_result({result}, {args})"])
-    return (f'"""Forward pass of {name}, generated by derive from: {formula}"""\n'
-            f"import math\nimport numpy\nimport scipy.special\n\n\n{RESULT_DTYPE_SOURCE}\n\n\n"
+    return (f'"""Forward pass of {docstring_text(name)}, generated by derive from: '
+            f'{docstring_text(formula)}"""\n{HEADER}{RESULT_DTYPE_SOURCE}\n\n\n'
             f"def forward({args}):\n{textwrap.indent(body, '    ')}\n")
 
 
 def backward_source(name: str, formula: str, params: list[str], inputs: list[str],
-                    gradients: dict[str, sp.Basic], saved: dict[str, sp.Basic | None],
-                    saved_names: list[str]) -> str:
-    """Source defining `backward(dout, **values)`: a dict input name -> gradient."""
-    name, formula = docstring_text(name), docstring_text(formula)
-    printer = DerivePrinter()
-    signature = ", ".join(["dout", *params, *(f"{n}=None" for n in saved_names)])
+                    gradients: dict, saved: dict, shapes: dict | None = None,
+                    out_shape: tuple = ()) -> str:
+    """Source defining `backward(dout, **values)`: a dict input name -> gradient; with saved
+    forms (gradients in terms of the forward output) it also takes `out=` and then uses them."""
+    saved = {n: form for n, form in saved.items() if form is not None}
+    signature = ", ".join(["dout", *params, *(["out=None"] if saved else [])])
     blocks = []
-    if saved_names:
-        exprs = [saved[n] if saved.get(n) is not None else gradients[n] for n in inputs]
-        lines, results = _body(exprs, printer)
-        condition = " and ".join(f"{n} is not None" for n in saved_names)
-        blocks.append(f"if {condition}:\n"
-                      + textwrap.indent("\n".join(lines + [_result_dict(inputs, results)]), "    "))
-    lines, results = _body([gradients[n] for n in inputs], printer)
-    blocks.append("\n".join(lines + [_result_dict(inputs, results)]))
+    if saved:
+        in_output = _returned(inputs, [saved.get(n, gradients[n]) for n in inputs], params,
+                              shapes, out_shape)
+        blocks.append("if out is not None:\n" + textwrap.indent(in_output, "    "))
+    blocks.append(_returned(inputs, [gradients[n] for n in inputs], params, shapes, out_shape))
     body = "\n".join(blocks)
-    return (f'"""Backward pass of {name}, generated by derive from: {formula}\n\n'
+    return (f'"""Backward pass of {docstring_text(name)}, generated by derive from: '
+            f"{docstring_text(formula)}\n\n"
             f"backward(dout, **values) returns a dict input name -> dL/d(input).\n\"\"\"\n"
-            f"import math\nimport numpy\nimport scipy.special\n\n\n{UNBROADCAST_SOURCE}\n\n\n"
+            f"{HEADER}{UNBROADCAST_SOURCE}\n\n\n"
             f"def backward({signature}):\n{textwrap.indent(body, '    ')}\n")
 
 
-def _result_dict(inputs: list[str], results: list[str]) -> str:
+def _returned(inputs, exprs, params, shapes, out_shape) -> str:
+    lines, results = code_lines(exprs, params, shapes, out_shape)
     items = ", ".join(f'"{n}": _unbroadcast({r}, {n})' for n, r in zip(inputs, results))
-    return f"return {{{items}}}"
+    return "\n".join(lines + [f"return {{{items}}}"])
 
 
-def load_functions(source: str, name: str) -> dict:
-    """Execute generated source (never user text: it is printed from SymPy objects)."""
-    namespace: dict = {"__name__": f"derive_generated_{name}"}
-    exec(compile(source, f"<derive:{name}>", "exec"), namespace)  # noqa: S102
-    return namespace
-
-
-def compile_expression(expr: sp.Basic, names: list[str], label: str = "expression"):
-    """A NumPy function of `names` evaluating `expr` (printed by derive's printer)."""
-    printer = DerivePrinter()
-    lines, (result,) = _body([expr], printer)
+def compile_expression(expr: sp.Basic, names: list[str], label: str = "expression",
+                       shapes: dict | None = None):
+    """A NumPy function of `names` (positional or by keyword) evaluating `expr`."""
+    lines, (result,) = code_lines([expr], names, shapes)
     body = "\n".join(lines + [f"return {result}"])
-    source = (f"import math\nimport numpy\nimport scipy.special\n\n\ndef {label}({', '.join(names)}):\n"
-              f"{textwrap.indent(body, '    ')}\n")
-    return load_functions(source, label)[label]
+    source = f"{HEADER}def {label}({', '.join(names)}):\n{textwrap.indent(body, '    ')}\n"
+    return load_source(source, label)[label]

@@ -1,4 +1,4 @@
-"""Numerically stable forms for generated code.
+"""Numerically stable forms for generated code, and the code lines that evaluate them.
 
 Two general rewrites, applied only to the expressions that are printed as code:
 - log(1 + exp(u)) becomes softplus(u), printed as numpy.logaddexp(0, u);
@@ -106,3 +106,39 @@ def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
         if power.exp.has(symbol):
             return False
     return True
+
+
+def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
+    """Assignment lines and result expressions (as code) for `exprs`, stable and CSE'd."""
+    lines: list[str] = []
+    stable = []
+    for index, expr in enumerate(exprs):
+        expr = stable_body(expr)
+        branches = exp_branches(expr, str(index)) if isinstance(expr, sp.Expr) else None
+        if branches is None:
+            stable.append(expr)
+            continue
+        u_name = f"_u{index}"
+        lines.append(f"{u_name} = {printer.doprint(branches.u)}")
+        lines.append(f"{branches.e_symbol} = numpy.exp(numpy.minimum({u_name}, 0))")
+        lines.append(f"{branches.f_symbol} = numpy.exp(-numpy.maximum({u_name}, 0))")
+        stable.append((u_name, branches))
+    plain = [s for s in stable if not isinstance(s, tuple)]
+    pairs = [x for s in stable if isinstance(s, tuple) for x in (s[1].small_side, s[1].large_side)]
+    replacements, reduced = sp.cse(plain + pairs, symbols=sp.numbered_symbols("_t"),
+                                   optimizations="basic")
+    for symbol, value in replacements:
+        lines.append(f"{symbol} = {printer.doprint(value)}")
+    reduced = list(reduced)
+    results = []
+    plain_iter = iter(reduced[: len(plain)])
+    pair_iter = iter(reduced[len(plain):])
+    for item in stable:
+        if isinstance(item, tuple):
+            u_name = item[0]
+            small, large = next(pair_iter), next(pair_iter)
+            results.append(f"numpy.where({u_name} <= 0, {printer.doprint(small)}, "
+                           f"{printer.doprint(large)})")
+        else:
+            results.append(printer.doprint(next(plain_iter)))
+    return lines, results

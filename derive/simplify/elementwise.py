@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.simplify.scalar import OUT, saved_form
+from derive.simplify.scalar import saved_form
+from derive.vocab.functions import OUT
 from derive.vocab.kinks import at_kinks_zero
 from derive.vocab.nodes import Broadcast, Elementwise, U
 

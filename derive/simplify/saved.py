@@ -21,12 +21,12 @@ from derive.simplify.elementwise import (
     slope_in_output,
 )
 from derive.simplify.matrix import tidy
-from derive.simplify.scalar import OUT
+from derive.vocab.functions import OUT
 from derive.vocab.nodes import Elementwise, U
 from derive.vocab.shapes import is_matrix
 
 
-def saved_forms(expr, gradients: dict, params: list[str]) -> dict:
+def matrix_saved_forms(expr, gradients: dict, params: list[str]) -> dict:
     """name -> the gradient in terms of `out`, or None where it cannot use the output."""
     if "out" in params:
         return {n: None for n in gradients}

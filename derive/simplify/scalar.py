@@ -15,9 +15,8 @@ import numpy as np
 import sympy as sp
 
 from derive.printers.code import numpy_function
-from derive.vocab.functions import ArraySize, ArraySum
+from derive.vocab.functions import OUT, ArraySize, ArraySum
 
-OUT = sp.Symbol("out", real=True)
 SIMPLIFY_LIMIT = 150
 FULL_SIMPLIFY_LIMIT = 30
 SOLVE_LIMIT = 10  # out = f(x) is solved for x only for small f: larger inverses are not simpler

@@ -37,6 +37,6 @@ def _is_number(d) -> bool:
 def sample_values(derivation, rng: np.random.Generator, sizes: dict | None = None) -> dict:
     """float64 values for every parameter of the derivation."""
     if not derivation.shapes:
-        return derivation.sample(rng, size=ELEMENTWISE_SHAPE)
+        return derivation.sample(rng, entries=ELEMENTWISE_SHAPE)
     sizes = fixed_sizes(derivation, rng) if sizes is None else sizes
-    return {k: np.asarray(v, dtype=float) for k, v in derivation.sample(rng, size=sizes).items()}
+    return {k: np.asarray(v, dtype=float) for k, v in derivation.sample(rng, sizes).items()}

@@ -83,5 +83,8 @@ MATRIX_ONLY_FUNCTIONS = ("softmax", "trace", "det", "inv", "logsumexp")
 
 CONSTANTS = {"pi": sp.pi}
 
+DOUT = sp.Symbol("dout", real=True)  # the upstream gradient of a scalar output
+OUT = sp.Symbol("out", real=True)  # the forward output, in saved forms
+
 # Names a formula may not use for its own variables: they mean something in generated code.
 RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "math", "size", "e", "E", "I"})

@@ -7,7 +7,7 @@ from timing import interleaved, ratios
 
 import layers
 from derive import catalog
-from derive.derivation import derive
+from derive.pipeline import derive
 
 SIZE = 1_000_000
 

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import sympy as sp
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.read.formula import parse_formula
 
 TERMS = ["tanh({k}*x + y)", "exp(-{k}*x*y)", "sin(x + {k}*y)", "sigmoid({k}*x - y)",

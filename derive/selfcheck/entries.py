@@ -85,6 +85,8 @@ def _combine(e, args, size):
         if e.axis == 0:
             return sp.Matrix(1, m.cols, lambda i, j: sp.log(sum(m[:, j])))
         return sp.Matrix(m.rows, 1, lambda i, j: sp.log(sum(m[i, :])))
+    if isinstance(e, sp.HadamardPower):
+        return args[0].applyfunc(lambda v: v ** args[1])
     if isinstance(e, sp.MatPow):
         return args[0] ** int(args[1])
     return e.func(*args)

@@ -13,6 +13,7 @@ from functools import reduce
 import sympy as sp
 from sympy.core.symbol import Str
 
+from derive.simplify.scalar import with_opaque_wholes
 from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, SumAll, U
 from derive.vocab.shapes import is_matrix
 
@@ -61,13 +62,15 @@ def _matadd(args):
             c, part = split(term)
             if c != 0 and not isinstance(part, sp.ZeroMatrix):
                 terms[part] = terms.get(part, 0) + c
-    terms = {part: c for part, c in terms.items() if sp.simplify(c) != 0}
+    terms = {part: c for part, c in terms.items()
+             if with_opaque_wholes(sp.simplify, c) != 0}
     if not terms:
         return sp.ZeroMatrix(*shape)
-    common = reduce(sp.gcd, terms.values())
+    common = with_opaque_wholes(lambda *cs: reduce(sp.gcd, cs), *terms.values())
     if common.is_number or len(terms) == 1:
         common = sp.Integer(1)
-    summed = [scaled(sp.cancel(c / common), part) for part, c in terms.items()]
+    summed = [scaled(with_opaque_wholes(lambda c: sp.cancel(c / common), c), part)
+              for part, c in terms.items()]
     total = summed[0] if len(summed) == 1 else sp.MatAdd(*summed)
     return scaled(common, total)
 

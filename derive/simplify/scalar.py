@@ -38,13 +38,28 @@ def simplify_gradient(expr: sp.Basic, thorough: bool = True) -> sp.Basic:
     """
     if getattr(expr, "is_Matrix", False) or isinstance(expr, sp.MatrixExpr):
         return expr
-    sums: dict = {}
-    opaque = expr.replace(lambda e: isinstance(e, (ArraySum, ArraySize)),
-                          lambda e: sums.setdefault(e, sp.Dummy(**(
-                              {"positive": True} if isinstance(e, ArraySize) else {"real": True}))))
-    result = _simplify(opaque, thorough)
-    back = {dummy: whole for whole, dummy in sums.items()}
-    while result.has(*back):
+    return with_opaque_wholes(lambda e: _simplify(e, thorough), expr)
+
+
+def with_opaque_wholes(function, *exprs):
+    """function(*exprs) with every value that stands for a whole array (sum(x), size(x), and
+    numbers computed from matrices: sum, trace, det of a matrix) replaced by a symbol, so
+    that SymPy neither reads an entry for the whole nor takes matrices apart as scalars."""
+    wholes: dict = {}
+
+    def is_whole(e):
+        return isinstance(e, (ArraySum, ArraySize)) or (
+            isinstance(e, sp.Expr) and not isinstance(e, sp.MatrixExpr)
+            and any(isinstance(a, sp.MatrixExpr) for a in e.args))
+
+    def symbol(e):
+        return wholes.setdefault(e, sp.Dummy(
+            **({"positive": True} if isinstance(e, ArraySize) else {"real": True})))
+
+    result = function(*(e.replace(is_whole, symbol) if isinstance(e, sp.Basic) else e
+                        for e in exprs))
+    back = {dummy: whole for whole, dummy in wholes.items()}
+    while isinstance(result, sp.Basic) and result.has(*back):
         result = result.xreplace(back)
     return result
 

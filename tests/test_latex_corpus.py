@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.cli import main
 from derive.codegen.source import compile_expression
-from derive.commands.inputs import parse_shapes
+from derive.read.shapes import parse_shapes
 from derive.errors import DeriveError
 from derive.read.formula import parse_formula
 from derive.read.latex import parse_latex

@@ -16,7 +16,7 @@ from derive.graph import Graph
 from derive.printers.code import load_source
 from derive.sampling import sample_values
 from derive.selfcheck import CheckResult
-from derive.sweep import Step
+from derive.sweep import Step, own_local_forms
 
 
 @dataclass
@@ -78,6 +78,16 @@ class Derivation:
 
             self._worked_case = worked_case(self) if self.shapes else []
         return self._worked_case
+
+    @property
+    def local_forms(self) -> dict:
+        """(node id, input) -> the step's local derivative in the node's own placeholders,
+        then through the node's output where simpler (sweep.own_local_forms); worked out
+        on first use, for the reports."""
+        if "_local_forms" not in self.__dict__:
+            self._local_forms = {(s.node_id, s.input): own_local_forms(
+                self.graph.node(s.node_id), s.input) for s in self.steps}
+        return self._local_forms
 
     def to_json(self) -> dict:
         from derive.serialize import derivation_json

@@ -1,19 +1,13 @@
-"""Numbers on a computational graph at one point: the tutorial's supermarket figure for any
-scalar formula — forward value on every arrow, the gradient flowing back under it.
-
-Node values come from each node's expression, the backward value of each arrow from the
-reverse sweep's downstream expression with dout = 1; nothing is parsed or evaluated from text.
-"""
+"""The supermarket figure of `derive graph`: the engine's numbers at a point
+(derive.numbers) laid out on the drawn graph, forward values above the arrows and the
+gradients below them."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.errors import DeriveError
-from derive.sweep import DOUT
 from reports.layout import Drawing, layout
 from reports.naming import NodeNames
 from reports.texfmt import expr_tex
@@ -46,33 +40,21 @@ def format_number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def graph_values(derivation, point: dict[str, float]) -> GraphValues:
-    """Forward and backward values of every node and arrow of `derivation` at `point`."""
+def graph_values(derivation, numbers) -> GraphValues:
+    """The figure of `derivation` with the numbers (derive.numbers.GraphNumbers) at a point."""
     d = derivation
-    if d.shapes:
-        raise DeriveError("derive graph: the formula has matrices; give a scalar formula")
     graph = d.graph
     names = NodeNames(graph, d.params)
-    subs = {graph.node(graph.leaves[n]).expr: sp.Float(point[n], 30)
-            for n in d.params if n in graph.leaves}
-    forward = {n.id: _number(n.expr, subs, f"node {n.label} ({n.expr})") for n in graph.nodes}
-    ids = {n.expr: n.id for n in graph.nodes}
-    backward: dict = {(graph.output.id, None): 1.0}
-    for step in d.steps:
-        backward[(ids[step.input], step.node_id)] = _number(
-            step.downstream, {**subs, DOUT: sp.Integer(1)}, f"the gradient into {step.input}")
-    gradients = tuple(
-        (n, expr_tex(sp.Symbol(n)), format_number(_number(d.gradients[n], {**subs, DOUT: 1},
-                                                          f"the gradient for {n}")))
-        for n in d.inputs)
-    texts = {k: format_number(v) for k, v in forward.items()}
-    back_texts = {k: format_number(v) for k, v in backward.items()}
+    gradients = tuple((n, expr_tex(sp.Symbol(n)), format_number(numbers.gradients[n]))
+                      for n in d.inputs)
+    texts = {k: format_number(v) for k, v in numbers.forward.items()}
+    back_texts = {k: format_number(v) for k, v in numbers.backward.items()}
     drawing = layout(graph, texts, back_texts, {}, d.params)
     arrows = tuple(ArrowValue(_arrow_end(s, names), _arrow_end(t, names), e.above, e.below)
                    for s, t, e in drawing.arrows())
     return GraphValues(
         typed=d.text, formula_tex=expr_tex(d.expr),
-        point=tuple((n, format_number(point[n])) for n in d.params),
+        point=tuple((n, format_number(numbers.point[n])) for n in d.params),
         output=texts[graph.output.id], gradients=gradients, arrows=arrows, drawing=drawing)
 
 
@@ -82,37 +64,3 @@ def _arrow_end(node, names: NodeNames) -> str:
     if node.kind == "end":
         return "output"
     return f"{node.text} [{names.symbol(int(node.key[1:]))}]"
-
-
-def _number(expr, subs, what: str) -> float:
-    value = complex(sp.N(expr.xreplace(subs), 17))
-    if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
-        raise DeriveError(f"derive graph --at: {what} is not a finite real number at this "
-                          "point; choose values inside the formula's domain")
-    return value.real
-
-
-def parse_point(items: list[str], names: list[str]) -> dict[str, float]:
-    """--at NAME=VALUE,... (one or more options) as {name: float}; every name needs a value."""
-    point: dict[str, float] = {}
-    for item in ",".join(items).split(","):
-        if not item.strip():
-            continue
-        name, sep, text = (p.strip() for p in item.partition("="))
-        try:
-            value = float(text) if sep and name else math.nan
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
-            raise DeriveError(f"derive graph --at {item.strip()}: expected NAME=VALUE with a "
-                              "finite number, such as x=2.5")
-        if name not in names:
-            raise DeriveError(f"derive graph --at {name}: '{name}' does not occur in the formula "
-                              f"(its names: {', '.join(names)})")
-        point[name] = value
-    missing = [n for n in names if n not in point]
-    if missing:
-        raise DeriveError(f"derive graph --at: no value for {', '.join(missing)}; give every "
-                          f"name a value, such as --at {','.join(f'{n}=1' for n in names)}")
-    return point
-

@@ -1,6 +1,6 @@
 """Regenerate the golden reports the tests compare against:
 
-    .venv/bin/python -m reports.golden        (or: UPDATE_GOLDEN=1 pytest tests/test_reports.py)
+    .venv/bin/python tests/golden.py        (or: UPDATE_GOLDEN=1 pytest tests/test_reports.py)
 
 writes tests/golden/<op>.tex and <op>.md for each operator in GOLDEN_OPS, rendered without a
 verification table (the verifier's measured errors would make the files machine-dependent).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 GOLDEN_OPS = ("sigmoid", "mul", "mse")
-GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 
 def golden_documents(op: str) -> dict[str, str]:

@@ -93,8 +93,8 @@ def applied_text(printer, node: Elementwise) -> str:
     return printer._print(node.body.xreplace({U: sp.Symbol(inner)})).replace(f"({inner})", inner)
 
 
-class AxisSum(sp.MatrixExpr):
-    """Sum along `axis` keeping it as a dimension of size 1 (NumPy's keepdims=True)."""
+class AlongAxis(sp.MatrixExpr):
+    """A function of matrix `arg` along one `axis` (0: down the columns, 1: along the rows)."""
 
     def __new__(cls, arg, axis):
         return sp.Basic.__new__(cls, arg, sp.Integer(axis))
@@ -106,6 +106,10 @@ class AxisSum(sp.MatrixExpr):
     @property
     def axis(self) -> int:
         return int(self.args[1])
+
+
+class AxisSum(AlongAxis):
+    """Sum along `axis` keeping it as a dimension of size 1 (NumPy's keepdims=True)."""
 
     @property
     def shape(self):
@@ -127,38 +131,16 @@ class SumAll(sp.Expr):
         return self.args[0]
 
 
-class Softmax(sp.MatrixExpr):
+class Softmax(AlongAxis):
     """exp(x) / sum(exp(x), axis), along `axis`."""
-
-    def __new__(cls, arg, axis):
-        return sp.Basic.__new__(cls, arg, sp.Integer(axis))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def axis(self) -> int:
-        return int(self.args[1])
 
     @property
     def shape(self):
         return self.arg.shape
 
 
-class LogSumExp(sp.MatrixExpr):
+class LogSumExp(AlongAxis):
     """log(sum(exp(x), axis)) along `axis`, keeping it as a dimension of size 1."""
-
-    def __new__(cls, arg, axis):
-        return sp.Basic.__new__(cls, arg, sp.Integer(axis))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def axis(self) -> int:
-        return int(self.args[1])
 
     @property
     def shape(self):

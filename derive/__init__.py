@@ -29,10 +29,10 @@ __version__ = "0.1.0"
 
 
 def derive(op=None, *, formula=None, latex=None, shapes=None, constants=(), name=None,
-           log_base=None):
+           log_base=None, assumptions=(), identities=()):
     """Derive a catalog operator or a formula; returns a Derivation (see derive.derivation)."""
     from derive.pipeline import derive as run
 
     return run(op, formula=formula, latex=latex, shapes=shapes, constants=constants, name=name,
-               log_base=log_base)
+               log_base=log_base, assumptions=assumptions, identities=identities)
 

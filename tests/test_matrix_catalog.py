@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from matrix_helpers import derived
 
+from derive import catalog
+from derive.errors import DeriveError
 from derive.pipeline import derive
 from layers import Affine, AffineRows, SoftmaxWithLoss, SoftmaxWithLossRows
 
@@ -128,3 +130,21 @@ def test_softmax_cross_entropy_in_both_layouts_and_reductions(axis, reduction, s
         sigma = np.exp(values["x"]) / np.exp(values["x"]).sum(axis=axis, keepdims=True)
         expected = (sigma - values["t"]) / (batch if reduction == "mean" else 1)
         np.testing.assert_allclose(backward(1.0, **values)["x"], expected, rtol=1e-10)
+
+
+def test_related_layouts_are_declared_both_ways_between_operators_of_the_same_names():
+    entries = catalog.load()
+    pairs = [(name, other) for name, entry in entries.items() for other in entry.related]
+    assert ("affine", "affine_rows") in pairs
+    for name, other in pairs:
+        assert name in entries[other].related
+        assert sorted((*entries[name].inputs, *entries[name].constants)) == sorted(
+            (*entries[other].inputs, *entries[other].constants))
+
+
+def test_identities_are_catalog_data_used_by_the_simplifier():
+    derivation = derive("softmax_cross_entropy")
+    assert [str(k) for k in derivation.identities] == ["sum(t, axis=0)"]
+    with pytest.raises(DeriveError, match="write it as one equation"):
+        derive(formula="sum(x*t)", shapes={"x": ("n", 1), "t": ("n", 1)}, constants=["t"],
+               identities=["sum(t) is one"])

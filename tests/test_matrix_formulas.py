@@ -189,3 +189,13 @@ def test_broadcast_is_undone_by_summing_over_the_broadcast_axes(b_shape, expecte
     grad = derivation.functions()[1](dout, **values)["b"]
     reference = dout.sum(axis=axes, keepdims=axes is not None)
     np.testing.assert_allclose(grad, reference, rtol=1e-12)
+
+
+def test_a_backslash_in_a_matrix_formula_leaves_the_generated_source_compiling():
+    """One code template: the formula text in the docstrings is escaped for matrices too
+    (\\xi in LaTeX once made the matrix forward source a SyntaxError)."""
+    derivation = derive(latex=r"\tanh(W \xi)", shapes={"W": ("n", "n"), "xi": ("n", 1)})
+    forward, backward = derivation.functions()
+    W, xi = np.eye(2) * 0.5, np.array([[1.0], [-2.0]])
+    np.testing.assert_allclose(forward(W=W, xi=xi), np.tanh(W @ xi))
+    assert "\\" not in derivation.forward_source.splitlines()[0]

@@ -17,7 +17,9 @@ import sympy as sp
 
 from derive.errors import DeriveError
 from derive.primitives import FUNCTIONS
+from derive.read.matrix_ops import binary, call
 from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES
+from derive.vocab.shapes import is_matrix, matrix_symbol
 
 MAX_LENGTH = 10000
 MAX_DEPTH = 60
@@ -42,8 +44,6 @@ class Formula:
 def symbol_for(name: str, shapes: dict | None = None):
     """The SymPy object a variable name stands for: a real Symbol, or a MatrixSymbol if shaped."""
     if shapes and name in shapes:
-        from derive.vocab.shapes import matrix_symbol
-
         return matrix_symbol(name, shapes[name])
     return sp.Symbol(name, real=True)
 
@@ -158,9 +158,7 @@ class _Builder:
         right = self.build(node.right, depth)
         if op == "**":
             self._check_power(node, left, right)
-        if _is_matrix(left) or _is_matrix(right):
-            from derive.read.matrix_ops import binary
-
+        if is_matrix(left) or is_matrix(right):
             return binary(op, left, right, lambda msg: self.fail(node, msg))
         if op == "@":
             self.fail(node, "'@' needs matrices: declare their shapes with --shape NAME=D1,D2")
@@ -184,7 +182,7 @@ class _Builder:
             self.fail(node, "only one comparison (> >= < <=) is allowed, inside where(...)")
         left = self.build(node.left, depth)
         right = self.build(node.comparators[0], depth)
-        if _is_matrix(left) or _is_matrix(right):
+        if is_matrix(left) or is_matrix(right):
             self.fail(node, "comparisons of matrices are not supported")
         return _COMPARE[type(node.ops[0])](left, right)
 
@@ -192,7 +190,7 @@ class _Builder:
         if node.attr != "T":
             self.fail(node, f"attribute '.{node.attr}' is not allowed (only .T, the transpose)")
         value = self.build(node.value, depth)
-        if not _is_matrix(value):
+        if not is_matrix(value):
             self.fail(node, "'.T' needs a matrix: declare its shape with --shape NAME=D1,D2")
         return value.T
 
@@ -212,9 +210,7 @@ class _Builder:
             if kw.arg is None or not isinstance(kw.value, ast.Constant):
                 self.fail(node, f"keyword arguments of '{name}' must be constants such as axis=0")
             kwargs[kw.arg] = kw.value.value
-        if name in MATRIX_ONLY_FUNCTIONS or kwargs or any(_is_matrix(a) for a in args):
-            from derive.read.matrix_ops import call
-
+        if name in MATRIX_ONLY_FUNCTIONS or kwargs or any(is_matrix(a) for a in args):
             return call(name, args, kwargs, lambda msg: self.fail(node, msg))
         arity, builder = FUNCTIONS[name]
         if len(args) != arity:
@@ -234,7 +230,3 @@ _SCALAR_BINARY = {
     "/": lambda a, b: a / b,
     "**": lambda a, b: a**b,
 }
-
-
-def _is_matrix(value) -> bool:
-    return getattr(value, "is_Matrix", False) or isinstance(value, sp.MatrixExpr)

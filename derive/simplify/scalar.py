@@ -16,6 +16,7 @@ import sympy as sp
 
 from derive.printers.code import numpy_function
 from derive.vocab.functions import OUT, ArraySize, ArraySum
+from derive.vocab.shapes import is_matrix
 
 SIMPLIFY_LIMIT = 150
 FULL_SIMPLIFY_LIMIT = 30
@@ -36,7 +37,7 @@ def simplify_gradient(expr: sp.Basic, thorough: bool = True) -> sp.Basic:
     sum is simplified term by term, and a large product factor by factor, so the cost of
     simplifying grows about linearly with the size of the formula.
     """
-    if getattr(expr, "is_Matrix", False) or isinstance(expr, sp.MatrixExpr):
+    if is_matrix(expr):
         return expr
     return with_opaque_wholes(lambda e: _simplify(e, thorough), expr)
 

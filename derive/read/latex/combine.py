@@ -3,19 +3,14 @@ derive.vocab.functions, matrices through derive.matrix's hooks (binary, call).""
 
 from __future__ import annotations
 
-import sympy as sp
-
 from derive.primitives import FUNCTIONS
 from derive.read.formula import MAX_EXPONENT
 from derive.read.latex.tokens import fail
 from derive.vocab.functions import MATRIX_ONLY_FUNCTIONS
+from derive.vocab.shapes import is_matrix
 
 _SCALAR = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
            "/": lambda a, b: a / b}
-
-
-def is_matrix(value) -> bool:
-    return getattr(value, "is_Matrix", False) or isinstance(value, sp.MatrixExpr)
 
 
 def call(name: str, args: list):

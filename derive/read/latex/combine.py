@@ -1,5 +1,5 @@
 """Combining values the way derive.read.formula does: scalars with + - * / ** and the builders of
-derive.vocab.functions, matrices through derive.matrix's hooks (binary, call)."""
+derive.vocab.functions, matrices through read.matrix_ops (binary, call)."""
 
 from __future__ import annotations
 

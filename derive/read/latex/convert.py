@@ -2,7 +2,7 @@
 
 A whitelist walk: each grammar rule derive reads has a method; anything else is refused.
 Scalars are combined exactly as derive.read.formula does (+ - * / **, derive.vocab.functions' builders);
-matrices go through the same hooks (derive.matrix.binary / call), so a LaTeX formula and the
+matrices go through the same hooks (read.matrix_ops.binary / call), so a LaTeX formula and the
 same formula in SymPy syntax give the same expression.
 """
 

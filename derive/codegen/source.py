@@ -111,8 +111,11 @@ def backward_source(name: str, formula: str, params: list[str], inputs: list[str
 
 
 def _returned(inputs, exprs, params, shapes, out_shape) -> str:
+    """The lines computing each gradient, named d_<input>, and the dict they return."""
     lines, results = code_lines(exprs, params, shapes, out_shape)
-    items = ", ".join(f'"{n}": _unbroadcast({r}, {n})' for n, r in zip(inputs, results))
+    names = [f"d_{n}" if f"d_{n}" not in params else f"_d_{n}" for n in inputs]
+    lines += [f"{name} = {result}" for name, result in zip(names, results)]
+    items = ", ".join(f'"{n}": _unbroadcast({name}, {n})' for n, name in zip(inputs, names))
     return "\n".join(lines + [f"return {{{items}}}"])
 
 

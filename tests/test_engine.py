@@ -11,8 +11,8 @@ import sympy as sp
 from numgrad import numerical_gradient
 
 from derive import catalog
-from derive.pipeline import derive
 from derive.errors import DeriveError
+from derive.pipeline import derive
 
 SCALAR_OPS = [name for name, entry in catalog.load().items() if not entry.shapes]
 TYPED = [

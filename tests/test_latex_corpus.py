@@ -13,10 +13,10 @@ import sympy as sp
 
 from derive.cli import main
 from derive.codegen.source import compile_expression
-from derive.read.shapes import parse_shapes
 from derive.errors import DeriveError
 from derive.read.formula import parse_formula
 from derive.read.latex import parse_latex
+from derive.read.shapes import parse_shapes
 
 CORPUS = tomllib.loads((Path(__file__).parent / "latex_corpus.toml").read_text())["formula"]
 READ = [e for e in CORPUS if "means" in e]

@@ -9,11 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from golden import GOLDEN_DIR, GOLDEN_OPS, golden_documents
 
 from derive.cli import main
 from derive.pipeline import derive
 from reports.build import write_atomic
-from golden import GOLDEN_DIR, GOLDEN_OPS, golden_documents
 from reports.markdown import report_md
 from reports.model import build_report
 from reports.render import report_tex

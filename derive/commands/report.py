@@ -86,7 +86,7 @@ def _build_many(ops, fmt, out, parallel: bool):
     from rich.console import Console
     from rich.progress import Progress
 
-    from reports.write import catalog_report
+    from derive.commands.report_jobs import catalog_report
 
     results = {}
     with Progress(console=Console(stderr=True), transient=True,

@@ -279,7 +279,9 @@ def _memory_limit(extra: int):
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
     try:
         yield
-    except MemoryError:
+    except (MemoryError, SystemError):  # C code out of memory may also return a bare NULL
+        if not lowered:
+            raise
         refuse("memory_mb", "derivation", extra // 2**20)
     finally:
         if lowered:

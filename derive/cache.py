@@ -24,9 +24,10 @@ import stat
 from functools import lru_cache
 from pathlib import Path
 
+from derive import __version__
 from derive.cache_format import Unencodable, decode, encode
 
-VERSION = "0.1.0-engine-2"
+VERSION = __version__
 FORMAT = "derive-cache-2"
 PACKAGE_DIR = Path(__file__).parent
 MAX_ENTRY_BYTES = 64 * 2**20
@@ -63,7 +64,7 @@ def entry_name(request: dict) -> str:
 def cached_derive(**request):
     """derive(**request), through the cache (inside the derivation budget, derive.budget)."""
     from derive.budget import derivation_limits
-    from derive.derivation import derive
+    from derive.pipeline import derive
 
     if os.environ.get("DERIVE_NO_CACHE"):
         with derivation_limits():

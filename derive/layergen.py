@@ -17,7 +17,7 @@ import sys
 import jinja2
 import numpy as np
 
-from derive.codegen import docstring_text
+from derive.codegen.source import docstring_text
 from derive.errors import DeriveError
 from derive.serialize import expr_text
 

@@ -19,7 +19,7 @@ from cli_harness import REPO, cli_env
 
 from derive import catalog
 from derive.cli import main
-from derive.derivation import derive
+from derive.pipeline import derive
 
 MATRICES = [f"A{i}" for i in range(16)]
 TANH_200 = "*".join(f"tanh(x{i})" for i in range(200))

@@ -14,8 +14,8 @@ from cli_harness import assert_usage_error, describe, numerical_vjp, run_batch, 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from derive.derivation import derive
 from derive.errors import DeriveError
+from derive.pipeline import derive
 
 DEEP = "(" * 5000 + "x" + ")" * 5000
 

@@ -1,4 +1,4 @@
-"""The optional numexpr backend (derive.fused) gives the NumPy backward's numbers."""
+"""The optional numexpr backend (derive.codegen.fused) gives the NumPy backward's numbers."""
 
 import sys
 
@@ -7,7 +7,7 @@ import pytest
 
 from derive import catalog, derive
 from derive.errors import DeriveError
-from derive.fused import NotFusable
+from derive.codegen.fused import NotFusable
 
 pytest.importorskip("numexpr")
 

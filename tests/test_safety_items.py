@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 from derive.cli import main
-from derive.derivation import derive
+from derive.pipeline import derive
 
 
 def run(*argv):

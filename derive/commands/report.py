@@ -127,7 +127,7 @@ def _build_many(ops, fmt, folder, parallel: bool):
     from rich.console import Console
     from rich.progress import Progress
 
-    from reports.write import catalog_report
+    from derive.commands.report_jobs import catalog_report
 
     results = {}
     console = Console(stderr=True)
@@ -173,7 +173,7 @@ def _in_worker(op: str, fmt: str, folder: str):
 def _catalog_task(op: str, fmt: str, folder: str):
     """In the worker: ("ok", (Report, path)), or ("oserror", errno, strerror, filename) so that
     derive can name the real path of a file it could not write."""
-    from reports.write import catalog_report
+    from derive.commands.report_jobs import catalog_report
 
     try:
         return ("ok", catalog_report(op, fmt, folder))

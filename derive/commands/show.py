@@ -22,7 +22,7 @@ def run(args) -> int:
 
         print_index_derivation(derivation)
         return 0
-    from derive.text import print_derivation
+    from derive.terminal import print_derivation
 
     print_derivation(derivation)
     return 0

@@ -13,9 +13,9 @@ import keyword
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.functions import SCALAR_FUNCTIONS
+from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.index.program import Statement, affine_parts
-from derive.parse import NAME_PATTERN
+from derive.read.formula import NAME_PATTERN
 
 MAX_RANK = 8
 _ARITH = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,

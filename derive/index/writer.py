@@ -15,7 +15,7 @@ import sympy as sp
 from derive.index.printing import text
 from derive.index.program import Program, Statement, reads_of, tensor_name
 from derive.index.views import align, parenthesised, read_view
-from derive.printer import DerivePrinter
+from derive.printers.code import DerivePrinter
 
 PRINTER = DerivePrinter()
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

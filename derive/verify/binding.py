@@ -15,7 +15,8 @@ import inspect
 from dataclasses import dataclass
 
 from derive import catalog
-from derive.commands.inputs import DIM
+from derive.errors import DeriveError
+from derive.read.shapes import DIM
 from derive.verify.targets import Loaded
 from derive.verify.values import is_value_class, value_operations
 

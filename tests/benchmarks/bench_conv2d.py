@@ -8,7 +8,7 @@ recomputes the padded input), so the comparison is, if anything, in the book's f
 import numpy as np
 from timing import interleaved, ratios
 
-from derive.derivation import derive
+from derive import derive
 
 
 def im2col(input_data, filter_h, filter_w, stride=1, pad=0):

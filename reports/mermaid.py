@@ -10,7 +10,7 @@ def mermaid_chart(drawing: Drawing) -> str:
     lines = ["flowchart LR"]
     for node in drawing.nodes:
         text = _mermaid_text(node.text)
-        if node.kind == "input":
+        if node.kind in ("input", "layer"):
             lines.append(f'    {node.key}["{text}"]')
         elif node.kind == "op":
             lines.append(f'    {node.key}(("{text}"))')

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jinja2
 
+from reports.breaking import display
+from reports.language import text
 from reports.mermaid import mermaid_chart
 from reports.texfmt import break_tex, escape_md, escape_tex
 from reports.tikz import tikz_picture
@@ -28,6 +30,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False, undefined=jinja2.StrictUndefined)
     env.filters["tex"] = escape_tex
+    env.filters["breakeq"] = display
     env.filters["texbreak"] = break_tex
     env.filters["md"] = escape_md
     env.filters["mdcode"] = markdown_code
@@ -49,19 +52,25 @@ def markdown_code(text) -> str:
 
 
 def render(template: str, **data) -> str:
-    return environment().get_template(template).render(**data)
+    """The template filled with `data`; a LaTeX document holding characters beyond ASCII
+    (大米 in a formula) gets the Unicode preamble (xelatex, ctex) instead of losing them."""
+    source = environment().get_template(template)
+    text = source.render(unicode=False, **data)
+    if template.endswith(".tex.j2") and not text.isascii():
+        text = source.render(unicode=True, **data)
+    return text
 
 
 def report_tex(report) -> str:
-    """The LaTeX document of one operator's derivation."""
-    return render("report.tex.j2", r=report)
+    """The LaTeX document of one operator's derivation (in the report's language)."""
+    return render("report.tex.j2", r=report, t=text(report.lang), lang=report.lang)
 
 
-def index_tex(rows) -> str:
+def index_tex(rows, lang: str = "en") -> str:
     """The LaTeX index of many reports: [(Report, file name)]."""
-    return render("index.tex.j2", rows=rows)
+    return render("index.tex.j2", rows=rows, t=text(lang), lang=lang)
 
 
-def graph_tex(values) -> str:
+def graph_tex(values, lang: str = "en") -> str:
     """The LaTeX page of `derive graph`: the drawn graph with values at a point."""
-    return render("graph.tex.j2", g=values)
+    return render("graph.tex.j2", g=values, t=text(lang), lang=lang)

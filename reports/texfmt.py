@@ -46,7 +46,7 @@ def escape_tex(text) -> str:
         elif ord(char) < 128:
             out.append(char)
         else:
-            out.append(_greek(char) or "?")
+            out.append(_greek(char) or _printable(char))
     return "".join(out)
 
 
@@ -57,6 +57,14 @@ def _greek(char: str) -> str | None:
         return None
     letter = match.group(2).lower() if match.group(1) == "SMALL" else match.group(2).title()
     return rf"\ensuremath{{\{letter}}}" if letter in GREEK else None
+
+
+def _printable(char: str) -> str:
+    """A character with no LaTeX name: itself when it can be printed (the document is then
+    compiled by xelatex with CJK fonts), a visible code point for a control or unassigned one."""
+    if unicodedata.category(char)[0] in "LNPSZ" and char.isprintable():
+        return char
+    return rf"\textless{{}}U+{ord(char):04X}\textgreater{{}}"
 
 
 def escape_md(text) -> str:

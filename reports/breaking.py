@@ -1,0 +1,64 @@
+"""Long display equations broken across lines, never scaled down.
+
+A display is split before its top-level `=`, `+` and `−` (outside every brace and
+\\left…\\right pair, so fractions and brackets stay whole) and packed greedily into lines of at
+most WIDTH visible characters, set in an `aligned` block: the first line flush, the following
+ones indented. A single piece wider than the page (a huge fraction) is the only thing still
+scaled, by \\fitwidth.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reports.layout import visible_width
+
+WIDTH = 78  # visible characters on one line of a display
+TOKEN = re.compile(r"\\left\b|\\right\b|\\[A-Za-z]+|\\.|[{}]|[=+-]|[^\\{}=+-]+")
+
+
+def pieces(tex: str) -> list[str]:
+    """`tex` cut before each top-level relation or binary sign."""
+    parts, current, depth, previous = [], "", 0, ""
+    for token in TOKEN.findall(tex):
+        if token in ("{", r"\left"):
+            depth += 1
+        elif token in ("}", r"\right"):
+            depth -= 1
+        binary = previous.strip() not in ("", "=", "(", "[", ",", "&") and not previous.endswith(
+            ("^", "_", "=", "{", "(", r"\cdot "))
+        if depth == 0 and token in ("=", "+", "-") and current.strip() and (
+                token == "=" or binary):
+            parts.append(current)
+            current = ""
+        current += token
+        if token.strip():
+            previous = token
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def lines(tex: str, width: int = WIDTH) -> list[str]:
+    """The pieces of `tex` packed into lines of at most `width` visible characters."""
+    packed: list[str] = []
+    for piece in pieces(tex):
+        if packed and visible_width(packed[-1] + piece) <= width:
+            packed[-1] = f"{packed[-1]} {piece}"
+        else:
+            packed.append(piece)
+    return packed
+
+
+def display(tex: str, note: str = "") -> str:
+    """A centred display of `tex`, broken into lines where it is long; `note` (LaTeX text)
+    set on the right, as an equation tag."""
+    rows = lines(tex)
+    tag = rf"\tag*{{\small\color{{black!60}}{note}}}" if note else ""
+    if len(rows) == 1:
+        body = rows[0]
+    else:
+        body = r"\begin{aligned}[t]" + r" \\ ".join(
+            (r"& " if i == 0 else r"& \qquad ") + row for i, row in enumerate(rows)) \
+            + r"\end{aligned}"
+    return (r"\begin{equation*}\fitmath{\displaystyle " + body + "}" + tag
+            + r"\end{equation*}")

@@ -27,7 +27,8 @@ MAX_LENGTH = 10000
 MAX_DEPTH = 60
 MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
+# a letter (any script: x, W, 大米), then letters, digits and _: what Python reads as a name
+NAME_PATTERN = re.compile(r"[^\W\d_]\w{0,31}\Z")
 
 
 @dataclass

@@ -62,3 +62,21 @@ def display(tex: str, note: str = "") -> str:
             + r"\end{aligned}"
     return (r"\begin{equation*}\fitmath{\displaystyle " + body + "}" + tag
             + r"\end{equation*}")
+
+
+CHAIN_WIDTH = 70  # visible characters of one line of a chain
+
+
+def chain(rows) -> str:
+    """A chain of equalities `lhs = rhs` (an empty lhs continues the one above), each step's
+    note on a line of its own above it, each long right-hand side broken across lines."""
+    out = []
+    for lhs, rhs, note in rows:
+        if note:
+            out.append(r"\intertext{\small\color{black!60}$\downarrow$ " + note + "}")
+        parts = lines(rhs, CHAIN_WIDTH)
+        for i, part in enumerate(parts):
+            sign = "&= " if i == 0 else r"&\qquad "
+            out.append(f"{lhs if i == 0 else ''} {sign}{part}" + r" \\")
+    body = "\n".join(out)
+    return r"\begin{align*}" + "\n" + body.removesuffix(r" \\") + "\n" + r"\end{align*}"

@@ -47,7 +47,7 @@ def collapsed_drawing(d, gradients) -> Drawing:
     for row, name in enumerate(params):
         key = f"in{row}"
         name_tex = expr_tex(_symbol(name))
-        nodes.append(DrawnNode(key, f"${name_tex}$", 0.0, round((middle - row) * 1.6, 2),
+        nodes.append(DrawnNode(key, f"${name_tex}$", 0.0, round((middle - row) * 2.4, 2),
                                "input", "", name))
         below = finals.get(name, "")
         if below and visible_width(below) > MAX_ARROW_LABEL:

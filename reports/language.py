@@ -22,7 +22,7 @@ def text(lang: str) -> dict:
         return english
     own = tomllib.loads((TEXTS / f"{lang}.toml").read_text(encoding="utf-8"))
     merged = {**english, **own}
-    for table in ("rules", "intuition_text"):
+    for table in ("rules", "intuition_text", "tutorial"):
         merged[table] = {**english[table], **own.get(table, {})}
     return merged
 

@@ -246,6 +246,6 @@ def error_text(error) -> str:
 
 
 def _listing_safe(code: str) -> str:
-    """Code for a verbatim listing: ASCII only, and nothing that could end the listing."""
-    code = "".join(c if ord(c) < 128 else "?" for c in code)
+    """Code for a verbatim listing: nothing that could end the listing (characters beyond
+    ASCII, such as a name 大米, are kept: such a document is compiled by xelatex)."""
     return code.replace("\\end{lstlisting}", "\\end {lstlisting}").replace("`"*3, "'"*3)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from reports.breaking import display
+from reports.breaking import chain, display
 from reports.language import text
 from reports.mermaid import mermaid_chart
 from reports.texfmt import break_tex, escape_md, escape_tex
@@ -31,6 +31,8 @@ def environment() -> jinja2.Environment:
         autoescape=False, undefined=jinja2.StrictUndefined)
     env.filters["tex"] = escape_tex
     env.filters["breakeq"] = display
+    env.filters["lessonchain"] = lesson_chain
+    env.filters["sweptchain"] = swept_chain
     env.filters["texbreak"] = break_tex
     env.filters["md"] = escape_md
     env.filters["mdcode"] = markdown_code
@@ -38,6 +40,25 @@ def environment() -> jinja2.Environment:
     env.filters["mermaid"] = mermaid_chart
     env.filters["mdmath"] = markdown_math
     return env
+
+
+def lesson_chain(lines, t) -> str:
+    """A lesson's lines (reports.lessons.LessonLine) as one chain, each step's rule named in
+    the language of `t` with the identity it used."""
+    rows = []
+    for line in lines:
+        note = t["rules"][line.rule]
+        if line.identity_tex:
+            note += f", {t['using']} ${line.identity_tex}$"
+        rows.append((line.lhs_tex, line.tex, note))
+    return chain(rows)
+
+
+def swept_chain(gradient) -> str:
+    """The chain of a gradient without a lesson: path products, multiplied out, simplified."""
+    lhs = rf"\frac{{\partial L}}{{\partial {gradient.name_tex}}}"
+    return chain([(lhs if i == 0 else "", line.tex, escape_tex(line.note))
+                  for i, line in enumerate(gradient.chain)])
 
 
 def markdown_math(tex: str) -> str:

@@ -72,6 +72,12 @@ def escape_md(text) -> str:
     return "".join("\\" + c if c in MD_SPECIALS else c for c in " ".join(str(text).split()))
 
 
+# engine node types printed the way a textbook writes them (method of ReportPrinter)
+TEXTBOOK = {"Elementwise": "_print_Elementwise", "AxisSum": "_print_AxisSum",
+            "SumAll": "_print_SumAll", "Softmax": "_print_Softmax",
+            "LogSumExp": "_print_LogSumExp", "Broadcast": "_print_Broadcast"}
+
+
 class ReportPrinter(LatexPrinter):
     """SymPy's LaTeX printer with `·` products and safe, readable symbol names."""
 
@@ -88,9 +94,58 @@ class ReportPrinter(LatexPrinter):
         return r"\mathbf{1}"
 
     def _print(self, expr, **kwargs):
-        if type(expr).__name__ == "Elementwise":  # before the class's own _latex
-            return self._print_Elementwise(expr)
+        own = TEXTBOOK.get(type(expr).__name__)  # before the class's own _latex
+        if own is not None:
+            return getattr(self, own)(expr)
         return super()._print(expr, **kwargs)
+
+    def _print_Add(self, expr, order=None):
+        """Terms with a plus sign first: y - t, not -t + y."""
+        ordered = self._as_ordered_terms(expr, order=order)
+        if not ordered[0].could_extract_minus_sign() or all(
+                t.could_extract_minus_sign() for t in ordered):
+            return super()._print_Add(expr, order=order)
+        return self._signed_terms(sorted(ordered, key=lambda a: a.could_extract_minus_sign()))
+
+    def _print_MatAdd(self, expr):
+        """A difference of matrices as y - t, never (-1) t + y."""
+        terms = sorted(expr.args, key=lambda a: a.could_extract_minus_sign())
+        return self._signed_terms(terms)
+
+    def _signed_terms(self, terms) -> str:
+        out = ""
+        for i, term in enumerate(terms):
+            negative = term.could_extract_minus_sign()
+            body = self._print(-term if negative else term)
+            if isinstance(-term if negative else term, (sp.Add, sp.MatAdd)):
+                body = rf"\left({body}\right)"
+            out += ("-" if negative else ("" if i == 0 else "+")) + " " + body + " "
+        return out.strip()
+
+    def _print_AxisSum(self, expr):
+        """sum(A, axis=0) as Σᵢ (down each column), axis=1 as Σⱼ (along each row)."""
+        index = "i" if int(expr.axis) == 0 else "j"
+        return rf"\sum_{{{index}}} {self.parenthesize(expr.args[0], 1000)}"
+
+    def _print_SumAll(self, expr):
+        return rf"\sum_{{i,j}} {self.parenthesize(expr.args[0], 1000)}"
+
+    def _print_Softmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_LogSumExp(self, expr):
+        index = "i" if int(expr.args[1]) == 0 else "j"
+        return rf"\log \sum_{{{index}}} e^{{{self._print(expr.args[0])}}}"
+
+    def _print_Broadcast(self, expr):
+        """A bias repeated over the samples: b·1ᵀ (a column over columns), 1·b (a row)."""
+        arg = expr.args[0]
+        shape = getattr(arg, "shape", None)
+        if shape and shape[1] == 1 and expr.shape[1] != 1:
+            return rf"{self.parenthesize(arg, 1000)} \, \mathbf{{1}}^{{T}}"
+        if shape and shape[0] == 1 and expr.shape[0] != 1:
+            return rf"\mathbf{{1}} \, {self.parenthesize(arg, 1000)}"
+        return self._print(arg)
 
     def _print_Elementwise(self, expr):
         """A function applied entry by entry: its body with the argument printed in place."""

@@ -1,4 +1,5 @@
-"""`derive report OP...|--all|--formula EXPR|--latex TEX [--format pdf|tex|md] [--out DIR]`:
+"""`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md]
+[--lang en|zh] [--out DIR]`:
 one step-by-step derivation document per operator; `--all` adds an index and builds the
 catalog in parallel (two processes) with a progress bar."""
 
@@ -16,6 +17,10 @@ def add_arguments(parser):
     parser.add_argument("--name", metavar="NAME", help="the report's name for --formula/--latex")
     parser.add_argument("--format", choices=("pdf", "tex", "md"), default="pdf",
                         help="pdf (default; needs TeX Live), tex or md")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="the documents' language: en (default) or zh (Chinese, xelatex)")
+    parser.add_argument("--tutorial", action="store_true",
+                        help="the seed tutorial's chapter regenerated from its formulas")
     parser.add_argument("--out", metavar="DIR", default=".",
                         help="folder for the documents (default: the current folder)")
 
@@ -30,8 +35,14 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise DeriveError(f"--out {args.out}: not a folder; give a folder for the documents")
     formula = args.formula is not None or args.latex is not None
-    if sum([bool(args.op), args.all, formula]) != 1:
-        raise DeriveError("derive report: give operator names, --all, or one --formula/--latex")
+    if sum([bool(args.op), args.all, formula, args.tutorial]) != 1:
+        raise DeriveError("derive report: give operator names, --all, --tutorial, or one "
+                          "--formula/--latex")
+    if args.tutorial:
+        from reports.tutorial import write_tutorial
+
+        print(f"wrote {write_tutorial(args.format, out, args.lang)}")
+        return 0
     if args.formula is not None and args.latex is not None:
         raise DeriveError("derive report: give either --formula or --latex, not both")
     if formula:
@@ -44,13 +55,13 @@ def run(args) -> int:
     if unknown:
         raise DeriveError(f"derive report: unknown operator {', '.join(unknown)} "
                           "(see derive list for the catalog)")
-    entries = _build_many(ops, args.format, out, parallel=args.all)
+    entries = _build_many(ops, args.format, out, parallel=args.all, lang=args.lang)
     for _, path in entries:
         print(f"wrote {path}")
     if args.all:
         from reports.write import write_index
 
-        print(f"wrote {write_index(entries, args.format, out)}  (index of {len(entries)} reports)")
+        print(f"wrote {write_index(entries, args.format, out, args.lang)}  (index of {len(entries)} reports)")
     return 0
 
 
@@ -62,12 +73,12 @@ def _report_formula(args, out) -> int:
     derivation = derivation_from_args(args)
     if args.name:
         derivation.name = args.name
-    _, path = write_report(derivation, args.format, out)
+    _, path = write_report(derivation, args.format, out, lang=args.lang)
     print(f"wrote {path}")
     return 0
 
 
-def _build_many(ops, fmt, out, parallel: bool):
+def _build_many(ops, fmt, out, parallel: bool, lang: str = "en"):
     """[(Report, path)] in the order of `ops`, built in a pool of two processes if asked."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -82,7 +93,7 @@ def _build_many(ops, fmt, out, parallel: bool):
         task = progress.add_task(f"building {len(ops)} {fmt} reports", total=len(ops))
         if parallel and len(ops) > 1:
             with ProcessPoolExecutor(max_workers=WORKERS) as pool:
-                futures = {pool.submit(catalog_report, op, fmt, str(out)): op for op in ops}
+                futures = {pool.submit(catalog_report, op, fmt, str(out), lang): op for op in ops}
                 try:
                     for future in as_completed(futures):
                         results[futures[future]] = future.result()
@@ -93,6 +104,6 @@ def _build_many(ops, fmt, out, parallel: bool):
                     raise
         else:
             for op in ops:
-                results[op] = catalog_report(op, fmt, str(out))
+                results[op] = catalog_report(op, fmt, str(out), lang)
                 progress.advance(task)
     return [results[op] for op in ops]

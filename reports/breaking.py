@@ -77,6 +77,7 @@ def chain(rows) -> str:
         parts = lines(rhs, CHAIN_WIDTH)
         for i, part in enumerate(parts):
             sign = "&= " if i == 0 else r"&\qquad "
-            out.append(f"{lhs if i == 0 else ''} {sign}{part}" + r" \\")
+            out.append(f"{lhs if i == 0 else ''} {sign}" + r"\fitpart{\displaystyle " + part
+                       + r"} \\")
     body = "\n".join(out)
     return r"\begin{align*}" + "\n" + body.removesuffix(r" \\") + "\n" + r"\end{align*}"

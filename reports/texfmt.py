@@ -31,6 +31,7 @@ TEX_UNICODE = {"×": r"\ensuremath{\times}", "−": "-", "→": r"\ensuremath{\t
                "√": r"\ensuremath{\surd}",
                "∞": r"\ensuremath{\infty}", "⊙": r"\ensuremath{\odot}", "…": r"\dots{}",
                "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "é": r"\'e",
+               "Ḡ": r"\ensuremath{\bar{G}}", "Ā": r"\ensuremath{\bar{A}}", "ᵀ": r"\ensuremath{^{T}}",
                "è": r"\`e", "ü": r'\"u', "ö": r'\"o', "ä": r'\"a', "ß": r"\ss{}", "✓": "ok"}
 MD_SPECIALS = set("\\`*_{}[]<>()#|$!~")
 
@@ -155,7 +156,7 @@ class ReportPrinter(LatexPrinter):
         return body.replace(self._print(token), self.parenthesize(arg, 1000))
 
     def _print_MatMul(self, expr):
-        return r" \, ".join(self.parenthesize(a, self._print_MatMul_precedence(expr))
+        return r" \cdot ".join(self.parenthesize(a, self._print_MatMul_precedence(expr))
                              for a in expr.args)
 
     @staticmethod

@@ -1,0 +1,65 @@
+"""The teaching rewrites: each catalog lesson reaches the textbook form, every step is checked,
+and a wrong step is caught."""
+
+import pytest
+import sympy as sp
+
+from derive.derivation import derive
+from derive.teaching import Checker, Rewrite, TeachingError
+
+
+def _final(op, name="x"):
+    return derive(op).teaching[name].final
+
+
+def test_sigmoid_factors_then_substitutes_the_output():
+    lesson = derive("sigmoid").teaching["x"]
+    rules = [r.rule for r in lesson.rewrites]
+    assert rules == ["multiply the local derivatives", "factor", "rewrite with the output",
+                     "substitute the saved value"]
+    y, dout = sp.Symbol("y", real=True), sp.Symbol("dout", real=True)
+    assert sp.simplify(lesson.final - dout * y * (1 - y)) == 0
+
+
+def test_tanh_reaches_one_minus_y_squared():
+    y, dout = sp.Symbol("y", real=True), sp.Symbol("dout", real=True)
+    assert sp.expand(_final("tanh") - dout * (1 - y**2)) == 0
+
+
+def test_softmax_cross_entropy_uses_the_assumption_and_reaches_y_minus_t():
+    lesson = derive("softmax_cross_entropy").teaching["x"]
+    assert [r.rule for r in lesson.rewrites][-1] == "use the assumption"
+    assert "t_11 + t_21 + t_31" in str(lesson.rewrites[-1].identity)
+    assert str(lesson.final) in ("dout*(-t + y)", "dout*(y - t)")
+
+
+def test_affine_by_the_cyclic_trace():
+    lessons = derive("affine").teaching
+    assert [r.rule for r in lessons["W"].rewrites] == [
+        "inner product as a trace", "cyclic trace", "read off the gradient"]
+    assert str(lessons["W"].final) == "dout*X.T"
+    assert str(lessons["X"].final) == "W.T*dout"
+    assert lessons["b"].rewrites[-1].rule == "sum of the columns"
+
+
+def test_a_wrong_step_is_refused():
+    x = sp.Symbol("x", real=True)
+    check = Checker({"x": (-2.0, 2.0)})
+    before = Rewrite("multiply the local derivatives", sp.exp(-x) / (1 + sp.exp(-x)) ** 2)
+    with pytest.raises(TeachingError, match="factor"):
+        check.step(before, Rewrite("factor", sp.exp(-x) / (1 + sp.exp(-x))))
+
+
+def test_an_assumption_step_is_checked_under_the_assumption():
+    t1, t2, y = sp.symbols("t_1 t_2 y", real=True)
+    total = t1 + t2
+
+    def on_the_simplex(point):
+        point[t2] = 1 - point[t1]
+        return point
+
+    before = Rewrite("collect", y * total - t1)
+    after = Rewrite("use the assumption", y - t1)
+    assert Checker({}, constrain=on_the_simplex).step(before, after) is after
+    with pytest.raises(TeachingError):
+        Checker({}).step(before, after)

@@ -177,8 +177,8 @@ def test_matrix_report_goes_through_differentials_and_the_2x2_case():
     matmul = [s for s in report.steps if s.rule == "matrix product"]
     assert {s.input_tex for s in matmul} == {"W", "X"}
     to_x = next(s for s in matmul if s.input_tex == "X")
-    assert to_x.local_forms == (r"W \, \mathrm{d}\,X",)
-    assert to_x.downstream_forms[0] == r"W^{T} \, \mathrm{dout}"
+    assert to_x.local_forms == (r"W \cdot \mathrm{d}\,X",)  # textbook W·dX (issue 15)
+    assert to_x.downstream_forms[0] == r"W^{T} \cdot \mathrm{dout}"
     (section,) = report.matrix_sections
     entries = [content for kind, content in section.lines if r"\checkmark" in content]
     assert len(entries) == 4 + 4 + 2  # every entry of X, W (2×2) and b (2×1)

@@ -41,7 +41,7 @@ def _flat(text):
 @pytest.mark.parametrize("op, forms", [
     ("sigmoid", ["dout·y·(1−y)"]),
     ("tanh", ["dout·1−y2"]),  # pdftotext drops \\left( \\right)
-    ("softmax_cross_entropy", ["dout(y−t)", "t11+t21+t31=1"]),
+    ("softmax_cross_entropy", ["dout·(y−t)", "t11+t21+t31=1"]),
     ("affine", ["WT·dout", "dout·XT", "dout·1"]),
 ])
 def test_familiar_forms_in_the_pdf(op, forms, tmp_path):
@@ -70,7 +70,7 @@ def test_chinese_report_and_tutorial(tmp_path):
     tex = write_tutorial("tex", tmp_path, "zh")
     text, log = _compile(tex)
     flat = _flat(text)
-    for word in ("计算图", "反向传播", "大米", "局部导数", "dout(y−t)"):
+    for word in ("计算图", "反向传播", "大米", "局部导数", "dout·(y−t)"):
         assert word in flat, word
     assert "(step" not in text
 

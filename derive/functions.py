@@ -90,7 +90,7 @@ SCALAR_FUNCTIONS = {
     "acos": (1, sp.acos),
     "erf": (1, sp.erf),
     "abs": (1, sp.Abs),
-    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(-u))),
+    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(negated(u)))),
     "softplus": (1, lambda u: sp.log(1 + sp.exp(u))),
     "relu": (1, relu),
     "max": (2, sp.Max),
@@ -99,6 +99,12 @@ SCALAR_FUNCTIONS = {
     "sum": (1, ArraySum),
     "mean": (1, mean),
 }
+
+def negated(u):
+    """−u as typed: a sum stays whole under ×(−1) (SymPy would push the −1 into every term,
+    and the graph would no longer be the formula the learner wrote)."""
+    return sp.Mul(sp.S.NegativeOne, u, evaluate=False) if isinstance(u, sp.Add) else -u
+
 
 # Functions that only make sense on declared matrices (see derive.matrix).
 MATRIX_ONLY_FUNCTIONS = ("softmax", "trace", "det", "inv", "logsumexp")

@@ -21,6 +21,7 @@ from derive.functions import (
     MATRIX_ONLY_FUNCTIONS,
     RESERVED_NAMES,
     SCALAR_FUNCTIONS,
+    negated,
 )
 
 MAX_LENGTH = 10000
@@ -150,7 +151,7 @@ class _Builder:
     def _UnaryOp(self, node, depth):
         operand = self.build(node.operand, depth)
         if isinstance(node.op, ast.USub):
-            return -operand
+            return negated(operand)  # -(a + b) stays one ×(−1) node, as typed
         if isinstance(node.op, ast.UAdd):
             return operand
         self.fail(node, f"operator '{ast.unparse(node)}' is not allowed")

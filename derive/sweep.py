@@ -48,6 +48,8 @@ def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
         upstream = grads[node.id]
         locals_ = local_derivatives(node)
         rule = rule_name(node)
+        if rule == "product" and sum(c in needed for c in node.args) == 1:
+            rule = "constant multiple"  # x·t with t held constant: one varying factor
         for index, child_id in enumerate(node.args):
             if child_id not in needed:
                 continue

@@ -50,12 +50,12 @@ def trace_lesson(d, name: str) -> Lesson | None:
     if not is_matrix(upstream) or sp.count_ops(upstream) > MAX_UPSTREAM_OPS:
         return None
     dv = differential_symbol(leaf)
-    rewrites = [("inner product as a trace", sp.Trace(sp.MatMul(upstream.T, local)), None)]
+    rewrites = [("inner product as a trace", sp.Trace(_product(upstream.T, local)), None)]
     if isinstance(local, Broadcast):
         local = _broadcast_product(local, dv)
         if local is None:
             return None
-        rewrites.append(("broadcast as a product", sp.Trace(sp.MatMul(upstream.T, local)),
+        rewrites.append(("broadcast as a product", sp.Trace(_product(upstream.T, local)),
                          sp.Eq(step.local, local, evaluate=False)))
     if not isinstance(local, sp.MatMul) or list(local.args).count(dv) != 1:
         return None
@@ -63,7 +63,7 @@ def trace_lesson(d, name: str) -> Lesson | None:
     where = args.index(dv)
     before, after = args[:where], args[where + 1:]
     cyclic = sp.MatMul(*after, upstream.T, *before) if (after or before) else upstream.T
-    rewrites.append(("cyclic trace", sp.Trace(sp.MatMul(cyclic, dv)), None))
+    rewrites.append(("cyclic trace", sp.Trace(_product(cyclic, dv)), None))
     gradient = _transpose(cyclic)
     rewrites.append(("read off the gradient", gradient, None))
     engine = d.gradients[name]
@@ -73,6 +73,15 @@ def trace_lesson(d, name: str) -> Lesson | None:
         rewrites.append(("sum of the columns" if ones_right else "sum of the rows", engine, None))
     checked = _check_traces(d, dv, rewrites)
     return Lesson(name, "differential", tuple(checked))
+
+
+def _product(*factors):
+    """The matrix product of `factors`, nested products flattened (tr(Gᵀ·W·dX), not
+    tr(Gᵀ·(W·dX)))."""
+    flat = []
+    for factor in factors:
+        flat.extend(factor.args if isinstance(factor, sp.MatMul) else (factor,))
+    return sp.MatMul(*flat)
 
 
 def _broadcast_product(local: Broadcast, dv):

@@ -123,13 +123,20 @@ class ReportPrinter(LatexPrinter):
             out += ("-" if negative else ("" if i == 0 else "+")) + " " + body + " "
         return out.strip()
 
+    def _print_Piecewise(self, expr):
+        """max(0, e) where the cases say exactly that (ReLU), else SymPy's cases."""
+        argument = _max_with_zero(expr)
+        if argument is not None:
+            return rf"\max\left(0, {self._print(argument)}\right)"
+        return super()._print_Piecewise(expr)
+
     def _print_AxisSum(self, expr):
         """sum(A, axis=0) as Σᵢ (down each column), axis=1 as Σⱼ (along each row)."""
         index = "i" if int(expr.axis) == 0 else "j"
-        return rf"\sum_{{{index}}} {self.parenthesize(expr.args[0], 1000)}"
+        return rf"\sum_{{{index}}} {self.parenthesize(expr.args[0], 1000, strict=True)}"
 
     def _print_SumAll(self, expr):
-        return rf"\sum_{{i,j}} {self.parenthesize(expr.args[0], 1000)}"
+        return rf"\sum_{{i,j}} {self.parenthesize(expr.args[0], 1000, strict=True)}"
 
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
@@ -143,9 +150,9 @@ class ReportPrinter(LatexPrinter):
         arg = expr.args[0]
         shape = getattr(arg, "shape", None)
         if shape and shape[1] == 1 and expr.shape[1] != 1:
-            return rf"{self.parenthesize(arg, 1000)} \, \mathbf{{1}}^{{T}}"
+            return rf"{self.parenthesize(arg, 1000, strict=True)} \cdot \mathbf{{1}}^{{T}}"
         if shape and shape[0] == 1 and expr.shape[0] != 1:
-            return rf"\mathbf{{1}} \, {self.parenthesize(arg, 1000)}"
+            return rf"\mathbf{{1}} \cdot {self.parenthesize(arg, 1000, strict=True)}"
         return self._print(arg)
 
     def _print_Elementwise(self, expr):
@@ -153,7 +160,7 @@ class ReportPrinter(LatexPrinter):
         function, arg = expr.args[1], expr.args[2]
         token = sp.Symbol("elementwiseargument")
         body = self._print(function.expr.xreplace({function.variables[0]: token}))
-        return body.replace(self._print(token), self.parenthesize(arg, 1000))
+        return body.replace(self._print(token), self.parenthesize(arg, 1000, strict=True))
 
     def _print_MatMul(self, expr):
         return r" \cdot ".join(self.parenthesize(a, self._print_MatMul_precedence(expr))
@@ -234,6 +241,20 @@ def node_label_tex(node) -> str:
     if func is not None and not node.is_matrix and isinstance(func, (sp.Mul, sp.Add)):
         is_sum = isinstance(func, sp.Add)
         constant, _ = func.as_independent(*node.placeholders, as_Add=is_sum)
+        if is_sum and constant.could_extract_minus_sign():
+            return f"$-{factor_tex(-constant)}$"  # x - 1: a "−1" node, not "+(−1)"
         if constant != (0 if is_sum else 1):
             return f"${'+' if is_sum else chr(92) + 'times'}{factor_tex(constant)}$"
+    if func is not None and _max_with_zero(func) is not None:
+        return r"$\max(0, \cdot)$"
     return label_tex(node.label)
+
+
+def _max_with_zero(expr):
+    """The argument e of a Piecewise((e, e > 0), (0, True)), which is max(0, e); else None."""
+    if not isinstance(expr, sp.Piecewise) or len(expr.args) != 2:
+        return None
+    (value, condition), (other, otherwise) = expr.args
+    if other != 0 or otherwise != sp.true or not isinstance(condition, sp.StrictGreaterThan):
+        return None
+    return value if condition.lhs == value and condition.rhs == 0 else None

@@ -63,3 +63,19 @@ def test_an_assumption_step_is_checked_under_the_assumption():
     assert Checker({}, constrain=on_the_simplex).step(before, after) is after
     with pytest.raises(TeachingError):
         Checker({}).step(before, after)
+
+
+def test_the_graph_follows_the_formula_as_typed():
+    d = derive(formula="sigmoid(w0*x0 + w1*x1 + w2)")
+    labels = [n.label for n in d.graph.nodes if not n.is_leaf]
+    assert labels.count("×(−1)") == 1 and labels.count("×") == 2  # −1 not pushed into products
+    negate = next(n for n in d.graph.nodes if n.label == "×(−1)")
+    assert d.graph.node(negate.args[0]).label == "+"
+
+
+def test_rule_names_fit_the_node():
+    d = derive(formula="x*t", constants=["t"])
+    assert [s.rule for s in d.steps] == ["constant multiple"]
+    assert [s.rule for s in derive(formula="x*t").steps] == ["product", "product"]
+    rows = derive("softmax_cross_entropy_rows")
+    assert {s.node: s.rule for s in rows.steps}["×(−1)"] == "constant multiple"

@@ -202,7 +202,12 @@ def placeholder_for(child, index: int):
 
 
 def matrix_rule_name(node) -> str:
-    return _rule(node.expr)[0]
+    """The rule's name; a product with one matrix or scalar factor that varies (×(−1), ×1/N)
+    is a constant multiple, not a matrix product."""
+    name = _rule(node.expr)[0]
+    if name == "matrix product" and len(node.args) == 1:
+        return "constant multiple"
+    return name
 
 
 def differential_symbol(child):

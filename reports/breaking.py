@@ -81,3 +81,23 @@ def chain(rows) -> str:
                        + r"} \\")
     body = "\n".join(out)
     return r"\begin{align*}" + "\n" + body.removesuffix(r" \\") + "\n" + r"\end{align*}"
+
+
+def markdown_display(tex: str) -> str:
+    """A `$$` display for Markdown, its long lines broken as in `display`."""
+    rows = lines(tex)
+    if len(rows) == 1:
+        return f"$${rows[0]}$$"
+    body = r" \\ ".join((r"& " if i == 0 else r"& \qquad ") + row for i, row in enumerate(rows))
+    return r"$$\begin{aligned}" + body + r"\end{aligned}$$"
+
+
+def markdown_chain(rows) -> str:
+    """A chain of equalities for Markdown: one `aligned` block, each step's note beside it."""
+    out = []
+    for lhs, rhs, note in rows:
+        for i, part in enumerate(lines(rhs, CHAIN_WIDTH)):
+            sign = "&= " if i == 0 else r"&\qquad "
+            aside = rf" && \text{{({note})}}" if note and i == 0 else ""
+            out.append(f"{lhs if i == 0 else ''} {sign}{part}{aside}")
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(out) + "\n\\end{aligned}$$"

@@ -3,12 +3,13 @@ Jinja2 template in reports/templates/ (see the README there for the delimiters).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
-from reports.breaking import chain, display
+from reports.breaking import chain, display, markdown_chain, markdown_display
 from reports.language import text
 from reports.mermaid import mermaid_chart
 from reports.texfmt import break_tex, escape_md, escape_tex
@@ -31,8 +32,12 @@ def environment() -> jinja2.Environment:
         autoescape=False, undefined=jinja2.StrictUndefined)
     env.filters["tex"] = escape_tex
     env.filters["breakeq"] = display
-    env.filters["lessonchain"] = lesson_chain
-    env.filters["sweptchain"] = swept_chain
+    env.filters["lessonchain"] = lambda lines, t: chain(lesson_rows(lines, t))
+    env.filters["sweptchain"] = lambda gradient: chain(swept_rows(gradient, escape_tex))
+    env.filters["mdlessonchain"] = lambda lines, t: markdown_chain(lesson_rows(lines, t))
+    env.filters["mdsweptchain"] = lambda gradient: markdown_chain(swept_rows(gradient, str))
+    env.filters["mdbreakeq"] = markdown_display
+    env.filters["mdprose"] = markdown_prose
     env.filters["texbreak"] = break_tex
     env.filters["md"] = escape_md
     env.filters["mdcode"] = markdown_code
@@ -42,23 +47,32 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def lesson_chain(lines, t) -> str:
-    """A lesson's lines (reports.lessons.LessonLine) as one chain, each step's rule named in
-    the language of `t` with the identity it used."""
+def lesson_rows(lines, t) -> list[tuple[str, str, str]]:
+    """A lesson's lines (reports.lessons.LessonLine) as (lhs, rhs, note) rows, each step's
+    rule named in the language of `t` with the identity it used."""
     rows = []
     for line in lines:
         note = t["rules"][line.rule]
         if line.identity_tex:
             note += f", {t['using']} ${line.identity_tex}$"
         rows.append((line.lhs_tex, line.tex, note))
-    return chain(rows)
+    return rows
 
 
-def swept_chain(gradient) -> str:
+def swept_rows(gradient, escape) -> list[tuple[str, str, str]]:
     """The chain of a gradient without a lesson: path products, multiplied out, simplified."""
     lhs = rf"\frac{{\partial L}}{{\partial {gradient.name_tex}}}"
-    return chain([(lhs if i == 0 else "", line.tex, escape_tex(line.note))
-                  for i, line in enumerate(gradient.chain)])
+    return [(lhs if i == 0 else "", line.tex, escape(line.note))
+            for i, line in enumerate(gradient.chain)]
+
+
+def markdown_prose(tex: str) -> str:
+    """The templates' own LaTeX prose (never user text) as Markdown: bold, emphasis, quotes;
+    inline $math$ is kept as it is."""
+    text = re.sub(r"\\textbf\{([^{}]*)\}", r"**\1**", tex)
+    text = re.sub(r"\\emph\{([^{}]*)\}", r"*\1*", text)
+    text = text.replace(r"\textquoteright{}", "’").replace(r"\texttt{derive}", "`derive`")
+    return text
 
 
 def markdown_math(tex: str) -> str:

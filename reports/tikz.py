@@ -11,8 +11,9 @@ STYLES = r"""[>=Stealth, x=1cm, y=1cm,
   input/.style={inner sep=3pt},
   layer/.style={draw, thick, rounded corners, fill=black!4, minimum height=10mm, inner sep=5pt},
   caption/.style={font=\scriptsize, text=black!55},
-  fwd/.style={above, sloped, font=\small, inner sep=2pt},
-  bwd/.style={below, sloped, font=\small, text=red!70!black, inner sep=2pt}]"""
+  fwd/.style={above, sloped, font=\small, inner sep=1.5pt, fill=white, yshift=1pt},
+  bwd/.style={below, sloped, font=\small, text=red!70!black, inner sep=1.5pt, fill=white,
+              yshift=-1pt}]"""
 
 
 def tikz_picture(drawing: Drawing) -> str:
@@ -28,10 +29,16 @@ def tikz_picture(drawing: Drawing) -> str:
             caption = f", label={{[caption]above:${node.caption}$}}" if node.caption else ""
             style = "op, active" if node.active else "op"
             lines.append(rf"\node[{style}{caption}] ({node.key}) at {where} {{{node.label}}};")
+    for edge in drawing.edges:  # every arrow first, then every label on a white ground above
+        lines.append(rf"\draw[->, thick] ({edge.source}) {_path(edge)} ({edge.target});")
     for edge in drawing.edges:
-        path = "--" if not edge.bend else f"to[bend left={edge.bend}]"
         above = rf"node[fwd] {{${edge.above}$}}" if edge.above else ""
         below = rf"node[bwd] {{${edge.below}$}}" if edge.below else ""
-        lines.append(rf"\draw[->, thick] ({edge.source}) {path} {above} {below} ({edge.target});")
+        if above or below:
+            lines.append(rf"\path ({edge.source}) {_path(edge)} {above} {below} ({edge.target});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
+
+
+def _path(edge) -> str:
+    return "--" if not edge.bend else f"to[bend left={edge.bend}]"

@@ -63,7 +63,8 @@ def trace_lesson(d, name: str) -> Lesson | None:
     where = args.index(dv)
     before, after = args[:where], args[where + 1:]
     cyclic = sp.MatMul(*after, upstream.T, *before) if (after or before) else upstream.T
-    rewrites.append(("cyclic trace", sp.Trace(_product(cyclic, dv)), None))
+    if after:  # tr(Gᵀ·A·dV) already ends in dV: nothing to cycle
+        rewrites.append(("cyclic trace", sp.Trace(_product(cyclic, dv)), None))
     gradient = _transpose(cyclic)
     rewrites.append(("read off the gradient", gradient, None))
     engine = d.gradients[name]

@@ -83,6 +83,18 @@ def chain(rows) -> str:
     return r"\begin{align*}" + "\n" + body.removesuffix(r" \\") + "\n" + r"\end{align*}"
 
 
+def cell(tex: str, width: int, too_long: str = "") -> str:
+    """Math for a narrow table cell: broken into lines of `width` visible characters, scaled
+    to the cell only if one piece is still a little wider; `too_long` (LaTeX text) instead of
+    a piece that would have to shrink to an unreadable size."""
+    rows = lines(tex, width)
+    if too_long and max(visible_width(r) for r in rows) > 2 * width:
+        return r"\emph{" + too_long + "}"
+    body = rows[0] if len(rows) == 1 else r"\begin{aligned}[t]" + r" \\ ".join(
+        (r"& " if i == 0 else r"& \quad ") + row for i, row in enumerate(rows)) + r"\end{aligned}"
+    return r"\fitwidth{$\displaystyle " + body + "$}"
+
+
 def markdown_display(tex: str) -> str:
     """A `$$` display for Markdown, its long lines broken as in `display`."""
     rows = lines(tex)

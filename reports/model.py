@@ -78,6 +78,12 @@ class GradientView:
             return self.lesson.result_tex
         return self.saved_tex or self.result_tex
 
+    @property
+    def final_with_names_tex(self) -> str:
+        """final_tex followed by what its saved names stand for (…, y = σ(x))."""
+        names = self.lesson.names if self.lesson is not None else ()
+        return self.final_tex + "".join(rf", \quad {a} = {b}" for a, b in names)
+
 
 @dataclass(frozen=True)
 class CheckRow:

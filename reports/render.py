@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from reports.breaking import chain, display, markdown_chain, markdown_display
+from reports.breaking import cell, chain, display, markdown_chain, markdown_display
 from reports.language import text
 from reports.mermaid import mermaid_chart
 from reports.texfmt import break_tex, escape_md, escape_tex
@@ -38,6 +38,7 @@ def environment() -> jinja2.Environment:
     env.filters["mdsweptchain"] = lambda gradient: markdown_chain(swept_rows(gradient, str))
     env.filters["mdbreakeq"] = markdown_display
     env.filters["mdprose"] = markdown_prose
+    env.filters["cellmath"] = cell
     env.filters["texbreak"] = break_tex
     env.filters["md"] = escape_md
     env.filters["mdcode"] = markdown_code

@@ -201,7 +201,8 @@ def test_index_lists_each_report_with_formula_gradients_and_status(tmp_path):
     entries = [write_report(derive(op), "md", tmp_path) for op in ("sigmoid", "mul")]
     index = write_index(entries, "md", tmp_path).read_text()
     assert "| [sigmoid](sigmoid.md) | $\\mathrm{out} = \\frac{1}{1 + e^{- x}}$ |" in index
-    assert "\\mathrm{dout} \\cdot \\mathrm{out} \\cdot \\left(1 - \\mathrm{out}\\right)" in index
+    # the lesson's final form, with what its saved name stands for
+    assert "\\mathrm{dout} \\cdot y \\cdot \\left(1 - y\\right), \\quad y = \\frac{1}{1 + e^{- x}}" in index
     assert index.count("| checked |") == 2
 
 

@@ -1,9 +1,9 @@
 """Long display equations broken across lines, never scaled down.
 
-A display is split before its top-level `=`, `+` and `−` (outside every brace and
-\\left…\\right pair, so fractions and brackets stay whole) and packed greedily into lines of at
-most WIDTH visible characters, set in an `aligned` block: the first line flush, the following
-ones indented. A single piece wider than the page (a huge fraction) is the only thing still
+A display is split before its top-level `=`, `+` and `−` (outside every brace,
+\\left…\\right pair and environment, so fractions, brackets and cases stay whole) and packed
+greedily into lines of at most WIDTH visible characters, set in an `aligned` block: the first
+line flush, the following ones indented. A single piece wider than the page (a huge fraction) is the only thing still
 scaled, by \\fitwidth.
 """
 
@@ -21,9 +21,9 @@ def pieces(tex: str) -> list[str]:
     """`tex` cut before each top-level relation or binary sign."""
     parts, current, depth, previous = [], "", 0, ""
     for token in TOKEN.findall(tex):
-        if token in ("{", r"\left"):
+        if token in ("{", r"\left", r"\begin"):
             depth += 1
-        elif token in ("}", r"\right"):
+        elif token in ("}", r"\right", r"\end"):
             depth -= 1
         binary = previous.strip() not in ("", "=", "(", "[", ",", "&") and not previous.endswith(
             ("^", "_", "=", "{", "(", r"\cdot "))

@@ -7,23 +7,25 @@ The prose lives in reports/templates/text/<lang>.toml (LaTeX text, read by the t
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
 TEXTS = Path(__file__).parent / "templates" / "text"
 
 
-@lru_cache(maxsize=None)
+@cache
 def text(lang: str) -> dict:
     """The prose of language `lang` (a key missing there falls back to English)."""
     english = tomllib.loads((TEXTS / "en.toml").read_text(encoding="utf-8"))
+    english.setdefault("rule_names", {})  # English shows the engine's own names
+    english.setdefault("chain_notes", {})
     if lang == "en":
         return english
     own = tomllib.loads((TEXTS / f"{lang}.toml").read_text(encoding="utf-8"))
     merged = {**english, **own}
-    for table in ("rules", "intuition_text", "tutorial"):
-        merged[table] = {**english[table], **own.get(table, {})}
+    for table in ("rules", "intuition_text", "tutorial", "rule_names", "chain_notes"):
+        merged[table] = {**english.get(table, {}), **own.get(table, {})}
     return merged
 
 

@@ -33,9 +33,9 @@ def environment() -> jinja2.Environment:
     env.filters["tex"] = escape_tex
     env.filters["breakeq"] = display
     env.filters["lessonchain"] = lambda lines, t: chain(lesson_rows(lines, t))
-    env.filters["sweptchain"] = lambda gradient: chain(swept_rows(gradient, escape_tex))
+    env.filters["sweptchain"] = lambda gradient, t: chain(swept_rows(gradient, t, escape_tex))
     env.filters["mdlessonchain"] = lambda lines, t: markdown_chain(lesson_rows(lines, t))
-    env.filters["mdsweptchain"] = lambda gradient: markdown_chain(swept_rows(gradient, str))
+    env.filters["mdsweptchain"] = lambda gradient, t: markdown_chain(swept_rows(gradient, t, str))
     env.filters["mdbreakeq"] = markdown_display
     env.filters["mdprose"] = markdown_prose
     env.filters["cellmath"] = cell
@@ -60,10 +60,11 @@ def lesson_rows(lines, t) -> list[tuple[str, str, str]]:
     return rows
 
 
-def swept_rows(gradient, escape) -> list[tuple[str, str, str]]:
-    """The chain of a gradient without a lesson: path products, multiplied out, simplified."""
+def swept_rows(gradient, t, escape) -> list[tuple[str, str, str]]:
+    """The chain of a gradient without a lesson: path products, multiplied out, simplified
+    (its notes in the language of `t`)."""
     lhs = rf"\frac{{\partial L}}{{\partial {gradient.name_tex}}}"
-    return [(lhs if i == 0 else "", line.tex, escape(line.note))
+    return [(lhs if i == 0 else "", line.tex, escape(t["chain_notes"].get(line.note, line.note)))
             for i, line in enumerate(gradient.chain)]
 
 

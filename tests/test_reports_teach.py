@@ -65,10 +65,11 @@ def test_affine_pdf_shows_the_transposes(tmp_path):
 def test_chinese_report_and_tutorial(tmp_path):
     from reports.tutorial import write_tutorial
 
-    text, log = _report("sigmoid", tmp_path, lang="zh")
+    text, _ = _report("sigmoid", tmp_path, lang="zh")
     assert "计算图" in text and "反向传播" in text
     tex = write_tutorial("tex", tmp_path, "zh")
     text, log = _compile(tex)
+    assert "Overfull \\hbox" not in log
     flat = _flat(text)
     for word in ("计算图", "反向传播", "大米", "局部导数", "dout·(y−t)"):
         assert word in flat, word
@@ -81,3 +82,15 @@ def test_chinese_names_are_read_and_printed(tmp_path):
     source = path.read_text(encoding="utf-8")
     assert "大米" in source and "?" not in source.split("begin{lstlisting}")[0].split(
         "\\begin{document}")[1].replace("?)", "")
+
+
+@needs_tex
+def test_index_of_piecewise_and_long_formulas_compiles(tmp_path):
+    from reports.model import build_report
+    from reports.write import write_index
+
+    entries = [(build_report(derive(op)), tmp_path / f"{op}.pdf")
+               for op in ("elu", "leaky_relu", "sigmoid", "mse_mean")]
+    tex = write_index(entries, "tex", tmp_path)
+    text, log = _compile(tex)
+    assert "dout·y·(1−y)" in _flat(text) and "Overfull \\hbox" not in log

@@ -8,13 +8,14 @@ Drawing is plain data; `tikz` turns it into a picture, `markdown` into a Mermaid
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reports.texfmt import expr_tex, node_label_tex, short_number
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
 ROW_SEP = 2.0  # cm between rows
 MIN_GAP = 2.8  # cm between columns
+MAX_ACROSS = 30.0  # cm: a wider graph is drawn top to bottom (its picture still fits a page)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Drawing:
     nodes: tuple[DrawnNode, ...]
     edges: tuple[DrawnEdge, ...]
     legend: tuple[tuple[str, str], ...] = ()  # (short name on an arrow, what it stands for)
+    vertical: bool = False  # drawn top to bottom (a graph too deep to fit across the page)
 
     def arrows(self):
         """(source node, target node, edge) for every arrow, in drawing order."""
@@ -86,7 +88,7 @@ def draw_graph(graph, names, steps, order=(), upto=None) -> Drawing:
     captions = {n.id: ("" if n.is_leaf else expr_tex(names.symbol(n.id))) for n in graph.nodes}
     active = shown[-1].node_id if upto else None
     drawing = layout(graph, forward, backward, captions, order, active)
-    return Drawing(drawing.nodes, drawing.edges, tuple(dict(legend).items()))
+    return replace(drawing, legend=tuple(dict(legend).items()))
 
 
 def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
@@ -129,7 +131,13 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
                                    _bend(graph, column, rows, child, node.id)))
     edges.append(DrawnEdge(f"n{graph.output.id}", "sink", forward.get(graph.output.id, ""),
                            backward.get((graph.output.id, None), ""), 0))
-    return Drawing(tuple(nodes) + (end,), tuple(edges))
+    drawn = (*nodes, end)
+    vertical = x_of[last + 1] > MAX_ACROSS  # too wide for the page: top to bottom instead
+    if vertical:  # columns become rows ROW_SEP apart; labels sit beside the arrows
+        rank = {x: i for i, x in enumerate(sorted({n.x for n in drawn}))}
+        drawn = tuple(replace(n, x=round(-n.y * 1.8, 2) + 0.0,
+                              y=round(-rank[n.x] * ROW_SEP, 2) + 0.0) for n in drawn)
+    return Drawing(drawn, tuple(edges), vertical=vertical)
 
 
 def reading_order(graph, order=()) -> list[int]:

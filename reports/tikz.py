@@ -14,11 +14,16 @@ STYLES = r"""[>=Stealth, x=1cm, y=1cm,
   fwd/.style={above, sloped, font=\small, inner sep=1.5pt, fill=white, yshift=1pt},
   bwd/.style={below, sloped, font=\small, text=red!70!black, inner sep=1.5pt, fill=white,
               yshift=-1pt}]"""
+# a graph drawn top to bottom: labels upright, forward on the left, backward on the right
+VERTICAL = r"""[fwd/.style={left, font=\small, inner sep=1.5pt, fill=white, xshift=-1pt},
+  bwd/.style={right, font=\small, text=red!70!black, inner sep=1.5pt, fill=white, xshift=1pt}]"""
 
 
 def tikz_picture(drawing: Drawing) -> str:
     """TikZ source of `drawing` (deterministic: same drawing, same text)."""
     lines = [r"\begin{tikzpicture}" + STYLES]
+    if drawing.vertical:
+        lines.append(r"\tikzset" + VERTICAL.replace("[", "{", 1)[:-1] + "}")
     for node in drawing.nodes:
         where = f"({node.x:.2f},{node.y:.2f})"
         if node.kind == "end":

@@ -21,8 +21,9 @@ from derive.rewrite import OUT
 # the vocabulary of rewrite steps (the reports translate these names)
 RULES = ("multiply the local derivatives", "differentiate entry by entry", "factor", "cancel",
          "rewrite with the output", "substitute the saved value", "multiply out", "collect",
-         "use the assumption", "inner product as a trace", "broadcast as a product",
-         "cyclic trace", "read off the gradient", "sum of the columns", "sum of the rows")
+         "use the assumption", "multiply into each case", "inner product as a trace",
+         "broadcast as a product", "cyclic trace", "read off the gradient", "sum of the columns",
+         "sum of the rows")
 POINTS = 6
 TOLERANCE = 1e-9
 
@@ -117,6 +118,8 @@ def scalar_lesson(d, name: str) -> Lesson | None:
 
 def _simplifying_rule(before, after) -> str:
     """The name of the step that took `before` to `after`."""
+    if isinstance(after, sp.Piecewise) and not isinstance(before, sp.Piecewise):
+        return "multiply into each case"
     if sp.factor(before) == after:
         return "factor"
     if sp.expand(before) == sp.expand(after) and len(sp.Add.make_args(after)) > 1:

@@ -79,3 +79,20 @@ def test_rule_names_fit_the_node():
     assert [s.rule for s in derive(formula="x*t").steps] == ["product", "product"]
     rows = derive("softmax_cross_entropy_rows")
     assert {s.node: s.rule for s in rows.steps}["×(−1)"] == "constant multiple"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_rewrite_rule_has_words_in_each_language(lang):
+    from derive.teaching import RULES
+    from reports.language import text
+
+    assert set(RULES) <= set(text(lang)["rules"])
+
+
+def test_every_step_rule_of_every_lesson_is_in_the_vocabulary():
+    from derive import catalog
+    from derive.teaching import RULES
+
+    for op in catalog.load():
+        for lesson in derive(op).teaching.values():
+            assert {r.rule for r in lesson.rewrites} <= set(RULES), op

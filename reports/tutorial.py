@@ -40,7 +40,10 @@ def tutorial_parts(lang: str) -> list[Part]:
             values = graph_values(derivation, dict(zip(derivation.params, spec["at"])))
             drawing = values.drawing
             forward = replace(drawing, edges=tuple(replace(e, below="") for e in drawing.edges))
-        parts.append(Part(spec["key"], build_report(derivation, lang=lang), forward, values))
+        report = build_report(derivation, lang=lang)
+        if values is not None:  # its numbers are drawn at the tutorial's point instead
+            report = replace(report, example=None)
+        parts.append(Part(spec["key"], report, forward, values))
     return parts
 
 

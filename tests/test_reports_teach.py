@@ -94,3 +94,22 @@ def test_index_of_piecewise_and_long_formulas_compiles(tmp_path):
     tex = write_index(entries, "tex", tmp_path)
     text, log = _compile(tex)
     assert "dout·y·(1−y)" in _flat(text) and "Overfull \\hbox" not in log
+
+
+def test_cli_lang_tutorial_and_graph_markdown(tmp_path):
+    from cli_harness import run_batch
+
+    out = tmp_path / "out"
+    cases = [["report", "--tutorial", "sigmoid", "--out", str(out)],
+             ["report", "sigmoid", "--lang", "fr", "--out", str(out)],
+             ["report", "sigmoid", "--lang", "zh", "--format", "md", "--out", str(out)],
+             ["graph", "rice*rice_num + flour*flour_num", "--format", "md", "--out", str(out),
+              "--at", "rice=2.6,rice_num=10,flour=2.4,flour_num=10"]]
+    tutorial, language, chinese, graph = run_batch(cases, tmp_path / "work")
+    for refused in (tutorial, language):
+        assert refused["code"] == 2 and len(refused["stderr"].strip().splitlines()) == 1
+    assert "--tutorial" in tutorial["stderr"] and "'fr'" in language["stderr"]
+    assert chinese["code"] == 0 and (out / "sigmoid.md").is_file()
+    assert graph["code"] == 0
+    chart = (out / "graph.md").read_text()
+    assert '-- "2.6 / 10" -->' in chart and '-- "26 / 1" -->' in chart

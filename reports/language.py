@@ -20,11 +20,12 @@ def text(lang: str) -> dict:
     english = tomllib.loads((TEXTS / "en.toml").read_text(encoding="utf-8"))
     english.setdefault("rule_names", {})  # English shows the engine's own names
     english.setdefault("chain_notes", {})
+    english.setdefault("gettext", {})
     if lang == "en":
         return english
     own = tomllib.loads((TEXTS / f"{lang}.toml").read_text(encoding="utf-8"))
     merged = {**english, **own}
-    for table in ("rules", "intuition_text", "tutorial", "rule_names", "chain_notes"):
+    for table in ("rules", "intuition_text", "tutorial", "rule_names", "chain_notes", "gettext"):
         merged[table] = {**english.get(table, {}), **own.get(table, {})}
     return merged
 

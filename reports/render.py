@@ -74,7 +74,7 @@ def markdown_prose(tex: str) -> str:
     text = re.sub(r"\\textbf\{([^{}]*)\}", r"**\1**", tex)
     text = re.sub(r"\\emph\{([^{}]*)\}", r"*\1*", text)
     text = text.replace(r"\textquoteright{}", "’").replace(r"\texttt{derive}", "`derive`")
-    return text
+    return text.replace(r"\ ", " ").replace("--", "–")
 
 
 def markdown_math(tex: str) -> str:

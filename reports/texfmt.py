@@ -162,7 +162,23 @@ class ReportPrinter(LatexPrinter):
         body = self._print(function.expr.xreplace({function.variables[0]: token}))
         return body.replace(self._print(token), self.parenthesize(arg, 1000, strict=True))
 
+    def _print_HadamardProduct(self, expr):
+        """Entrywise products flattened, a scalar times a matrix of ones taken out front:
+        (−dout·1) ∘ t ∘ (1/y) as −dout · (t ∘ 1/y)."""
+        scale, factors = _ones_scale(expr)
+        body = r" \circ ".join(self.parenthesize(f, 1000, strict=True) if f.is_Add or isinstance(
+            f, sp.MatAdd) else self._print(f) for f in factors) if factors else r"\mathbf{1}"
+        if scale == 1:
+            return body
+        wrapped = rf"\left({body}\right)" if len(factors) > 1 else body
+        if scale.could_extract_minus_sign():
+            return rf"- {self._print(-scale)} \cdot {wrapped}" if -scale != 1 else f"- {wrapped}"
+        return rf"{self._print(scale)} \cdot {wrapped}"
+
     def _print_MatMul(self, expr):
+        scale, rest = expr.as_coeff_mmul() if hasattr(expr, "as_coeff_mmul") else (1, expr)
+        if scale != 1 and scale.could_extract_minus_sign():
+            return "- " + self._print(sp.MatMul(-scale, *sp.MatMul.make_args(rest)))
         return r" \cdot ".join(self.parenthesize(a, self._print_MatMul_precedence(expr))
                              for a in expr.args)
 
@@ -171,6 +187,26 @@ class ReportPrinter(LatexPrinter):
         from sympy.printing.precedence import precedence_traditional
 
         return precedence_traditional(expr)
+
+
+def _ones_scale(product):
+    """(scalar, other factors) of a flattened entrywise product whose factors may be
+    scalar · 1 (a matrix of ones)."""
+    scale, factors, todo = sp.Integer(1), [], list(product.args)
+    while todo:
+        factor = todo.pop(0)
+        if isinstance(factor, sp.HadamardProduct):
+            todo[:0] = list(factor.args)
+            continue
+        parts = factor.args if isinstance(factor, sp.MatMul) else (factor,)
+        ones = [p for p in parts if isinstance(p, sp.OneMatrix)]
+        scalars = [p for p in parts if not getattr(p, "is_Matrix", False)
+                   and not isinstance(p, sp.MatrixExpr)]
+        if isinstance(factor, sp.MatMul) and ones and len(ones) + len(scalars) == len(parts):
+            scale *= sp.Mul(*scalars)
+        else:
+            factors.append(factor)
+    return scale, factors
 
 
 def break_tex(text) -> str:

@@ -290,6 +290,8 @@ def label_tex(label: str) -> str:
         return rf"${escape_tex(match.group(1))}^{{(\cdot)}}$"
     if label == "**":
         return r"$a^{b}$"
+    if label == "@":  # the matrix product node, named as the tutorial draws it
+        return "dot"
     return escape_tex(label)
 
 

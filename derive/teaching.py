@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.rewrite import OUT
+from derive.vocab.functions import OUT
 
 # the vocabulary of rewrite steps (the reports translate these names)
 RULES = ("multiply the local derivatives", "differentiate entry by entry", "factor", "cancel",

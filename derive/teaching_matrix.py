@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.matrix.checks import explicit_setup, small_sizes
-from derive.matrix.explicit import explicit, loss_summands, partial
-from derive.matrix.nodes import Broadcast
-from derive.matrix.rules import differential_symbol
-from derive.matrix.shapes import is_matrix
+from derive.primitives.registry import differential_symbol
+from derive.selfcheck.entries import explicit, loss_summands, partial
+from derive.selfcheck.explicit import explicit_setup, small_sizes
 from derive.teaching import Checker, Lesson, Rewrite, TeachingError, output_name
+from derive.vocab.nodes import Broadcast
+from derive.vocab.shapes import is_matrix
 
 MAX_LOSS_OPS = 600
 EXAMPLE_SIZE = 3

@@ -4,7 +4,7 @@ values on every arrow) and the collapsed one-node view of the whole layer."""
 from __future__ import annotations
 
 from derive.errors import DeriveError
-from derive.teaching import output_name
+from derive.teaching.steps import output_name
 from reports.layout import Drawing, DrawnEdge, DrawnNode, visible_width
 from reports.texfmt import escape_tex, expr_tex
 

@@ -1,4 +1,4 @@
-"""Teaching rewrites for matrix formulas (see `teaching` for the data and the checks).
+"""Teaching rewrites for matrix formulas (see `derive.teaching.steps` for the data and the checks).
 
 Two kinds of lesson, each found from the derivation, never typed per operator:
 - a matrix product or a broadcast feeding an input directly: dL = tr(Gᵀ·A·dV·B), the cyclic
@@ -17,7 +17,7 @@ import sympy as sp
 from derive.primitives.registry import differential_symbol
 from derive.selfcheck.entries import explicit, loss_summands, partial
 from derive.selfcheck.explicit import explicit_setup, small_sizes
-from derive.teaching import Checker, Lesson, Rewrite, TeachingError, output_name
+from derive.teaching.steps import Checker, Lesson, Rewrite, TeachingError, output_name
 from derive.vocab.nodes import Broadcast
 from derive.vocab.shapes import is_matrix
 

@@ -60,6 +60,9 @@ def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
                          f"the local derivatives of node {node.label}")
         locals_ = local_derivatives(node)
         rule = rule_name(node)
+        if rule == "product" and sum(c in needed for c in node.args) == 1 or (
+                rule == "matrix product" and len(node.args) == 1):
+            rule = "constant multiple"  # x·t with t constant, ×(−1) of a matrix: one factor varies
         for index, child_id in enumerate(node.args):
             if child_id not in needed:
                 continue

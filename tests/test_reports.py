@@ -178,8 +178,8 @@ def test_matrix_report_goes_through_differentials_and_the_2x2_case():
     matmul = [s for s in report.steps if s.rule == "matrix product"]
     assert {s.input_tex for s in matmul} == {"W", "X"}
     to_x = next(s for s in matmul if s.input_tex == "X")
-    assert to_x.local_forms == (r"W \, \mathrm{d}\,X",)
-    assert to_x.downstream_forms[0] == r"W^{T} \, \mathrm{dout}"
+    assert to_x.local_forms == (r"W \cdot \mathrm{d}\,X",)  # textbook W·dX (issue 15)
+    assert to_x.downstream_forms[0] == r"W^{T} \cdot \mathrm{dout}"
     (section,) = report.matrix_sections
     entries = [content for kind, content in section.lines if r"\checkmark" in content]
     assert len(entries) == 4 + 4 + 2  # every entry of X, W (2×2) and b (2×1)
@@ -202,7 +202,8 @@ def test_index_lists_each_report_with_formula_gradients_and_status(tmp_path):
     entries = [write_report(derive(op), "md", tmp_path) for op in ("sigmoid", "mul")]
     index = write_index(entries, "md", tmp_path).read_text()
     assert "| [sigmoid](sigmoid.md) | $\\mathrm{out} = \\frac{1}{1 + e^{- x}}$ |" in index
-    assert "\\mathrm{dout} \\cdot \\mathrm{out} \\cdot \\left(1 - \\mathrm{out}\\right)" in index
+    # the lesson's final form, with what its saved name stands for
+    assert "\\mathrm{dout} \\cdot y \\cdot \\left(1 - y\\right), \\quad y = \\frac{1}{1 + e^{- x}}" in index
     assert index.count("| checked |") == 2
 
 

@@ -8,7 +8,7 @@ import math
 from derive.commands.inputs import add_budget_argument
 from derive.errors import DeriveError
 
-FORMATS = ("text", "json", "pdf", "tex")
+FORMATS = ("text", "json", "pdf", "tex", "md")
 
 
 def add_arguments(parser):
@@ -17,7 +17,8 @@ def add_arguments(parser):
                         help="the value of every name in EXPR, such as --at x=2.6,n=10")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text: a table in the terminal (default); json: the same numbers "
-                        "as one JSON object; tex or pdf: a drawn graph")
+                        "as one JSON object; tex or pdf: a drawn graph; md: Markdown with a Mermaid "
+                        "chart")
     parser.add_argument("--json", action="store_const", const="json", dest="format",
                         help="same as --format json")
     parser.add_argument("--out", metavar="DIR", default=".",

@@ -1,6 +1,7 @@
-"""`derive report OP...|--all|--formula EXPR|--latex TEX [--format pdf|tex|md] [--out DIR]
-[--name NAME] [--force]`: one step-by-step derivation document per operator; `--all` adds an
-index and builds the catalog in two worker processes (derive.workers) with a progress bar.
+"""`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md]
+[--lang en|zh] [--out DIR] [--name NAME] [--force]`: one step-by-step derivation document per
+operator; `--all` adds an index and builds the catalog in two worker processes
+(derive.workers) with a progress bar; `--tutorial` regenerates the seed tutorial's chapter.
 
 All documents of one command appear in --out together or not at all (derive.outputs); a file
 derive did not write, or one edited since, is not replaced without --force. A formula's report
@@ -27,6 +28,10 @@ def add_arguments(parser):
                         "formula)")
     parser.add_argument("--format", choices=("pdf", "tex", "md"), default="pdf",
                         help="pdf (default; needs TeX Live), tex or md")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="the documents' language: en (default) or zh (Chinese, xelatex)")
+    parser.add_argument("--tutorial", action="store_true",
+                        help="the seed tutorial's chapter regenerated from its formulas")
     parser.add_argument("--out", metavar="DIR", default=".",
                         help="folder for the documents (default: the current folder)")
     parser.add_argument("--force", action="store_true",
@@ -42,10 +47,13 @@ def run(args) -> int:
     from derive.outputs import Outputs
 
     formula = args.formula is not None or args.latex is not None
-    if sum([bool(args.op), args.all, formula]) != 1:
-        raise DeriveError("derive report: give operator names, --all, or one --formula/--latex")
+    if sum([bool(args.op), args.all, formula, args.tutorial]) != 1:
+        raise DeriveError("derive report: give operator names, --all, --tutorial, or one "
+                          "--formula/--latex")
     if args.formula is not None and args.latex is not None:
         raise DeriveError("derive report: give either --formula or --latex, not both")
+    if args.tutorial:
+        return _report_tutorial(args)
     if not formula and (args.shape or args.const or args.name):
         raise DeriveError("--shape, --const and --name apply to --formula or --latex")
     if args.name is not None and not NAME.match(args.name):
@@ -72,6 +80,20 @@ def run(args) -> int:
     return 0
 
 
+def _report_tutorial(args) -> int:
+    from derive.outputs import Outputs
+    from reports.tutorial import write_tutorial
+    from reports.write import report_file
+
+    with Outputs(Path(args.out), args.out, args.force) as outputs:
+        outputs.check([report_file("tutorial", args.format)])
+        path = write_tutorial(args.format, outputs.path, args.lang)
+        written = outputs.commit([path.name])
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def _report_formula(args, outputs) -> list[str]:
     from derive.commands.inputs import derivation_from_args
     from reports.write import report_file, write_report
@@ -87,7 +109,7 @@ def _report_formula(args, outputs) -> list[str]:
                           "yet; derive show --formula gives the derivation")
     if args.name:
         derivation.name = args.name
-    _, path = write_report(derivation, args.format, outputs.path, stem=stem)
+    _, path = write_report(derivation, args.format, outputs.path, stem=stem, lang=args.lang)
     return [f"wrote {p}" for p in outputs.commit([path.name])]
 
 
@@ -111,8 +133,8 @@ def _report_catalog(ops, args, outputs) -> list[str]:
     if args.all:
         names.append(report_file("index", args.format))
     outputs.check(names)
-    entries = _build_many(ops, args.format, outputs.path, parallel=args.all)
-    index = write_index(entries, args.format, outputs.path) if args.all else None
+    entries = _build_many(ops, args.format, outputs.path, parallel=args.all, lang=args.lang)
+    index = write_index(entries, args.format, outputs.path, args.lang) if args.all else None
     paths = outputs.commit([path.name for _, path in entries] + ([index.name] if index else []))
     lines = [f"wrote {p}" for p in paths]
     if index is not None:
@@ -120,7 +142,7 @@ def _report_catalog(ops, args, outputs) -> list[str]:
     return lines
 
 
-def _build_many(ops, fmt, folder, parallel: bool):
+def _build_many(ops, fmt, folder, parallel: bool, lang: str = "en"):
     """[(Report, path)] in the order of `ops`, built in two worker processes if asked."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -136,12 +158,12 @@ def _build_many(ops, fmt, folder, parallel: bool):
         task = progress.add_task(f"building {len(ops)} {fmt} reports", total=len(ops))
         if not (parallel and len(ops) > 1):
             for op in ops:
-                results[op] = catalog_report(op, fmt, str(folder))
+                results[op] = catalog_report(op, fmt, str(folder), lang)
                 progress.advance(task)
             return [results[op] for op in ops]
         pool = ThreadPoolExecutor(max_workers=WORKERS)
         try:
-            futures = {pool.submit(_in_worker, op, fmt, str(folder)): op for op in ops}
+            futures = {pool.submit(_in_worker, op, fmt, str(folder), lang): op for op in ops}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 progress.advance(task)
@@ -155,12 +177,12 @@ def _build_many(ops, fmt, folder, parallel: bool):
     return [results[op] for op in ops]
 
 
-def _in_worker(op: str, fmt: str, folder: str):
+def _in_worker(op: str, fmt: str, folder: str, lang: str):
     """catalog_report(op, ...) in a worker process of its own (derive.workers)."""
     from derive import workers
     from derive.errors import DeriveError
 
-    outcome = workers.run(_catalog_task, op, fmt, folder, timeout=WORKER_TIMEOUT)
+    outcome = workers.run(_catalog_task, op, fmt, folder, lang, timeout=WORKER_TIMEOUT)
     if outcome.status == "returned":
         kind, *value = outcome.value
         if kind == "oserror":
@@ -170,13 +192,13 @@ def _in_worker(op: str, fmt: str, folder: str):
     raise DeriveError(f"report {op}: {error or outcome.describe(WORKER_TIMEOUT)}")
 
 
-def _catalog_task(op: str, fmt: str, folder: str):
+def _catalog_task(op: str, fmt: str, folder: str, lang: str):
     """In the worker: ("ok", (Report, path)), or ("oserror", errno, strerror, filename) so that
     derive can name the real path of a file it could not write."""
     from derive.commands.report_jobs import catalog_report
 
     try:
-        return ("ok", catalog_report(op, fmt, folder))
+        return ("ok", catalog_report(op, fmt, folder, lang))
     except OSError as exc:
         return ("oserror", exc.errno, exc.strerror, exc.filename)
 

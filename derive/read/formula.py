@@ -19,14 +19,15 @@ from derive.budget import Meter
 from derive.errors import DeriveError
 from derive.primitives import FUNCTIONS
 from derive.read.matrix_ops import binary, call
-from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES
+from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES, negated
 from derive.vocab.shapes import is_matrix, matrix_symbol
 
 MAX_LENGTH = 10000
 MAX_DEPTH = 60
 MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
+# a letter (any script: x, W, 大米), then letters, digits and _: what Python reads as a name
+NAME_PATTERN = re.compile(r"[^\W\d_]\w{0,31}\Z")
 
 
 @dataclass
@@ -149,7 +150,7 @@ class _Builder:
     def _UnaryOp(self, node, depth):
         operand = self.build(node.operand, depth)
         if isinstance(node.op, ast.USub):
-            return -operand
+            return negated(operand)  # -(a + b) stays one ×(−1) node, as typed
         if isinstance(node.op, ast.UAdd):
             return operand
         self.fail(node, f"operator '{ast.unparse(node)}' is not allowed")

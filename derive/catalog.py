@@ -34,6 +34,7 @@ class Entry:
     aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
     related: tuple[str, ...] = ()   # the same operator in another layout or reduction
     identities: tuple[str, ...] = ()  # equations it assumes: 'sum(t, axis=0) = 1'
+    config_keys: dict = field(default_factory=dict)  # constant -> its key in a config dict
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -61,6 +62,7 @@ def load() -> dict[str, Entry]:
             aliases=tuple(item.get("aliases", ())),
             related=tuple(item.get("related", ())),
             identities=tuple(item.get("identities", ())),
+            config_keys=dict(item.get("config_keys", {})),
         )
     return entries
 

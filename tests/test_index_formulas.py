@@ -287,7 +287,7 @@ def test_runtime_stride_dilation_and_padding_agree_with_loops_and_differences(co
     assert _fd_error(forward, values, backward(dout, **values), dout) < 1e-7
 
 
-def test_commands_that_do_not_handle_index_notation_yet_say_so_in_one_line(tmp_path):
+def test_commands_that_do_not_handle_index_formulas_yet_say_so_in_one_line(tmp_path):
     from cli_harness import assert_usage_error, run_batch
 
     formula = ["--formula", "out[n,k] = tanh(x[n,k])", "--shape", "x=N,K"]
@@ -305,5 +305,6 @@ def test_commands_that_do_not_handle_index_notation_yet_say_so_in_one_line(tmp_p
     assert not (tmp_path / "new").exists() and not (tmp_path / "r").exists()
     import json
 
-    skipped = json.loads(results[4]["stdout"])
-    assert "index-notation operator" in json.dumps(skipped)
+    judged = json.loads(results[4]["stdout"])["results"]  # index operators are verified now
+    assert [(r["op"], r["status"]) for r in judged] == [("rnn_step", "fail")]
+    assert "not implemented" in json.dumps(judged)

@@ -63,14 +63,14 @@ def _valid_sizes(program, constants, rng) -> dict:
     problem = "no sizes were tried"
     for attempt in range(300):
         sizes = {d: int(rng.integers(2, 6 if attempt < 150 else 9)) for d in program.sizes}
-        problem = _problem(program, {**values, **sizes})
+        problem = invalid_reason(program, {**values, **sizes})
         if problem is None:
             return {str(d): v for d, v in sizes.items()}
     raise DeriveError(f"formula: no small sizes make it valid ({problem}); check the shapes "
                       "and the index expressions")
 
 
-def _problem(program, point) -> str | None:
+def invalid_reason(program, point) -> str | None:
     """Why the program is not valid at a point of sizes and constants, or None."""
     shapes = {}
     for name, dims in program.shapes.items():

@@ -32,6 +32,7 @@ from derive.index.printing import (
 from derive.index.program import Program
 from derive.index.ranges import infer_ranges
 from derive.index.reader import read_program
+from derive.index.sampling import judging_point, judging_values
 
 
 @dataclass
@@ -102,6 +103,31 @@ class IndexDerivation:
 
     def steps(self) -> list[dict]:
         return [step_json(c) for c in self.contributions]
+
+    # what derive.verify reads of a derivation, as of the engine's Derivation
+    @property
+    def params(self) -> list:
+        return [*self.inputs, *self.constants]
+
+    @property
+    def shapes(self) -> dict:
+        return dict(self.program.shapes)
+
+    @property
+    def saved_form(self) -> dict:
+        return dict.fromkeys(self.inputs)
+
+    domains = property(lambda self: {})
+    kinks = property(lambda self: [])
+    expr = None
+
+    def judging_point(self, rng) -> dict:
+        """Sizes and integer constants a hand-written layer is judged at (index.sampling)."""
+        return judging_point(self.program, rng)
+
+    def sample(self, rng, point: dict | None = None) -> dict:
+        """Random values for every parameter at `point` (by default a judging point)."""
+        return judging_values(self.program, rng, point or self.judging_point(rng))
 
     def to_json(self) -> dict:
         program = self.program

@@ -53,7 +53,9 @@ class Variant:
             parts.append(f"reduction={kind} (N = size of axis {axis})")
         if self.targets:
             kind, axis = self.targets
-            names = ", ".join(self.derivation.constants)
+            shape = self.derivation.shapes.get(self.derivation.inputs[0])
+            names = ", ".join(n for n in self.derivation.constants
+                              if shape is None or self.derivation.shapes.get(n) == shape)
             parts.append(f"{names} as integer labels (classes on axis {axis})" if kind == "labels"
                          else f"{names} one-hot (classes on axis {axis})")
         for name in self.vectors:
@@ -70,7 +72,7 @@ class Variant:
         layer = dict(values)
         if self.targets:
             kind, axis = self.targets
-            for name in self.derivation.constants:
+            for name in self.target_names(values):
                 onehot = _onehot(rng, np.shape(values[name]), axis)
                 values[name] = layer[name] = onehot
                 if kind == "labels":
@@ -78,6 +80,12 @@ class Variant:
         for name in self.vectors:
             layer[name] = self.layer_value(name, values[name])
         return Case(layer, values)
+
+    def target_names(self, values: dict) -> list[str]:
+        """The constants that are targets: those shaped like the first input (a mask of
+        temporal_softmax_loss, shaped (N, T) beside scores (N, T, V), is not one)."""
+        shape = np.shape(values[self.derivation.inputs[0]])
+        return [n for n in self.derivation.constants if np.shape(values[n]) == shape]
 
     def layer_value(self, name: str, value):
         """`value` (in the derivation's shape) as the layer is given it: 1-D for a vector name."""

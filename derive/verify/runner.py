@@ -11,6 +11,7 @@ import itertools
 
 import numpy as np
 
+from derive import catalog
 from derive.errors import DeriveError
 from derive.verify import (
     checks,
@@ -57,10 +58,19 @@ def make_adapter(candidate: Candidate, derivation):
     if candidate.kind == "class":
         return ClassAdapter(candidate.objects[0], inputs, constants)
     if candidate.kind == "pair":
-        return PairAdapter(*candidate.objects, inputs, constants)
+        return PairAdapter(*candidate.objects, inputs, constants, config_keys(derivation))
     if candidate.kind == "value":
         return ValueAdapter(*candidate.objects, inputs, constants)
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
+
+
+def config_keys(derivation) -> dict:
+    """{integer constant: its key in a cs231n config dict} (the catalog's `config_keys`, else
+    the constant's own name: conv_param["stride"])."""
+    program = getattr(derivation, "program", None)
+    entry = catalog.load().get(derivation.name)
+    keys = entry.config_keys if entry is not None else {}
+    return {n: keys.get(n, n) for n in (program.integer_constants if program else ())}
 
 
 @functools.cache

@@ -41,3 +41,21 @@ def test_config_dict_keys_and_book_constructor_constants_reach_the_layer():
     assert result.status == "pass" and result.op == "max_pool2d"
     book = next(c for c in _all(CORRECT[2:]) if c.name == "Convolution")
     assert verify_candidate(book, seed=3).op == "conv2d"
+
+
+SLIPS = [c for c in _all(["tests/zoo/buggy_tensors.py"]) if hasattr(c.objects[-1], "slip")]
+
+
+def test_the_slip_zoo_covers_every_usual_slip():
+    said = {c.objects[-1].slip for c in SLIPS}
+    assert {"unflipped", "stride", "every element of the window", "ignores mask"} <= said
+    assert any("not cropped" in s for s in said) and len(SLIPS) >= 8
+
+
+@pytest.mark.parametrize("candidate", SLIPS, ids=lambda c: c.label.rpartition(":")[2])
+def test_every_slip_fails_with_the_slip_named(candidate):
+    slip, caught_by = candidate.objects[-1].slip, candidate.objects[-1].caught_by
+    result = verify_candidate(candidate, seed=0)
+    check = next(c for c in result.checks if c.name == caught_by)
+    assert result.status == "fail" and check.status == "fail", result
+    assert slip in check.message, check.message

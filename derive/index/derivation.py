@@ -8,6 +8,7 @@ and the conditions left, in text and LaTeX.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,9 +122,14 @@ class IndexDerivation:
     kinks = property(lambda self: [])
     expr = None
 
-    def judging_point(self, rng) -> dict:
-        """Sizes and integer constants a hand-written layer is judged at (index.sampling)."""
-        return judging_point(self.program, rng)
+    def judging_point(self, rng, constants: dict | None = None) -> dict:
+        """Sizes and integer constants a hand-written layer is judged at (index.sampling);
+        found once per generator state (finding one substitutes into SymPy sizes)."""
+        key = (str(rng.bit_generator.state["state"]), tuple(sorted((constants or {}).items())))
+        found = self.__dict__.setdefault("_judging_points", {})
+        if key not in found:
+            found[key] = judging_point(self.program, rng, constants)
+        return copy.deepcopy(found[key])
 
     def sample(self, rng, point: dict | None = None) -> dict:
         """Random values for every parameter at `point` (by default a judging point)."""

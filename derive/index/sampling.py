@@ -4,8 +4,8 @@ integer constants, and random values there.
 Each integer constant takes 2 where its role allows it (a stride of 2, windows of 2) and
 otherwise its largest checked value (a padding of 1), so that a backward that ignores the
 stride or forgets to crop the padding shows. Sizes are drawn, distinct where possible, until
-every windowed read ends exactly at the end of its tensor: the windows tile the input, as
-cs231n's `assert (H + 2 * pad - HH) % stride == 0` demands.
+every windowed read ends exactly at the end of its tensor (the windows tile the input, as
+cs231n's `assert (H + 2 * pad - HH) % stride == 0` demands) and every index runs twice.
 """
 
 from __future__ import annotations
@@ -39,11 +39,14 @@ def judging_point(program: Program, rng, constants: dict | None = None) -> dict:
 
 
 def _tiles(program: Program, point: dict) -> bool:
-    """Whether every axis read through a window (two loop indices) is read to its end."""
+    """Whether every axis read through a window (two loop indices) is read to its end, and
+    every loop index runs at least twice."""
     shapes = {n: [int(sp.sympify(d).subs(point)) for d in dims]
               for n, dims in program.shapes.items()}
     for statement in program.statements:
         ranges = {i: int(sp.sympify(r).subs(point)) for i, r in statement.ranges.items()}
+        if min(ranges.values(), default=2) < 2:  # one window or one step shows too little
+            return False
         if statement.kind == "pad":
             shapes[statement.target] = [ranges[i] for i in statement.indices]
             continue

@@ -23,10 +23,10 @@ from derive.errors import DeriveError
 from derive.index.printing import program_text, text
 from derive.index.program import affine_parts, tensor_name
 
-SPREAD = {"max": ("sum", "it sends the upstream gradient to every element of the window "
-                         "instead of only to the window's maximum (the arg-max)"),
-          "min": ("sum", "it sends the upstream gradient to every element of the window "
-                         "instead of only to the window's minimum (the arg-min)"),
+SPREAD = {"max": ("sum", ("it sends the upstream gradient to every element of the window "
+                 "instead of only to the window's maximum (the arg-max)")),
+          "min": ("sum", ("it sends the upstream gradient to every element of the window "
+                 "instead of only to the window's minimum (the arg-min)")),
           "mean": ("sum", "it does not divide the upstream gradient by the window size")}
 NEUTRAL = {(1, 2): 1, (0, 1): 0}  # a stride or dilation → 1, a padding or offset → 0
 
@@ -52,8 +52,8 @@ def index_slips(derivation, name: str, values: dict, dout) -> dict:
             padded = _pad_like(values[name], values[width], program, source)
             _add(found, f"it returns the gradient of the padded {name}: the padding "
                         f"({width} = {values[width]}) is not cropped from d{name}",
-                 lambda padded=padded: backward(dout, **{**values, name: padded,
-                                                         width: 0})[name])
+                 lambda padded=padded, width=width: backward(
+                     dout, **{**values, name: padded, width: 0})[name])
     for constant in program.constants:
         if constant in program.shapes and constant not in program.integer_constants:
             ones = {**values, constant: np.ones(np.shape(values[constant]))}
@@ -115,8 +115,8 @@ def _reduction_slips(derivation) -> list:
 def _respelled(formula: str, shapes: tuple, constants: tuple, kind: str):
     """The derivation of the formula with every `kind` reduction replaced by SPREAD's."""
     from derive.index import derive_index
-    from derive.index.reader import read_program
     from derive.index.ranges import infer_ranges
+    from derive.index.reader import read_program
 
     program = read_program(formula, dict(shapes), dict(constants))
     infer_ranges(program)

@@ -17,7 +17,8 @@ def _all(paths):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("candidate", _all(CORRECT), ids=lambda c: c.label.rpartition(":")[2])
+@pytest.mark.parametrize("candidate", [c for c in _all(CORRECT) if c.name != "lstm_step"],
+                         ids=lambda c: c.label.rpartition(":")[2])
 def test_correct_tensor_layers_pass(candidate, seed):
     result = verify_candidate(candidate, seed=seed)
     problems = [(c.name, c.message) for c in result.checks
@@ -30,9 +31,32 @@ def test_every_function_of_the_cs231n_files_is_judged():
     expected = {"conv_naive": "conv2d", "max_pool_naive": "max_pool2d", "rnn_step": "rnn_step",
                 "temporal_affine": "temporal_affine",
                 "temporal_softmax_loss": "temporal_softmax_loss"}
-    found = {c.label.rpartition(":")[2]: verify_candidate(c, seed=0).op
-             for c in _all(CORRECT[:2])}
-    assert found == expected
+    results = {c.label.rpartition(":")[2]: verify_candidate(c, seed=0) for c in _all(CORRECT[:2])}
+    skipped = results.pop("lstm_step")  # judged by nothing yet, and it says why
+    assert "several outputs (next_h, next_c)" in skipped
+    assert {label: r.op for label, r in results.items()} == expected
+
+
+def test_the_derived_lstm_step_is_the_cs231n_one():
+    import numpy as np
+
+    from derive.pipeline import derive
+
+    ns = load_target("tests/zoo/cs231n_rnn.py").namespace
+    forward, backward = derive("lstm_step").functions()
+    rng = np.random.default_rng(5)
+    N, D, H = 3, 4, 5
+    values = {"x": rng.standard_normal((N, D)), "h": rng.standard_normal((N, H)),
+              "c": rng.standard_normal((N, H)), "Wx": rng.standard_normal((D, 4 * H)),
+              "Wh": rng.standard_normal((H, 4 * H)), "b": rng.standard_normal(4 * H)}
+    next_h, next_c, cache = ns["lstm_step_forward"](*values.values())
+    derived_h, derived_c = forward(**values)
+    np.testing.assert_allclose(derived_h, next_h, rtol=1e-12)
+    np.testing.assert_allclose(derived_c, next_c, rtol=1e-12)
+    dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    grads = backward(dnext_h, dnext_c, **values)
+    for name, hand in zip(values, ns["lstm_step_backward"](dnext_h, dnext_c, cache)):
+        np.testing.assert_allclose(grads[name], hand, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
 def test_config_dict_keys_and_book_constructor_constants_reach_the_layer():

@@ -115,9 +115,9 @@ def finite_difference_check(program: Program, forward, backward, points, rng) ->
     worst = 0.0
     for point in points:
         values = sample_values(program, point, rng)
-        out = np.asarray(forward(**values))
-        dout = rng.standard_normal(out.shape)
-        grads = backward(dout, **values)
+        outs = _outputs(forward(**values))
+        dout = [rng.standard_normal(np.shape(o)) for o in outs]
+        grads = backward(*dout, **values)
         for name in program.inputs:
             grad = np.asarray(grads[name])
             if grad.shape != values[name].shape:
@@ -141,4 +141,9 @@ def finite_difference_check(program: Program, forward, backward, points, rng) ->
 def _loss(forward, values, name, direction, step, dout) -> float:
     moved = dict(values)
     moved[name] = values[name] + step * direction
-    return float(np.sum(dout * forward(**moved)))
+    return float(sum(np.sum(d * o) for d, o in zip(dout, _outputs(forward(**moved)))))
+
+
+def _outputs(result) -> list:
+    """forward's result as a list of arrays (a tuple for several outputs)."""
+    return [np.asarray(o) for o in (result if isinstance(result, tuple) else (result,))]

@@ -57,6 +57,10 @@ class IndexDerivation:
         return list(self.program.inputs)
 
     @property
+    def outputs(self) -> list:
+        return self.program.output_names
+
+    @property
     def constants(self) -> list:
         return list(self.program.constants)
 
@@ -147,6 +151,9 @@ class IndexDerivation:
             "integer_constants": {n: v for n, v in program.integer_constants.items()},
             "shapes": {n: [text(d) for d in dims] for n, dims in program.shapes.items()},
             "output_shape": [text(d) for d in program.shape_of(program.output.target)],
+            "outputs": program.output_names,
+            "output_shapes": {n: [text(d) for d in program.shape_of(n)]
+                              for n in program.output_names},
             "gradients": self.gradients,
             "saved_form": {n: None for n in self.inputs}, "saved_values": [],
             "forward_source": self.forward_source, "backward_source": self.backward_source,
@@ -178,7 +185,7 @@ def parameters(program: Program) -> tuple[str, str]:
              *(n for n, v in program.integer_constants.items() if v is None)]
     defaults = [f"{n}={v}" for n, v in program.integer_constants.items() if v is not None]
     names = ", ".join([*plain, *defaults])
-    return f"{names}, **_saved", f"dout, {names}, **_saved"
+    return f"{names}, **_saved", f"{', '.join(program.upstreams)}, {names}, **_saved"
 
 
 def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula",
@@ -191,6 +198,11 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
             raise DeriveError(f"catalog entry '{name}': inputs {list(entry.inputs)} are not "
                               f"the formula's tensors {program.inputs}")
         program.inputs = list(entry.inputs)
+        program.outputs = list(entry.outputs)
+    unknown = [n for n in program.outputs if program.defined(n) is None]
+    if unknown:
+        raise DeriveError(f"{'catalog entry ' + repr(name) if entry else 'formula'}: output "
+                          f"'{unknown[0]}' is not assigned by any statement")
     infer_ranges(program)
     found = contributions(program)
     forward_params, backward_params = parameters(program)

@@ -163,6 +163,11 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         return exact
     if candidate.kind != "class":
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
+        steps = [n for n in extended if n.endswith("_step")]
+        if steps and len(steps) == len(extended):  # rnn_forward: rnn_step over a sequence
+            raise Unbound(f"not verified: {candidate.name} runs {steps[0]} over a sequence, a "
+                          "recurrence derive has no operator for yet (its step function, "
+                          f"{steps[0]}_forward/_backward, is verified)")
         if extended:
             return extended
     raise Unbound(f"no catalog operator is named like '{candidate.name}' (see derive list): "

@@ -120,6 +120,11 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
     except DeriveError as exc:
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")
+    outputs = getattr(derivations[0], "outputs", ())
+    if len(outputs) > 1:
+        reason = (f"{ops[0]} has several outputs ({', '.join(outputs)}), which derive verify "
+                  f"does not judge yet (derive show {ops[0]} gives the derived backward)")
+        return Result(candidate.label, ops[0], "error", message=reason) if explicit else reason
     related = [] if derivation is not None else _with_related(ops)[len(ops):]
     with quiet(), np.errstate(all="ignore"):
         try:

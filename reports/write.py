@@ -31,7 +31,16 @@ def _write(latex: str, markdown, fmt: str, path: Path, what: str) -> Path:
 
 
 def write_report(derivation, fmt: str, out: Path, verification=None) -> tuple[Report, Path]:
-    """Render one derivation's report into `out` as pdf, tex or md."""
+    """Render one derivation's report into `out` as pdf, tex or md (an index derivation's
+    through reports.index_report)."""
+    if hasattr(derivation, "program"):
+        from reports.index_report import build_index_report, index_report_md, index_report_tex
+
+        report = build_index_report(derivation)
+        path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
+        latex = index_report_tex(report) if fmt != "md" else ""
+        return report, _write(latex, lambda: index_report_md(report), fmt, path,
+                              f"report {derivation.name}")
     report = build_report(derivation, verification)
     path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
     latex = report_tex(report) if fmt != "md" else ""

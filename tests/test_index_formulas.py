@@ -297,12 +297,14 @@ def test_commands_that_do_not_handle_index_formulas_yet_say_so_in_one_line(tmp_p
                       "def rnn_step_backward(dout, cache):\n    return None\n")
     results = run_batch([["new", "tanh2", *formula, "--out", str(tmp_path / "new")],
                          ["verify", str(target), *formula],
-                         ["report", "conv2d", "--out", str(tmp_path / "r")],
-                         ["report", *formula, "--out", str(tmp_path / "r")],
+                         ["report", "conv2d", "--format", "md", "--out", str(tmp_path / "r")],
+                         ["report", *formula, "--format", "md", "--out", str(tmp_path / "r")],
                          ["verify", str(target), "--json"]], tmp_path / "batch")
-    for result in results[:4]:
+    for result in results[:2]:
         assert "not" in assert_usage_error(result) and "index" in result["stderr"]
-    assert not (tmp_path / "new").exists() and not (tmp_path / "r").exists()
+    assert not (tmp_path / "new").exists()
+    assert [r["code"] for r in results[2:4]] == [0, 0]  # index reports are written now
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["conv2d.md", "formula.md"]
     import json
 
     judged = json.loads(results[4]["stdout"])["results"]  # index operators are verified now

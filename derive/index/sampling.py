@@ -19,6 +19,15 @@ from derive.index.program import Program, affine_parts, tensor_name
 from derive.index.ranges import index_bounds
 
 
+NEUTRAL = {(1, 2): 1, (0, 1): 0}  # a stride or dilation → 1, a padding or offset → 0
+
+
+def neutral_constants(program: Program) -> dict:
+    """{integer constant: its neutral value} for constants whose role has one."""
+    return {n: NEUTRAL[tuple(v)] for n, v in constant_choices(program).items()
+            if tuple(v) in NEUTRAL}
+
+
 def judging_constants(program: Program) -> dict:
     """{integer constant: the value a layer is judged at}."""
     return {name: 2 if 2 in values else max(values)

@@ -22,13 +22,13 @@ import numpy as np
 from derive.errors import DeriveError
 from derive.index.printing import program_text, text
 from derive.index.program import affine_parts, tensor_name
+from derive.index.sampling import neutral_constants
 
 SPREAD = {"max": ("sum", ("it sends the upstream gradient to every element of the window "
                  "instead of only to the window's maximum (the arg-max)")),
           "min": ("sum", ("it sends the upstream gradient to every element of the window "
                  "instead of only to the window's minimum (the arg-min)")),
           "mean": ("sum", "it does not divide the upstream gradient by the window size")}
-NEUTRAL = {(1, 2): 1, (0, 1): 0}  # a stride or dilation → 1, a padding or offset → 0
 
 
 def index_slips(derivation, name: str, values: dict, dout) -> dict:
@@ -139,20 +139,12 @@ def _constants_key(program) -> tuple:
     return tuple((n, integer.get(n)) for n in program.constants)
 
 
-def neutral_constants(derivation) -> dict:
-    """{integer constant: its neutral value} for constants whose role has one."""
-    from derive.index.checks import constant_choices
-
-    return {n: NEUTRAL[tuple(v)] for n, v in constant_choices(derivation.program).items()
-            if tuple(v) in NEUTRAL}
-
-
 def constant_blame(derivation, judged: dict, passes) -> str:
     """Which integer constant a wrong backward mishandles: ' (right at stride = 1, wrong at
     stride = 2: ...)' when `passes(constants)` holds with that one constant at its neutral
     value; '' when none or every such change passes."""
     blamed = []
-    for name, neutral in neutral_constants(derivation).items():
+    for name, neutral in neutral_constants(derivation.program).items():
         if judged.get(name) not in (None, neutral) and passes({**judged, name: neutral}):
             blamed.append((name, neutral))
     if len(blamed) != 1:

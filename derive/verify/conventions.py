@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derive import catalog
+from derive.verify.outputs import joined, split
 from derive.verify.sampling import sample_values
 
 
@@ -101,13 +102,19 @@ class Variant:
     def forward(self, values: dict):
         forward, _ = self.derivation.functions()
         with np.errstate(all="ignore"):
-            return forward(**values) * self.scale(values) if self.reduction else forward(**values)
+            out = forward(**values)
+            if isinstance(out, tuple):  # several outputs: one vector (verify.outputs)
+                return joined(out)
+            return out * self.scale(values) if self.reduction else out
 
     def backward(self, dout, values: dict) -> dict:
         """The derived gradients, each in the shape of what the layer is given."""
-        _, backward = self.derivation.functions()
+        forward, backward = self.derivation.functions()
         with np.errstate(all="ignore"):
-            grads = backward(np.asarray(dout, dtype=float) * self.scale(values), **values)
+            dout = np.asarray(dout, dtype=float) * self.scale(values)
+            outs = forward(**values) if len(getattr(self.derivation, "outputs", ())) > 1 else None
+            upstreams = split(dout, [np.shape(o) for o in outs]) if outs else (dout,)
+            grads = backward(*upstreams, **values)
         return {k: self.layer_value(k, v) for k, v in grads.items()}
 
 

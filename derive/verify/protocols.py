@@ -18,6 +18,7 @@ import inspect
 
 import numpy as np
 
+from derive.verify.outputs import joined, split
 from derive.verify.spelling import assigned_attributes, returned_names, student_labels
 
 
@@ -250,8 +251,8 @@ class PairAdapter:
     assumes_unit_dout = False
 
     def __init__(self, forward, backward, inputs: list[str], constants: list[str],
-                 config_keys: dict | None = None):
-        self.forward, self.backward = forward, backward
+                 config_keys: dict | None = None, outputs: int = 1):
+        self.forward, self.backward, self.outputs = forward, backward, outputs
         params = _positional(forward, False)
         required = [p.name for p in params if p.default is p.empty]
         taken = {a.lower() for a in required}
@@ -282,15 +283,20 @@ class PairAdapter:
         result = self.forward(*args)
         if result is None:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None")
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise ProtocolError(f"{self.forward.__name__} must return (out, cache)")
-        out, cache = result
-        if out is None:
+        if not isinstance(result, tuple) or len(result) != self.outputs + 1:
+            shape = "(out, cache)" if self.outputs == 1 else \
+                f"({self.outputs} outputs, then the cache)"
+            raise ProtocolError(f"{self.forward.__name__} must return {shape}")
+        *outs, cache = result
+        if any(o is None for o in outs):
             raise NotImplementedLayer(f"{self.forward.__name__} returned None for out")
-        out = numeric(out, f"the out that {self.forward.__name__} returned")
+        outs = [numeric(o, f"the out that {self.forward.__name__} returned") for o in outs]
+        out = outs[0] if self.outputs == 1 else joined(outs)
 
         def backward(dout):
-            grads = self.backward(dout, cache)
+            upstreams = (dout,) if self.outputs == 1 else split(dout, [np.shape(o)
+                                                                     for o in outs])
+            grads = self.backward(*upstreams, cache)
             return dict(zip(self.grad_names, _grads_tuple(grads, self.grad_names,
                                                           self.backward.__name__)))
 

@@ -26,6 +26,7 @@ from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
 from derive.verify.index_slips import constant_blame
+from derive.verify.outputs import describe as describe_outputs
 from derive.verify.limits import TimeLimit, quiet, time_limit
 from derive.verify.protocols import (
     ClassAdapter,
@@ -59,7 +60,8 @@ def make_adapter(candidate: Candidate, derivation):
     if candidate.kind == "class":
         return ClassAdapter(candidate.objects[0], inputs, constants)
     if candidate.kind == "pair":
-        return PairAdapter(*candidate.objects, inputs, constants, config_keys(derivation))
+        return PairAdapter(*candidate.objects, inputs, constants, config_keys(derivation),
+                           len(getattr(derivation, "outputs", ())) or 1)
     if candidate.kind == "value":
         return ValueAdapter(*candidate.objects, inputs, constants)
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
@@ -121,9 +123,10 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")
     outputs = getattr(derivations[0], "outputs", ())
-    if len(outputs) > 1:
+    if len(outputs) > 1 and candidate.kind != "pair":
         reason = (f"{ops[0]} has several outputs ({', '.join(outputs)}), which derive verify "
-                  f"does not judge yet (derive show {ops[0]} gives the derived backward)")
+                  "judges in cs231n function pairs only (op_forward returning them and the "
+                  "cache, op_backward taking one upstream each)")
         return Result(candidate.label, ops[0], "error", message=reason) if explicit else reason
     related = [] if derivation is not None else _with_related(ops)[len(ops):]
     with quiet(), np.errstate(all="ignore"):
@@ -141,7 +144,8 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
         also = other_target_form(ctx, found, [check for _, check in CHECKS[:2]])
-    convention = variant.describe() + (f"; {also} also passes" if also else "")
+    convention = variant.describe() + (f"; {also} also passes" if also else "") + (
+        f"; {describe_outputs(outputs)}" if len(outputs) > 1 else "")
     result = Result(candidate.label, variant.op, verdict(found, strict), convention, found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"

@@ -176,3 +176,24 @@ def temporal_softmax_loss(x, y, mask):
 
 
 temporal_softmax_loss.slip, temporal_softmax_loss.caught_by = "ignores mask", "backward"
+
+
+def lstm_step_forward_swapped(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o = (1 / (1 + np.exp(-a[:, k * H:(k + 1) * H])) for k in range(3))
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+@_mark("gate")
+def lstm_step_backward_swapped(dnext_h, dnext_c, cache):
+    """The input and forget gates' derivatives exchanged (di uses c, df uses g)."""
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)
+    da = np.hstack([dc * prev_c * i * (1 - i), dc * g * f * (1 - f),
+                    dnext_h * tanh_c * o * (1 - o), dc * i * (1 - g ** 2)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)

@@ -14,8 +14,8 @@ import re
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.index.program import Statement, affine_parts
+from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.read.formula import NAME_PATTERN
 
 MAX_RANK = 8

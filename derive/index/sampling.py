@@ -18,7 +18,6 @@ from derive.index.checks import constant_choices, invalid_reason, sample_values
 from derive.index.program import Program, affine_parts, tensor_name
 from derive.index.ranges import index_bounds
 
-
 NEUTRAL = {(1, 2): 1, (0, 1): 0}  # a stride or dilation → 1, a padding or offset → 0
 
 

@@ -8,8 +8,6 @@ windows, and is computed from the derived program, never typed in per operator:
   offsets (w[f, c, p, q] beside xp[n, c, s*i + p, ...]) reversed along those axes;
 - the gradient of a padded tensor returned uncropped (the VJP on the padded input, pad 0);
 - a constant tensor ignored (a mask): the VJP with it all ones.
-`constant_blame` tells which integer constant a wrong backward mishandles, by judging the
-layer again with that constant at its neutral value (stride 1, pad 0).
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import numpy as np
 from derive.errors import DeriveError
 from derive.index.printing import program_text, text
 from derive.index.program import affine_parts, tensor_name
-from derive.index.sampling import neutral_constants
 
 SPREAD = {"max": ("sum", ("it sends the upstream gradient to every element of the window "
                  "instead of only to the window's maximum (the arg-max)")),
@@ -137,22 +134,3 @@ def _shapes_key(program) -> tuple:
 def _constants_key(program) -> tuple:
     integer = program.integer_constants
     return tuple((n, integer.get(n)) for n in program.constants)
-
-
-def constant_blame(derivation, judged: dict, passes) -> str:
-    """Which integer constant a wrong backward mishandles: ' (right at stride = 1, wrong at
-    stride = 2: ...)' when `passes(constants)` holds with that one constant at its neutral
-    value; '' when none or every such change passes."""
-    blamed = []
-    for name, neutral in neutral_constants(derivation.program).items():
-        if judged.get(name) not in (None, neutral) and passes({**judged, name: neutral}):
-            blamed.append((name, neutral))
-    if len(blamed) != 1:
-        return ""
-    name, neutral = blamed[0]
-    return (f"; it is right at {name} = {neutral} and wrong at {name} = {judged[name]}: the "
-            f"backward ignores or misapplies {name} (the window of out[i] starts at "
-            f"{name}·i in the forward, so it must in the backward too)"
-            if neutral == 1 else
-            f"; it is right at {name} = {neutral} and wrong at {name} = {judged[name]}: the "
-            f"backward mishandles {name} (pad dx like x, then crop {name} from each side)")

@@ -22,12 +22,12 @@ from derive.verify import (
     checks_state,
 )
 from derive.verify.binding import Candidate, Unbound, bind, declared_formula
+from derive.verify.constant_blame import attach_constant_blame
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
-from derive.verify.index_slips import constant_blame
-from derive.verify.outputs import describe as describe_outputs
 from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.outputs import describe as describe_outputs
 from derive.verify.protocols import (
     ClassAdapter,
     ForwardOnly,
@@ -266,30 +266,11 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
             continue
         if result.status == "fail" and name in ("forward", "backward"):
             _attach_search(ctx, result, name)
-            _attach_constant_blame(ctx, result, check)
+            attach_constant_blame(ctx, result, check)
         if result.status == "pass":
             ctx.passed.add(name)
         found.append(result)
     return found
-
-
-def _attach_constant_blame(ctx: Context, result: Check, check) -> None:
-    """For an index operator: name the integer constant (stride, pad) that is mishandled,
-    by judging again with that constant at its neutral value."""
-    judged = (ctx.sizes_of_dims or {}).get("constants")
-    if not judged:
-        return
-
-    def passes(constants: dict) -> bool:
-        other = Context(ctx.adapter, ctx.variant, ctx.seed, ctx.strict)
-        other.sizes_of_dims = ctx.derivation.judging_point(ctx.rng(998), constants)
-        try:
-            with time_limit(SEARCH_SECONDS):
-                return check(other).status == "pass"
-        except (CheckFailed, TimeLimit, DeriveError):
-            return False
-
-    result.message += constant_blame(ctx.derivation, judged, passes)
 
 
 def _attach_search(ctx: Context, result: Check, which: str) -> None:

@@ -30,19 +30,25 @@ def _write(latex: str, markdown, fmt: str, path: Path, what: str) -> Path:
     return write_atomic(path, latex if fmt == "tex" else markdown())
 
 
-def write_report(derivation, fmt: str, out: Path, verification=None) -> tuple[Report, Path]:
-    """Render one derivation's report into `out` as pdf, tex or md (an index derivation's
-    through reports.index_report)."""
+def report_file(name: str, fmt: str) -> str:
+    """The file name of the report called `name` in format `fmt`."""
+    return file_stem(name) + SUFFIX[fmt]
+
+
+def write_report(derivation, fmt: str, out: Path, verification=None,
+                 stem: str | None = None) -> tuple[Report, Path]:
+    """Render one derivation's report into `out` as pdf, tex or md (named `stem`, else after
+    the derivation; an index derivation's through reports.index_report)."""
     if hasattr(derivation, "program"):
         from reports.index_report import build_index_report, index_report_md, index_report_tex
 
         report = build_index_report(derivation)
-        path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
+        path = Path(out) / report_file(stem or report.name, fmt)
         latex = index_report_tex(report) if fmt != "md" else ""
         return report, _write(latex, lambda: index_report_md(report), fmt, path,
                               f"report {derivation.name}")
     report = build_report(derivation, verification)
-    path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
+    path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt != "md" else ""
     return report, _write(latex, lambda: report_md(report), fmt, path,
                           f"report {derivation.name}")
@@ -51,13 +57,13 @@ def write_report(derivation, fmt: str, out: Path, verification=None) -> tuple[Re
 def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path) -> Path:
     """The index of `entries`: every operator with formula, gradients, status, file."""
     rows = [(report, path.name) for report, path in entries]
-    path = Path(out) / ("index" + SUFFIX[fmt])
+    path = Path(out) / report_file("index", fmt)
     latex = index_tex(rows) if fmt != "md" else ""
     return _write(latex, lambda: index_md(rows), fmt, path, "report index")
 
 
 def write_graph(values, fmt: str, out: Path) -> Path:
     """The drawn graph of `derive graph` as graph.tex or graph.pdf (graph.md for md)."""
-    path = Path(out) / ("graph" + SUFFIX[fmt])
+    path = Path(out) / report_file("graph", fmt)
     latex = graph_tex(values) if fmt != "md" else ""
     return _write(latex, lambda: graph_md(values), fmt, path, "derive graph")

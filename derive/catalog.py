@@ -34,6 +34,8 @@ class Entry:
     aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
     related: tuple[str, ...] = ()   # the same operator in another layout or reduction
     identities: tuple[str, ...] = ()  # equations it assumes: 'sum(t, axis=0) = 1'
+    config_keys: dict = field(default_factory=dict)  # constant -> its key in a config dict
+    outputs: tuple[str, ...] = ()   # several outputs, in the order forward returns them
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -61,6 +63,8 @@ def load() -> dict[str, Entry]:
             aliases=tuple(item.get("aliases", ())),
             related=tuple(item.get("related", ())),
             identities=tuple(item.get("identities", ())),
+            config_keys=dict(item.get("config_keys", {})),
+            outputs=tuple(item.get("outputs", ())),
         )
     return entries
 

@@ -39,7 +39,16 @@ def report_file(name: str, fmt: str) -> str:
 def write_report(derivation, fmt: str, out: Path, verification=None,
                  stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
     """Render one derivation's report into `out` as pdf, tex or md, in language `lang`
-    (named `stem`, else after the derivation)."""
+    (named `stem`, else after the derivation; an index derivation's through
+    reports.index_report, in English)."""
+    if hasattr(derivation, "program"):
+        from reports.index_report import build_index_report, index_report_md, index_report_tex
+
+        report = build_index_report(derivation)
+        path = Path(out) / report_file(stem or report.name, fmt)
+        latex = index_report_tex(report) if fmt != "md" else ""
+        return report, _write(latex, lambda: index_report_md(report), fmt, path,
+                              f"report {derivation.name}")
     report = build_report(derivation, verification, lang)
     path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt != "md" else ""

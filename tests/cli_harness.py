@@ -176,23 +176,36 @@ def finite_point(doc: dict, forward, rng) -> dict:
     for magnitude, signed in SAMPLINGS:
         values = sample_values(doc, rng, magnitude, signed)
         with np.errstate(all="ignore"):
-            out = np.asarray(forward(**values), dtype=float)
-        if np.all(np.isfinite(out)):
+            outs = as_outputs(forward(**values))
+        if all(np.all(np.isfinite(np.asarray(o, dtype=float))) for o in outs):
             return values
     raise AssertionError(f"forward of {doc['formula']} is not finite at any sampled point")
 
 
+def as_outputs(result) -> tuple:
+    """forward's result as a tuple: an operator with several outputs returns them in order."""
+    return result if isinstance(result, tuple) else (result,)
+
+
+def upstream_names(doc: dict) -> list:
+    """dout, or d + each output's name for an operator with several `outputs` (DESIGN.md)."""
+    outputs = doc.get("outputs") or ["out"]
+    return ["dout"] if len(outputs) == 1 else ["d" + n for n in outputs]
+
+
 def numerical_vjp(forward, values: dict, name: str, dout, h=1e-6):
-    """Central differences of sum(dout * forward) with respect to `name`, entry by entry."""
+    """Central differences of Σ sum(dout_k * out_k) with respect to `name`, entry by entry
+    (`dout` a tuple with one upstream per output)."""
+    dout = dout if isinstance(dout, tuple) else (dout,)
     point = {k: np.array(v, dtype=float) for k, v in values.items()}
     x = point[name]
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
         orig = x[idx]
         x[idx] = orig + h
-        plus = float(np.sum(dout * forward(**point)))
+        plus = sum(float(np.sum(d * o)) for d, o in zip(dout, as_outputs(forward(**point))))
         x[idx] = orig - h
-        minus = float(np.sum(dout * forward(**point)))
+        minus = sum(float(np.sum(d * o)) for d, o in zip(dout, as_outputs(forward(**point))))
         x[idx] = orig
         grad[idx] = (plus - minus) / (2 * h)
     return grad
@@ -211,8 +224,8 @@ def check_sources(doc: dict, rng, points=2, tolerance=1e-5) -> float:
     for _ in range(points):
         values = finite_point(doc, forward, rng)
         out = forward(**values)
-        dout = rng.standard_normal(np.shape(out))
-        grads = backward(dout, **values)
+        dout = tuple(rng.standard_normal(np.shape(o)) for o in as_outputs(out))
+        grads = backward(**dict(zip(upstream_names(doc), dout)), **values)
         assert isinstance(grads, dict), f"backward returned {type(grads).__name__}, not a dict"
         assert set(doc["inputs"]) <= set(grads), (
             f"backward returned {sorted(grads)}, missing {set(doc['inputs']) - set(grads)}")
@@ -228,7 +241,7 @@ def check_sources(doc: dict, rng, points=2, tolerance=1e-5) -> float:
                 f"differences {numeric.ravel()[:6]} (relative error {error:.2e})")
             worst = max(worst, error)
         if extra:
-            with_saved = backward(dout, **values, out=out)
+            with_saved = backward(*dout, **values, out=out)
             for name in doc["inputs"]:
                 assert np.allclose(with_saved[name], grads[name], rtol=1e-7, atol=1e-9), (
                     f"d/d{name} with the saved out differs from the recomputed one")

@@ -287,7 +287,7 @@ def test_runtime_stride_dilation_and_padding_agree_with_loops_and_differences(co
     assert _fd_error(forward, values, backward(dout, **values), dout) < 1e-7
 
 
-def test_commands_that_do_not_handle_index_notation_yet_say_so_in_one_line(tmp_path):
+def test_commands_that_do_not_handle_index_formulas_yet_say_so_in_one_line(tmp_path):
     from cli_harness import assert_usage_error, run_batch
 
     formula = ["--formula", "out[n,k] = tanh(x[n,k])", "--shape", "x=N,K"]
@@ -297,13 +297,17 @@ def test_commands_that_do_not_handle_index_notation_yet_say_so_in_one_line(tmp_p
                       "def rnn_step_backward(dout, cache):\n    return None\n")
     results = run_batch([["new", "tanh2", *formula, "--out", str(tmp_path / "new")],
                          ["verify", str(target), *formula],
-                         ["report", "conv2d", "--out", str(tmp_path / "r")],
-                         ["report", *formula, "--out", str(tmp_path / "r")],
+                         ["report", "conv2d", "--format", "md", "--out", str(tmp_path / "r")],
+                         ["report", *formula, "--format", "md", "--out", str(tmp_path / "r")],
                          ["verify", str(target), "--json"]], tmp_path / "batch")
-    for result in results[:4]:
+    for result in results[:2]:
         assert "not" in assert_usage_error(result) and "index" in result["stderr"]
-    assert not (tmp_path / "new").exists() and not (tmp_path / "r").exists()
+    assert not (tmp_path / "new").exists()
+    assert [r["code"] for r in results[2:4]] == [0, 0]  # index reports are written now
+    written = sorted(p.name for p in (tmp_path / "r").iterdir() if not p.name.startswith("."))
+    assert len(written) == 2 and written[0] == "conv2d.md" and written[1].startswith("out_n_k")
     import json
 
-    skipped = json.loads(results[4]["stdout"])
-    assert "index-notation operator" in json.dumps(skipped)
+    judged = json.loads(results[4]["stdout"])["results"]  # index operators are verified now
+    assert [(r["op"], r["status"]) for r in judged] == [("rnn_step", "fail")]
+    assert "not implemented" in json.dumps(judged)

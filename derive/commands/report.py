@@ -65,11 +65,8 @@ def run(args) -> int:
     if unknown:
         raise DeriveError(f"derive report: unknown operator {', '.join(unknown)} "
                           "(see derive list for the catalog)")
-    indexed = [op for op in ops if is_index_formula(known[op].formula)]
-    if indexed and not args.all:
-        raise DeriveError(f"derive report: {indexed[0]} is in index notation, for which reports "
-                          f"are not written yet; derive show {indexed[0]} gives its derivation")
-    ops = [op for op in ops if op not in indexed]
+    if args.all:  # the index of --all lists the engine's reports only
+        ops = [op for op in ops if not is_index_formula(known[op].formula)]
     with Outputs(Path(args.out), args.out, args.force) as outputs:
         if formula:
             written = _report_formula(args, outputs)
@@ -102,11 +99,6 @@ def _report_formula(args, outputs) -> list[str]:
     stem = args.name or formula_stem(args)
     outputs.check([report_file(stem, args.format)])
     derivation = derivation_from_args(args)
-    if hasattr(derivation, "program"):
-        from derive.errors import DeriveError
-
-        raise DeriveError("derive report: reports for index-notation formulas are not written "
-                          "yet; derive show --formula gives the derivation")
     if args.name:
         derivation.name = args.name
     _, path = write_report(derivation, args.format, outputs.path, stem=stem, lang=args.lang)

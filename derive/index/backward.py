@@ -34,7 +34,8 @@ def backward_source(program: Program, found: list[Contribution], name: str,
                     parameters: str) -> str:
     writer = Writer(program)
     writer.header()
-    writer.emit("dout = numpy.asarray(dout)")
+    for upstream in program.upstreams:
+        writer.emit(f"{upstream} = numpy.asarray({upstream})")
     for statement in _values_needed(program, found):
         emit_statement(writer, statement)
     dtype = ", ".join([*program.shapes, "1.0"])
@@ -43,6 +44,10 @@ def backward_source(program: Program, found: list[Contribution], name: str,
     for c in found:
         writer.counts[c.gradient] = writer.counts.get(c.gradient, 0) + 1
     writer.started = set()
+    if len(program.upstreams) > 1:  # an output read later (next_c) adds to its own upstream
+        for upstream in program.upstreams:
+            writer.emit(f"{upstream} = numpy.array({upstream}, dtype)")
+            writer.started.add(upstream)
     for statement in reversed(program.statements):
         mine = [c for c in found if c.statement is statement]
         if mine:

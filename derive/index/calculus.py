@@ -70,7 +70,8 @@ class Contribution:
 
 
 def gradient_name(program: Program, name: str) -> str:
-    return "dout" if name == program.output.target else "d" + name
+    names = program.output_names
+    return "dout" if len(names) == 1 and name == names[0] else "d" + name
 
 
 def needs_gradient(program: Program) -> set:

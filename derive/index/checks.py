@@ -63,14 +63,14 @@ def _valid_sizes(program, constants, rng) -> dict:
     problem = "no sizes were tried"
     for attempt in range(300):
         sizes = {d: int(rng.integers(2, 6 if attempt < 150 else 9)) for d in program.sizes}
-        problem = _problem(program, {**values, **sizes})
+        problem = invalid_reason(program, {**values, **sizes})
         if problem is None:
             return {str(d): v for d, v in sizes.items()}
     raise DeriveError(f"formula: no small sizes make it valid ({problem}); check the shapes "
                       "and the index expressions")
 
 
-def _problem(program, point) -> str | None:
+def invalid_reason(program, point) -> str | None:
     """Why the program is not valid at a point of sizes and constants, or None."""
     shapes = {}
     for name, dims in program.shapes.items():
@@ -115,9 +115,9 @@ def finite_difference_check(program: Program, forward, backward, points, rng) ->
     worst = 0.0
     for point in points:
         values = sample_values(program, point, rng)
-        out = np.asarray(forward(**values))
-        dout = rng.standard_normal(out.shape)
-        grads = backward(dout, **values)
+        outs = _outputs(forward(**values))
+        dout = [rng.standard_normal(np.shape(o)) for o in outs]
+        grads = backward(*dout, **values)
         for name in program.inputs:
             grad = np.asarray(grads[name])
             if grad.shape != values[name].shape:
@@ -141,4 +141,9 @@ def finite_difference_check(program: Program, forward, backward, points, rng) ->
 def _loss(forward, values, name, direction, step, dout) -> float:
     moved = dict(values)
     moved[name] = values[name] + step * direction
-    return float(np.sum(dout * forward(**moved)))
+    return float(sum(np.sum(d * o) for d, o in zip(dout, _outputs(forward(**moved)))))
+
+
+def _outputs(result) -> list:
+    """forward's result as a list of arrays (a tuple for several outputs)."""
+    return [np.asarray(o) for o in (result if isinstance(result, tuple) else (result,))]

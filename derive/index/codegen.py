@@ -76,12 +76,13 @@ def forward_source(program: Program, name: str, parameters: str) -> str:
     writer.header()
     for statement in program.statements:
         emit_statement(writer, statement)
-    writer.emit(f"return {program.output.target}")
+    writer.emit(f"return {', '.join(program.output_names)}")
     return function_source("forward", name, parameters, writer.lines, program)
 
 
 def function_source(kind, name, parameters, lines, program) -> str:
-    doc = f'    """{kind.capitalize()} of {name}: {program.output.target} from the index formula."""'
+    doc = (f'    """{kind.capitalize()} of {name}: {", ".join(program.output_names)} from the '
+           'index formula."""')
     return "\n".join(["import numpy", "", "", f"def {kind}({parameters}):", doc, *lines, ""])
 
 

@@ -8,6 +8,7 @@ and the conditions left, in text and LaTeX.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ from derive.index.printing import (
 from derive.index.program import Program
 from derive.index.ranges import infer_ranges
 from derive.index.reader import read_program
+from derive.index.sampling import judging_point, judging_values
 
 
 @dataclass
@@ -53,6 +55,10 @@ class IndexDerivation:
     @property
     def inputs(self) -> list:
         return list(self.program.inputs)
+
+    @property
+    def outputs(self) -> list:
+        return self.program.output_names
 
     @property
     def constants(self) -> list:
@@ -103,6 +109,36 @@ class IndexDerivation:
     def steps(self) -> list[dict]:
         return [step_json(c) for c in self.contributions]
 
+    # what derive.verify reads of a derivation, as of the engine's Derivation
+    @property
+    def params(self) -> list:
+        return [*self.inputs, *self.constants]
+
+    @property
+    def shapes(self) -> dict:
+        return dict(self.program.shapes)
+
+    @property
+    def saved_form(self) -> dict:
+        return dict.fromkeys(self.inputs)
+
+    domains = property(lambda self: {})
+    kinks = property(lambda self: [])
+    expr = None
+
+    def judging_point(self, rng, constants: dict | None = None) -> dict:
+        """Sizes and integer constants a hand-written layer is judged at (index.sampling);
+        found once per generator state (finding one substitutes into SymPy sizes)."""
+        key = (str(rng.bit_generator.state["state"]), tuple(sorted((constants or {}).items())))
+        found = self.__dict__.setdefault("_judging_points", {})
+        if key not in found:
+            found[key] = judging_point(self.program, rng, constants)
+        return copy.deepcopy(found[key])
+
+    def sample(self, rng, point: dict | None = None) -> dict:
+        """Random values for every parameter at `point` (by default a judging point)."""
+        return judging_values(self.program, rng, point or self.judging_point(rng))
+
     def to_json(self) -> dict:
         program = self.program
         return {
@@ -115,6 +151,9 @@ class IndexDerivation:
             "integer_constants": {n: v for n, v in program.integer_constants.items()},
             "shapes": {n: [text(d) for d in dims] for n, dims in program.shapes.items()},
             "output_shape": [text(d) for d in program.shape_of(program.output.target)],
+            "outputs": program.output_names,
+            "output_shapes": {n: [text(d) for d in program.shape_of(n)]
+                              for n in program.output_names},
             "gradients": self.gradients,
             "saved_form": {n: None for n in self.inputs}, "saved_values": [],
             "forward_source": self.forward_source, "backward_source": self.backward_source,
@@ -146,7 +185,7 @@ def parameters(program: Program) -> tuple[str, str]:
              *(n for n, v in program.integer_constants.items() if v is None)]
     defaults = [f"{n}={v}" for n, v in program.integer_constants.items() if v is not None]
     names = ", ".join([*plain, *defaults])
-    return f"{names}, **_saved", f"dout, {names}, **_saved"
+    return f"{names}, **_saved", f"{', '.join(program.upstreams)}, {names}, **_saved"
 
 
 def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula",
@@ -159,6 +198,11 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
             raise DeriveError(f"catalog entry '{name}': inputs {list(entry.inputs)} are not "
                               f"the formula's tensors {program.inputs}")
         program.inputs = list(entry.inputs)
+        program.outputs = list(entry.outputs)
+    unknown = [n for n in program.outputs if program.defined(n) is None]
+    if unknown:
+        raise DeriveError(f"{'catalog entry ' + repr(name) if entry else 'formula'}: output "
+                          f"'{unknown[0]}' is not assigned by any statement")
     infer_ranges(program)
     found = contributions(program)
     forward_params, backward_params = parameters(program)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import ast
 import keyword
+import re
 
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.index.program import Statement, affine_parts
+from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.read.formula import NAME_PATTERN
 
 MAX_RANK = 8
+MULTIPLE = re.compile(r"([1-9][0-9]?)\*([A-Za-z]\w*)\Z|([A-Za-z]\w*)\*([1-9][0-9]?)\Z")
 _ARITH = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
           ast.Div: lambda a, b: a / b}
 
@@ -180,6 +182,10 @@ class ExpressionReader:
     def _dim(self, value):
         if isinstance(value, int):
             return sp.Integer(value)
+        multiple = MULTIPLE.match(str(value).replace(" ", ""))
+        if multiple:  # Wx of shape (D, 4*H): a whole multiple of a size
+            count = multiple.group(1) or multiple.group(4)
+            return int(count) * self._dim(multiple.group(2) or multiple.group(3))
         if value not in self.dims:
             self.dims[value] = sp.Symbol(value, integer=True, positive=True)
         return self.dims[value]

@@ -149,3 +149,12 @@ def contribution_latex(c: Contribution) -> str:
             conditions.append(f"{latex(parts[0])} = {latex(parts[1])}")
     brackets = "".join(f"\\,[{k}]" for k in conditions)
     return f"{latex_read(c.gradient, c.target)} \\mathrel{{+}}= {value}{brackets}"
+
+
+def delta_latex(c: Contribution) -> str:
+    """The step before elimination in LaTeX: the whole sum with its Kronecker deltas."""
+    deltas = " ".join(f"\\delta_{{{latex(a)},\\,{latex(e)}}}" for a, e in c.equations if a != e)
+    over = ",".join(map(str, c.statement.loop))
+    value = f"{latex(c.upstream * c.local)} {deltas}".strip()
+    return (f"{latex_read(c.gradient, c.target)} \\mathrel{{+}}= "
+            + (f"\\sum_{{{over}}} {value}" if over else value))

@@ -53,10 +53,22 @@ class Program:
     integer_constants: dict         # integer constant name → value (int) or None (given at run time)
     scalar_constants: list          # scalar (float) constant names
     sizes: list                     # dimension symbols, in order of appearance
+    outputs: list = field(default_factory=list)  # several outputs (lstm: next_h, next_c)
 
     @property
     def output(self) -> Statement:
         return self.statements[-1]
+
+    @property
+    def output_names(self) -> list:
+        """The tensors forward returns, in order: the declared outputs, else the last one."""
+        return list(self.outputs) or [self.output.target]
+
+    @property
+    def upstreams(self) -> list:
+        """The upstream gradients backward takes: dout, or d + each output's name."""
+        names = self.output_names
+        return ["dout"] if len(names) == 1 else ["d" + n for n in names]
 
     def defined(self, name: str) -> Statement | None:
         for statement in self.statements:

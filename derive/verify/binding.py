@@ -1,6 +1,7 @@
 """Find what a namespace offers to verify and bind each piece to a catalog operator.
 
-Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`,
+Candidates: classes with `forward` and `backward`, cs231n pairs `op_forward`/`op_backward`
+(also `op_forward_naive`/`op_backward_naive`),
 loss functions `op_loss`, the operations of a micrograd-style `Value` class (see values.py). Binding, in order: `--op` (or a typed --formula); the class's `op`
 attribute; the class's `formula` attribute (see `declared_formula`); the catalog's declared
 `layer` name; the name itself (case-insensitive, a `Layer` suffix, a `Layer_` or
@@ -15,7 +16,6 @@ import inspect
 from dataclasses import dataclass
 
 from derive import catalog
-from derive.errors import DeriveError
 from derive.read.shapes import DIM
 from derive.verify.targets import Loaded
 from derive.verify.values import is_value_class, value_operations
@@ -66,10 +66,13 @@ def _named(ns: dict, key: str, label: str) -> Candidate | None:
         if callable(getattr(value, "forward", None)) and callable(getattr(value, "backward", None)):
             return Candidate(label, "class", (value,), key)
         return None
-    stem = key.removesuffix("_forward")
-    forward, backward = ns.get(f"{stem}_forward"), ns.get(f"{stem}_backward")
-    if stem and inspect.isfunction(forward) and inspect.isfunction(backward):
-        return Candidate(label.removesuffix("_forward"), "pair", (forward, backward), stem)
+    stem, _, variant = key.partition("_forward")  # conv_forward_naive: a variant suffix
+    forward = ns.get(f"{stem}_forward{variant}")
+    backward = ns.get(f"{stem}_backward{variant}")
+    if stem and (not variant or variant.startswith("_")) and inspect.isfunction(
+            forward) and inspect.isfunction(backward):
+        return Candidate(label.removesuffix(f"_forward{variant}") + variant, "pair",
+                         (forward, backward), stem)
     if inspect.isfunction(value) and key.endswith("_loss") and len(key) > 5:
         return Candidate(label, "loss", (value,), key[:-len("_loss")])
     return None
@@ -139,12 +142,7 @@ def normalise(name: str) -> str:
 
 def bind(candidate: Candidate, op: str | None = None) -> list[str]:
     """Catalog operators the candidate may implement, most likely first; Unbound if none."""
-    from derive.index import is_index_formula
-
-    if op is not None and op in catalog.load() and is_index_formula(catalog.get(op).formula):
-        raise Unbound(f"'{op}' is an index-notation operator, which derive verify does not "
-                      f"judge yet (derive show {op} gives its derived backward)")
-    entries = {n: e for n, e in catalog.load().items() if not is_index_formula(e.formula)}
+    entries = catalog.load()
     if op is not None:
         return [op]
     if candidate.kind == "class":
@@ -165,12 +163,13 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         return exact
     if candidate.kind != "class":
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
+        steps = [n for n in extended if n.endswith("_step")]
+        if steps and len(steps) == len(extended):  # rnn_forward: rnn_step over a sequence
+            raise Unbound(f"not verified: {candidate.name} runs {steps[0]} over a sequence, a "
+                          "recurrence derive has no operator for yet (its step function, "
+                          f"{steps[0]}_forward/_backward, is verified)")
         if extended:
             return extended
-    indexed = [n for n in catalog.load() if n not in entries and key == normalise(n)]
-    if indexed:
-        raise Unbound(f"'{indexed[0]}' is an index-notation operator, which derive verify does "
-                      f"not judge yet (derive show {indexed[0]} gives its derived backward)")
     raise Unbound(f"no catalog operator is named like '{candidate.name}' (see derive list): "
                   "if it implements one, give --op NAME; otherwise give its formula "
                   "(--formula EXPR, or a formula attribute on the class)")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derive import catalog
+from derive.verify.outputs import joined, split
 from derive.verify.sampling import sample_values
 
 
@@ -53,7 +54,9 @@ class Variant:
             parts.append(f"reduction={kind} (N = size of axis {axis})")
         if self.targets:
             kind, axis = self.targets
-            names = ", ".join(self.derivation.constants)
+            shape = self.derivation.shapes.get(self.derivation.inputs[0])
+            names = ", ".join(n for n in self.derivation.constants
+                              if shape is None or self.derivation.shapes.get(n) == shape)
             parts.append(f"{names} as integer labels (classes on axis {axis})" if kind == "labels"
                          else f"{names} one-hot (classes on axis {axis})")
         for name in self.vectors:
@@ -70,7 +73,7 @@ class Variant:
         layer = dict(values)
         if self.targets:
             kind, axis = self.targets
-            for name in self.derivation.constants:
+            for name in self.target_names(values):
                 onehot = _onehot(rng, np.shape(values[name]), axis)
                 values[name] = layer[name] = onehot
                 if kind == "labels":
@@ -78,6 +81,12 @@ class Variant:
         for name in self.vectors:
             layer[name] = self.layer_value(name, values[name])
         return Case(layer, values)
+
+    def target_names(self, values: dict) -> list[str]:
+        """The constants that are targets: those shaped like the first input (a mask of
+        temporal_softmax_loss, shaped (N, T) beside scores (N, T, V), is not one)."""
+        shape = np.shape(values[self.derivation.inputs[0]])
+        return [n for n in self.derivation.constants if np.shape(values[n]) == shape]
 
     def layer_value(self, name: str, value):
         """`value` (in the derivation's shape) as the layer is given it: 1-D for a vector name."""
@@ -93,13 +102,19 @@ class Variant:
     def forward(self, values: dict):
         forward, _ = self.derivation.functions()
         with np.errstate(all="ignore"):
-            return forward(**values) * self.scale(values) if self.reduction else forward(**values)
+            out = forward(**values)
+            if isinstance(out, tuple):  # several outputs: one vector (verify.outputs)
+                return joined(out)
+            return out * self.scale(values) if self.reduction else out
 
     def backward(self, dout, values: dict) -> dict:
         """The derived gradients, each in the shape of what the layer is given."""
-        _, backward = self.derivation.functions()
+        forward, backward = self.derivation.functions()
         with np.errstate(all="ignore"):
-            grads = backward(np.asarray(dout, dtype=float) * self.scale(values), **values)
+            dout = np.asarray(dout, dtype=float) * self.scale(values)
+            outs = forward(**values) if len(getattr(self.derivation, "outputs", ())) > 1 else None
+            upstreams = split(dout, [np.shape(o) for o in outs]) if outs else (dout,)
+            grads = backward(*upstreams, **values)
         return {k: self.layer_value(k, v) for k, v in grads.items()}
 
 

@@ -21,6 +21,10 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float
     """A short guess at the cause, or '' when nothing recognisable fits."""
     found, expected = np.asarray(found), np.asarray(expected)
     if found.shape != expected.shape:
+        for cause, value in (hints or {}).items():
+            if np.shape(value) == found.shape and relative_error(as_float(found),
+                                                                 as_float(value)) < MATCH:
+                return f"shape {found.shape} where {expected.shape} is expected: {cause}"
         return _shape_cause(found, expected, sizes)
     f, e = as_float(found), as_float(expected)
     if not np.all(np.isfinite(f)):
@@ -46,7 +50,28 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float
         # one number always has "a factor": name it only when it is a recognisable one
         ratio = float(f.ravel()[0]) / float(e.ravel()[0])
         return _factor_text(ratio, sizes, recognisable_only=True) if abs(ratio - 1) > MATCH else ""
-    return _few_entries(f, e, tol)
+    return _blocks(f, e, sizes, tol) or _few_entries(f, e, tol)
+
+
+def _blocks(f, e, sizes, tol: float) -> str:
+    """'only blocks 1, 2 of 4 ... differ' when the last axis is m blocks of a size (an LSTM's
+    4H gate columns) and some blocks are right while others are wrong."""
+    if e.ndim == 0:
+        return ""
+    length = e.shape[-1]
+    scale = max(float(np.max(np.abs(e))), 1e-300)
+    for size in sorted(set(sizes)):
+        count = length // size if size > 1 else 0
+        if not 2 <= count <= 8 or count * size != length:
+            continue
+        wrong = [k for k in range(count) if np.max(np.abs(
+            f[..., k * size:(k + 1) * size] - e[..., k * size:(k + 1) * size])) > tol * scale]
+        if 0 < len(wrong) < count:
+            where = ", ".join(f"{k + 1} (columns {k * size}:{(k + 1) * size})" for k in wrong)
+            return (f"only block{'s' if len(wrong) > 1 else ''} {where} of the {count} blocks "
+                    f"of {size} columns differ: the derivatives of those blocks (the gates of "
+                    "an LSTM, for instance) are mixed up")
+    return ""
 
 
 def _shape_cause(found, expected, sizes=()) -> str:

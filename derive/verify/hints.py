@@ -2,7 +2,9 @@
 
 Built from the derivation's own expressions, so they hold for any catalog operator: ignoring
 dout, using the input where the saved output was meant (and the reverse), leaving out one term
-of a sum, keeping only the diagonal of a matrix operator's Jacobian (softmax as elementwise). The diagnosis names the mistake whose tensor matches what the layer returned.
+of a sum, keeping only the diagonal of a matrix operator's Jacobian (softmax as elementwise),
+and for index operators the slips with windows (index_slips). The diagnosis names the mistake
+whose tensor matches what the layer returned.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sympy as sp
 
 from derive.codegen.source import compile_expression
 from derive.sweep import DOUT
+from derive.verify.index_slips import index_slips
 
 _COMPILED: dict = {}
 
@@ -25,7 +28,8 @@ def _compiled(key, expr, names):
 def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
     """{description of a mistake: the gradient for `name` that mistake gives}."""
     derivation = variant.derivation
-    hints = {}
+    hints = index_slips(derivation, name, values, np.asarray(dout, dtype=float)
+                        * variant.scale(values))
     try:
         _, backward = derivation.functions()
         scale = variant.scale(values)

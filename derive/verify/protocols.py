@@ -3,7 +3,9 @@
 - class style: `__init__(*params)`, `forward(*inputs)`, `backward(dout)` returning the input
   gradient (a tuple for several inputs), parameter gradients in attributes `d<param>`;
 - function pairs (cs231n): `op_forward(*inputs, *params[, config]) -> (out, cache)` and
-  `op_backward(dout, cache) -> grads`;
+  `op_backward(dout, cache) -> grads`; integer constants the function does not take by name go
+  into the config dict under their catalog keys (conv_param {stride, pad}, pool_param
+  {pool_height, pool_width, stride});
 - loss functions (cs231n): `op_loss(x, y) -> (loss, dx)`, dx meant for dout = 1.
 
 Arguments are matched to the operator's names (inputs and constants) case-insensitively, else
@@ -16,6 +18,7 @@ import inspect
 
 import numpy as np
 
+from derive.verify.outputs import joined, split
 from derive.verify.spelling import assigned_attributes, returned_names, student_labels
 
 
@@ -59,6 +62,12 @@ def _match(arg_names: list[str], names: list[str]) -> list[str] | None:
 
 def _copy(values: dict) -> dict:
     return {k: np.array(v, copy=True) for k, v in values.items()}
+
+
+def _scalar(value):
+    """A 0-d integer array as a Python int (a stride a layer passes to range()), else value."""
+    array = np.asarray(value)
+    return array.item() if array.ndim == 0 and array.dtype.kind in "iu" else value
 
 
 def numeric(value, what: str):
@@ -115,12 +124,18 @@ class ClassAdapter:
     def __init__(self, cls, inputs: list[str], constants: list[str]):
         self.cls = cls
         names = [*inputs, *constants]
-        init_args = [p for p in _positional(cls.__init__, True) if p.default is p.empty]
-        init_args = [p.name for p in init_args] if cls.__init__ is not object.__init__ else []
+        own_init = cls.__init__ is not object.__init__
+        params = _positional(cls.__init__, True) if own_init else []
+        init_args = [p.name for p in params if p.default is p.empty]
         lower = {spelling: n for n in names for spelling in _spellings(n)}
         self.sizes = [a for a in init_args if a.lower() not in lower]
         self.init = [(a, lower[a.lower()]) for a in init_args if a.lower() in lower]
-        rest = [n for n in names if n not in {d for _, d in self.init}]
+        # Convolution(W, b, stride=1, pad=0): a constant __init__ takes with a default
+        self.init_keywords = [(p.name, lower[p.name.lower()]) for p in params
+                              if p.default is not p.empty and lower.get(p.name.lower())
+                              in constants]
+        taken = {d for _, d in [*self.init, *self.init_keywords]}
+        rest = [n for n in names if n not in taken]
         forward_args = [p.name for p in _positional(cls.forward, True)]
         matched = _match(forward_args[:len(rest)], rest) if forward_args else []
         fits = matched and (len(matched) == len(rest) or self.sizes)
@@ -183,8 +198,9 @@ class ClassAdapter:
         return run
 
     def _construct(self, values: dict):
+        keywords = {a: _scalar(values[d]) for a, d in self.init_keywords}
         if not self.sizes:
-            return self.cls(*[values[d] for _, d in self.init])
+            return self.cls(*[_scalar(values[d]) for _, d in self.init], **keywords)
         dims = []
         self.own_names = {}
         for name in self.attrs:  # the parameters' sizes, in order: W (n_in, n_out) -> n_in, n_out
@@ -195,7 +211,8 @@ class ClassAdapter:
         by_position = dict(zip(self.sizes, dims))
         given = {a: values[d] for a, d in self.init}
         init_args = [p.name for p in _positional(self.cls.__init__, True) if p.default is p.empty]
-        layer = self.cls(*[by_position[a] if a in by_position else given[a] for a in init_args])
+        layer = self.cls(*[by_position[a] if a in by_position else given[a] for a in init_args],
+                         **keywords)
         for name in self.attrs:
             own = next((a for a in vars(layer) if a.lower() in _spellings(name)), None)
             if own is None:
@@ -233,17 +250,25 @@ class PairAdapter:
     kind = "pair"
     assumes_unit_dout = False
 
-    def __init__(self, forward, backward, inputs: list[str], constants: list[str]):
-        self.forward, self.backward = forward, backward
-        names = [*inputs, *constants]
+    def __init__(self, forward, backward, inputs: list[str], constants: list[str],
+                 config_keys: dict | None = None, outputs: int = 1):
+        self.forward, self.backward, self.outputs = forward, backward, outputs
         params = _positional(forward, False)
         required = [p.name for p in params if p.default is p.empty]
+        taken = {a.lower() for a in required}
+        # constants the function does not take by name travel in its config dict
+        self.in_config = {n: k for n, k in (config_keys or {}).items()
+                          if n.lower() not in taken and k.lower() not in taken}
+        names = [*inputs, *(c for c in constants if c not in self.in_config)]
         matched = _match(required[:len(names)], names)
         if matched is None:
             raise ProtocolError(f"{forward.__name__} takes {len(required)} arguments but the "
                                 f"operator has {len(names)} ({', '.join(names)})")
         self.forward_names = matched
-        self.config = len(required) > len(names)  # a trailing config dict such as bn_param
+        self.config = len(required) > len(names)  # a trailing config dict such as conv_param
+        if self.in_config and not self.config:
+            raise ProtocolError(f"{forward.__name__} takes neither {', '.join(self.in_config)} "
+                                "nor a config dict (such as conv_param) that holds them")
         self.grad_names = [n for n in matched if n in inputs]
         self.spelled = dict(zip(matched, required))
         self.labels = student_labels(self.spelled,
@@ -253,19 +278,25 @@ class PairAdapter:
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
               layer=None) -> Run:
         values = _copy(values) if copy else values
-        args = [values[n] for n in self.forward_names] + ([{}] if self.config else [])
+        config = {key: _scalar(values[n]) for n, key in self.in_config.items()}
+        args = [values[n] for n in self.forward_names] + ([config] if self.config else [])
         result = self.forward(*args)
         if result is None:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None")
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise ProtocolError(f"{self.forward.__name__} must return (out, cache)")
-        out, cache = result
-        if out is None:
+        if not isinstance(result, tuple) or len(result) != self.outputs + 1:
+            shape = "(out, cache)" if self.outputs == 1 else \
+                f"({self.outputs} outputs, then the cache)"
+            raise ProtocolError(f"{self.forward.__name__} must return {shape}")
+        *outs, cache = result
+        if any(o is None for o in outs):
             raise NotImplementedLayer(f"{self.forward.__name__} returned None for out")
-        out = numeric(out, f"the out that {self.forward.__name__} returned")
+        outs = [numeric(o, f"the out that {self.forward.__name__} returned") for o in outs]
+        out = outs[0] if self.outputs == 1 else joined(outs)
 
         def backward(dout):
-            grads = self.backward(dout, cache)
+            upstreams = (dout,) if self.outputs == 1 else split(dout, [np.shape(o)
+                                                                     for o in outs])
+            grads = self.backward(*upstreams, cache)
             return dict(zip(self.grad_names, _grads_tuple(grads, self.grad_names,
                                                           self.backward.__name__)))
 

@@ -11,6 +11,7 @@ import itertools
 
 import numpy as np
 
+from derive import catalog
 from derive.errors import DeriveError
 from derive.verify import (
     checks,
@@ -21,10 +22,12 @@ from derive.verify import (
     checks_state,
 )
 from derive.verify.binding import Candidate, Unbound, bind, declared_formula
+from derive.verify.constant_blame import attach_constant_blame
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
 from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.outputs import describe as describe_outputs
 from derive.verify.protocols import (
     ClassAdapter,
     ForwardOnly,
@@ -57,10 +60,20 @@ def make_adapter(candidate: Candidate, derivation):
     if candidate.kind == "class":
         return ClassAdapter(candidate.objects[0], inputs, constants)
     if candidate.kind == "pair":
-        return PairAdapter(*candidate.objects, inputs, constants)
+        return PairAdapter(*candidate.objects, inputs, constants, config_keys(derivation),
+                           len(getattr(derivation, "outputs", ())) or 1)
     if candidate.kind == "value":
         return ValueAdapter(*candidate.objects, inputs, constants)
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
+
+
+def config_keys(derivation) -> dict:
+    """{integer constant: its key in a cs231n config dict} (the catalog's `config_keys`, else
+    the constant's own name: conv_param["stride"])."""
+    program = getattr(derivation, "program", None)
+    entry = catalog.load().get(derivation.name)
+    keys = entry.config_keys if entry is not None else {}
+    return {n: keys.get(n, n) for n in (program.integer_constants if program else ())}
 
 
 @functools.cache
@@ -109,6 +122,12 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
     except DeriveError as exc:
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")
+    outputs = getattr(derivations[0], "outputs", ())
+    if len(outputs) > 1 and candidate.kind != "pair":
+        reason = (f"{ops[0]} has several outputs ({', '.join(outputs)}), which derive verify "
+                  "judges in cs231n function pairs only (op_forward returning them and the "
+                  "cache, op_backward taking one upstream each)")
+        return Result(candidate.label, ops[0], "error", message=reason) if explicit else reason
     related = [] if derivation is not None else _with_related(ops)[len(ops):]
     with quiet(), np.errstate(all="ignore"):
         try:
@@ -125,7 +144,8 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
         also = other_target_form(ctx, found, [check for _, check in CHECKS[:2]])
-    convention = variant.describe() + (f"; {also} also passes" if also else "")
+    convention = variant.describe() + (f"; {also} also passes" if also else "") + (
+        f"; {describe_outputs(outputs)}" if len(outputs) > 1 else "")
     result = Result(candidate.label, variant.op, verdict(found, strict), convention, found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"
@@ -246,6 +266,7 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
             continue
         if result.status == "fail" and name in ("forward", "backward"):
             _attach_search(ctx, result, name)
+            attach_constant_blame(ctx, result, check)
         if result.status == "pass":
             ctx.passed.add(name)
         found.append(result)

@@ -1,6 +1,7 @@
 """Random inputs for a derivation: its own domain-, kink- and constraint-aware `sample`, with
 elementwise operators on a small 2-D shape and matrix dimensions fixed per verification (and
-distinct from each other where possible, so that a transposed result cannot hide)."""
+distinct from each other where possible, so that a transposed result cannot hide); an index
+operator at one judging point of sizes and integer constants."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ MATRIX_SIZES = (2, 3, 4, 5)
 
 
 def fixed_sizes(derivation, rng: np.random.Generator) -> dict | None:
-    """{dimension: size} for a matrix derivation's symbolic dimensions (None if elementwise)."""
+    """{dimension: size} for a matrix derivation's symbolic dimensions (None if elementwise);
+    for an index derivation its judging point (sizes and integer constants that tile)."""
+    if hasattr(derivation, "judging_point"):
+        return derivation.judging_point(rng)
     if not derivation.shapes:
         return None
     dims = []
@@ -41,4 +45,6 @@ def sample_values(derivation, rng: np.random.Generator, sizes=None) -> dict:
         return derivation.sample(rng, entries=sizes if isinstance(sizes, tuple)
                                  else ELEMENTWISE_SHAPE)
     sizes = fixed_sizes(derivation, rng) if sizes is None else sizes
+    if hasattr(derivation, "judging_point"):
+        return derivation.sample(rng, sizes)
     return {k: np.asarray(v, dtype=float) for k, v in derivation.sample(rng, sizes).items()}

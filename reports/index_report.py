@@ -1,0 +1,83 @@
+"""The report of an index derivation as plain data, and its LaTeX and Markdown documents.
+
+The derivation's own steps give the Kronecker-delta sum before and after elimination; the
+worked case (derive.index.worked) gives small numbers to draw as matrices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from derive.index.printing import delta_latex, statement_latex, statement_text
+from derive.index.worked import worked_case
+from reports.render import render
+
+
+@dataclass
+class IndexReport:
+    name: str
+    description: str
+    typed: str
+    statements: list          # (text, LaTeX) of each statement
+    steps: list               # dicts: input, rule, delta, solved, conditions, result
+    gradients: dict           # input → LaTeX lines of its gradient
+    conventions: list
+    check: str
+    backward_code: str
+    worked: dict | None = None   # sizes, constants, and (label, matrix LaTeX) groups
+    outputs: list = field(default_factory=list)
+
+
+def build_index_report(derivation) -> IndexReport:
+    """Gather what the documents show from an IndexDerivation."""
+    steps = [{"input": step["input"], "rule": step["rule"], "statement": step["node"],
+              "delta": delta_latex(c), "conditions": step["conditions"],
+              "solved": ", ".join(f"{k} = {v}" for k, v in step["solved"].items()),
+              "result": step["latex"]}
+             for c, step in zip(derivation.contributions, derivation.steps())]
+    json = derivation.to_json()
+    check = "; ".join(f"{c['name']}: {c['detail']}, largest error {c['max_error']:.1e}"
+                      for c in derivation.checks)
+    return IndexReport(
+        name=derivation.name, description=derivation.description, typed=derivation.text,
+        statements=[(statement_text(s), statement_latex(s))
+                    for s in derivation.program.statements],
+        steps=steps, gradients=json["gradients_latex"], conventions=list(derivation.conventions),
+        check=check, backward_code=derivation.backward_source, worked=_worked(derivation),
+        outputs=list(derivation.outputs))
+
+
+def _worked(derivation) -> dict | None:
+    case = worked_case(derivation)
+    if case is None:
+        return None
+    groups = [("inputs", case["values"]), ("forward", case["outputs"]),
+              ("upstream", case["upstream"]),
+              ("gradients", {"d" + n: g for n, g in case["gradients"].items()})]
+    return {"sizes": case["sizes"], "constants": case["constants"],
+            "groups": [(title, [(name, matrix_tex(v)) for name, v in values.items()])
+                       for title, values in groups]}
+
+
+def matrix_tex(value) -> str:
+    """A small array as a bmatrix: axes of length 1 dropped, leading axes flattened to rows."""
+    array = np.squeeze(np.asarray(value, dtype=float))
+    if array.ndim == 0:
+        return _number(float(array))
+    rows = array.reshape(1, -1) if array.ndim == 1 else array.reshape(-1, array.shape[-1])
+    body = r" \\ ".join(" & ".join(_number(x) for x in row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def _number(x: float) -> str:
+    return f"{x:.4g}" if abs(x) >= 5e-13 else "0"
+
+
+def index_report_tex(report: IndexReport) -> str:
+    return render("index_report.tex.j2", r=report)
+
+
+def index_report_md(report: IndexReport) -> str:
+    return render("index_report.md.j2", r=report)

@@ -76,7 +76,7 @@ def _number(x: float) -> str:
 
 
 def index_report_tex(report: IndexReport) -> str:
-    return render("index_report.tex.j2", r=report)
+    return render("index_report.tex.j2", r=report, lang="en")
 
 
 def index_report_md(report: IndexReport) -> str:

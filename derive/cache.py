@@ -41,8 +41,11 @@ def code_fingerprint() -> str:
 
 
 def _key(request: dict) -> str:
-    text = json.dumps({"request": request, "code": code_fingerprint()}, sort_keys=True,
-                      default=str)
+    from derive import catalog
+
+    user = {n: repr(e) for n, e in catalog.load().items() if n not in catalog.builtin()}
+    text = json.dumps({"request": request, "code": code_fingerprint(), "user_catalog": user},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -13,6 +13,7 @@ import keyword
 import re
 import shlex
 import sys
+from pathlib import Path
 
 from derive.commands.inputs import add_formula_arguments
 
@@ -32,18 +33,22 @@ def add_arguments(parser):
                         help="the report's format: pdf (default; needs TeX Live), tex or md")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed for the verifier's random inputs (default 0)")
+    parser.add_argument("--add-to", metavar="FILE", dest="add_to",
+                        help="append the operator to the user catalog FILE (created if missing) "
+                        "once its layer passes verification")
 
 
 def run(args) -> int:
     import json
     import tempfile
-    from pathlib import Path
 
     from derive.commands.inputs import parse_shapes
     from derive.errors import DeriveError
     from derive.layergen import class_name
 
     check_name(args.name)
+    if args.add_to:
+        check_catalog_name(args.name, Path(args.add_to))
     if (args.formula is None) == (args.latex is None):
         raise DeriveError("derive new: give exactly one of --formula EXPR or --latex TEX")
     from derive.index import is_index_formula
@@ -70,7 +75,41 @@ def run(args) -> int:
     for path in written:
         print(f"wrote {path}")
     print(summary_line(cls, derivation, verification))
-    return 0 if verified(verification) else 1
+    if not verified(verification):
+        return 1
+    if args.add_to:
+        add_to_catalog(Path(args.add_to), derivation, args, cls)
+        print(f"added {args.name} to {args.add_to}")
+    return 0
+
+
+def check_catalog_name(name: str, path) -> None:
+    """Refuse early a NAME that the built-ins or the user's catalog `path` already have."""
+    from derive import catalog
+    from derive.errors import DeriveError
+
+    if name in catalog.load():
+        where = "built-in operator" if name in catalog.builtin() else "operator in the catalog"
+        raise DeriveError(f"derive new --add-to {path}: '{name}' is already a {where}; "
+                          "choose another name")
+    if path.exists():
+        from derive.usercatalog import read_user_catalog
+
+        if name in read_user_catalog(path, catalog.builtin()):
+            raise DeriveError(f"derive new --add-to {path}: '{name}' is already declared "
+                              "there; choose another name")
+
+
+def add_to_catalog(path, derivation, args, cls) -> None:
+    """Append the operator's catalog entry to the user's catalog `path`."""
+    from derive.serialize import expr_text
+    from derive.usercatalog import append_entry
+
+    append_entry(path, {
+        "name": args.name, "formula": expr_text(derivation.expr),
+        "inputs": list(derivation.inputs), "constants": list(derivation.constants),
+        "shapes": {k: [str(d) for d in v] for k, v in derivation.shapes.items()},
+        "layer": cls, "description": f"added by: {rerun_command(args)}"})
 
 
 def verified(verification) -> bool:

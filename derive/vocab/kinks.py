@@ -7,6 +7,13 @@ checks can sample away from the kinks and reports can state the convention used 
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import hypot
+
+from derive.vocab.functions import Cbrt
+
+# functions not differentiable where an expression of their node is zero (declared here, as
+# data: the node's argument, or the node itself where only a point such as the origin is out)
+ZERO_AT = {Cbrt: lambda f: f.args[0], hypot: lambda f: f, sp.atan2: lambda f: hypot(*f.args)}
 
 
 def at_kinks_zero(expr: sp.Basic, at_zero=0) -> sp.Basic:
@@ -27,6 +34,8 @@ def kink_expressions(expr: sp.Basic) -> list[sp.Basic]:
                 found.append(cond.lhs - cond.rhs)
     for func in expr.atoms(sp.Abs, sp.sign, sp.Heaviside):
         found.append(func.args[0])
+    for func in expr.atoms(*ZERO_AT):
+        found.append(ZERO_AT[type(func)](func))
     for func in expr.atoms(sp.Max, sp.Min):
         first, *rest = func.args
         found.extend(first - other for other in rest)

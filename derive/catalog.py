@@ -42,7 +42,7 @@ class Entry:
         return float(low), float(high)
 
 
-USER_CATALOGS: list[Path] = []  # set by the command line (derive.usercatalog.use)
+USER_ENTRIES: dict = {}  # the user's catalogs' checked entries (derive.usercatalog.use)
 
 
 @lru_cache(maxsize=1)
@@ -55,13 +55,7 @@ def builtin() -> dict[str, Entry]:
 @lru_cache(maxsize=1)
 def load() -> dict[str, Entry]:
     """Every catalog entry by name: the built-ins, then the user's catalogs' entries."""
-    entries = dict(builtin())
-    if USER_CATALOGS:
-        from derive.usercatalog import read_user_catalog
-
-        for path in USER_CATALOGS:
-            entries.update(read_user_catalog(path, entries))
-    return entries
+    return {**builtin(), **USER_ENTRIES}
 
 
 def entries_of(raw: dict) -> dict[str, Entry]:

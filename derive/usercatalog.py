@@ -28,7 +28,11 @@ KEYS = ("formula", "inputs", "constants", "shapes", "domain", "layer", "aliases"
 
 def use(paths: list[Path]) -> None:
     """Make every command see the entries of `paths` beside the built-ins."""
-    catalog.USER_CATALOGS[:] = [Path(p) for p in paths]
+    entries: dict = {}
+    for path in paths:
+        entries.update(read_user_catalog(Path(path), {**catalog.builtin(), **entries}))
+    catalog.USER_ENTRIES.clear()
+    catalog.USER_ENTRIES.update(entries)
     catalog.load.cache_clear()
 
 
@@ -95,6 +99,8 @@ def _check(path, text, name, item, taken, known) -> None:
         fail("a name is a letter, then letters, digits and _")
     if name in catalog.builtin():
         fail("clashes with the built-in operator of that name; choose another name")
+    if name in known:
+        fail("is already declared in another user catalog")
     unknown = sorted(set(item) - set(KEYS))
     if unknown:
         fail(f"unknown key '{unknown[0]}' (known keys: {', '.join(KEYS)})", unknown[0])

@@ -29,6 +29,33 @@ class DerivePrinter(NumPyPrinter):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False,
                           **(settings or {})})
 
+    def _print_Mul(self, expr):
+        # fold a minus sign into a difference: -dout*out*(out - 1) → dout*out*(1 - out), one
+        # array pass less (a negation costs a pass over memory like any other operation)
+        coeff, factors = expr.as_coeff_mul()
+        if coeff.is_negative:
+            for i, factor in enumerate(factors):
+                if isinstance(factor, sp.Add) and 2 * _negatives(factor) >= len(factor.args):
+                    flipped = sp.Add(*[-t for t in factor.args])
+                    rest = (*factors[:i], flipped, *factors[i + 1:])
+                    kept = rest if coeff == -1 else (-coeff, *rest)
+                    return super()._print_Mul(sp.Mul(*kept, evaluate=False))
+        return super()._print_Mul(expr)
+
+    def _print_Add(self, expr, order=None):
+        # a difference starts with a term that is not negated: 1 - out, not -out + 1
+        terms = self._as_ordered_terms(expr, order=order)
+        if _is_negated(terms[0]) and not all(_is_negated(t) for t in terms):
+            first = next(t for t in terms if not _is_negated(t))
+            terms = [first, *(t for t in terms if t is not first)]
+        text = self._print(terms[0])
+        for term in terms[1:]:
+            if _is_negated(term):
+                text += " - " + self.parenthesize(-term, PRECEDENCE["Add"], strict=True)
+            else:
+                text += " + " + self.parenthesize(term, PRECEDENCE["Add"], strict=False)
+        return text
+
     def _print_erfc(self, expr):
         return f"scipy.special.erfc({self._print(expr.args[0])})"
 
@@ -64,6 +91,14 @@ class DerivePrinter(NumPyPrinter):
 
     def _print_CodeText(self, expr):
         return expr.name
+
+
+def _is_negated(term) -> bool:
+    return term.could_extract_minus_sign()
+
+
+def _negatives(add) -> int:
+    return sum(_is_negated(t) for t in add.args)
 
 
 class CodeText(sp.Symbol):

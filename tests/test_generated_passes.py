@@ -62,10 +62,10 @@ def test_the_counter_counts_what_a_person_would():
     assert passes(ast.parse("dout * np.exp(-np.logaddexp(0, -x))", mode="eval")) == 5
 
 
-# not there yet (issue 16, open): the layer keeps relu's mask from forward, softplus's saved
-# form re-exponentiates, mse's layer folds dout into the difference; strict, so fixing one
-# of them turns its row into a failure until it is taken off this list
-NOT_YET = {"relu", "leaky_relu", "softplus", "mse"}
+# not there yet: relu's and leaky_relu's layers keep the mask from forward and mse's layer
+# keeps x − t (derive saves only the output); strict, so a fix turns the row into a failure
+# until it is taken off this list
+NOT_YET = {"relu", "leaky_relu", "mse"}
 ROWS = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="more passes than the "
                                                 "layer")) if n in NOT_YET else n
         for n in ELEMENTWISE]

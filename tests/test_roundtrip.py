@@ -21,6 +21,7 @@ from derive.read.formula import parse_formula
 from derive.read.latex import parse_latex
 from derive.read.shapes import parse_shapes
 from derive.serialize import expr_text
+from derive.vocab.shapes import MatrixDimension
 
 CORPUS = tomllib.loads((Path(__file__).parent / "latex_corpus.toml").read_text())["formula"]
 INDEX_OPS = {"conv2d", "max_pool2d", "avg_pool2d", "flatten", "temporal_affine", "rnn_step",
@@ -82,6 +83,16 @@ def test_names_sympy_prints_its_own_way_read_back():
                  sp.sign(x), sp.E * x, x / (1 + sp.Abs(x)), sp.Max(0, x) - sp.Min(0, x)):
         assert_reads_back(expr)
     assert expr_text(x / (1 + sp.Abs(x))) == "x/(abs(x) + 1)"
+
+
+def test_a_dimension_name_reads_as_that_size():
+    """`sum(x)/N` as derive prints a mean over samples: N is the declared dimension, not a
+    new variable (so the printed gradient reads back)."""
+    shapes = {"W": ("n", "m")}
+    read = parse_formula("n * W", shapes)
+    assert read.names == ["W"]
+    assert MatrixDimension("n") in read.expr.free_symbols
+    assert_reads_back(read.expr, shapes)
 
 
 # --- formulas built from the whole vocabulary -----------------------------------------------

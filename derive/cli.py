@@ -8,6 +8,7 @@ any kind ends as one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import re
@@ -64,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         command = f"derive {args.command}"
         from derive import usercatalog
+        from derive.budget import max_nodes
 
-        usercatalog.use(usercatalog.discover(args.catalog))
-        return _command_module(args.command).run(args)
+        with max_nodes(getattr(args, "max_nodes", None)), _terminate_as_interrupt():
+            usercatalog.use(usercatalog.discover(args.catalog))
+            return _command_module(args.command).run(args)
     except (UsageError, DeriveError) as exc:
         print(_one_line(str(exc)), file=sys.stderr)
         return 2
@@ -91,6 +94,26 @@ def main(argv: list[str] | None = None) -> int:
                         "bug in derive, please report it (DERIVE_DEBUG=1 shows the traceback)"),
               file=sys.stderr)
         return 2
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM ends derive the way Ctrl-C does: workers killed, staging folders removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _formulas_as_values(parser, argv: list[str]) -> list[str]:

@@ -57,6 +57,16 @@ class Derivation:
     def saved_names(self) -> list[str]:
         return ["out"] if any(v is not None for v in self.saved_form.values()) else []
 
+    @property
+    def teaching(self) -> dict:
+        """name -> derive.teaching.Lesson: the checked rewrites from the swept gradient to the
+        textbook form, worked out on first use (the reports read them)."""
+        if "_teaching" not in self.__dict__:
+            from derive.teaching import teach
+
+            self._teaching = teach(self)
+        return self._teaching
+
     def functions(self, backend: str = "numpy"):
         """The compiled (forward, backward) pair; backend="numexpr" evaluates an elementwise
         backward with numexpr (the optional extra derive[fused], see derive.codegen.fused)."""

@@ -40,7 +40,7 @@ PRIMITIVES = [
     ("expm1(x)", "exp", (-3.0, 3.0)),
     ("log2(x)", "log", (0.2, 3.0)),
     ("log10(x)", "log", (0.2, 3.0)),
-    ("cbrt(x)", "power", (-3.0, 3.0)),  # kink (infinite slope) at 0: sampled away from it
+    ("cbrt(x)", "power", (-3.0, 3.0)),  # infinite slope at 0, a point random samples miss
     ("sinc(x)", "trig", (-3.0, 3.0)),  # NumPy's: sin(πx)/(πx)
     ("hypot(x, 2)", "power", (-3.0, 3.0)),
     ("arctan2(x, 2)", "trig", (-3.0, 3.0)),

@@ -14,7 +14,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.str import StrPrinter
 
 from derive.primitives.registry import Primitive, register
-from derive.vocab.functions import ArraySum, Cbrt, sinc
+from derive.vocab.functions import ArraySum, CubeRoot, sinc
 from derive.vocab.shapes import is_variable
 
 
@@ -85,7 +85,7 @@ ELEMENTARY = [
     (expm1, "expm1", "exp", None),
     (log2, "log2", "log", None),
     (log10, "log10", "log", None),
-    (Cbrt, "cbrt", "power", "numpy.cbrt({})"),
+    (CubeRoot, "cbrt", "power", "numpy.cbrt({})"),
 ]
 
 for function, name, rule, code in ELEMENTARY:

@@ -49,7 +49,7 @@ class ArraySize(sp.Function):
         return r"N_{%s}" % printer._print(self.args[0])
 
 
-class Cbrt(sp.Function):
+class CubeRoot(sp.Function):
     """cbrt(x): the real cube root (numpy.cbrt), negative for negative x; its derivative
     1/(3 cbrt(x)²) is infinite at 0, a kink the checks sample away from."""
 
@@ -62,7 +62,7 @@ class Cbrt(sp.Function):
         return None
 
     def fdiff(self, argindex=1):
-        return 1 / (3 * Cbrt(self.args[0]) ** 2)
+        return 1 / (3 * CubeRoot(self.args[0]) ** 2)
 
     def _eval_evalf(self, prec):
         return sp.real_root(self.args[0], 3)._eval_evalf(prec)
@@ -96,10 +96,16 @@ def mean(u):
     return ArraySum(u) / ArraySize(u)
 
 
+def negated(u):
+    """−u as typed: a sum stays whole under ×(−1) (SymPy would push the −1 into every term,
+    and the graph would no longer be the formula the learner wrote)."""
+    return sp.Mul(sp.S.NegativeOne, u, evaluate=False) if isinstance(u, sp.Add) else -u
+
+
 # Composite functions: name -> (number of arguments, builder of primitives). The names of
 # primitive functions (exp, tanh, sum, ...) are declared with their registry entries.
 COMPOSITE_FUNCTIONS = {
-    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(-u))),
+    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(negated(u)))),
     "softplus": (1, lambda u: sp.log(1 + sp.exp(u))),
     "relu": (1, relu),
     "where": (3, where),
@@ -116,5 +122,7 @@ CONSTANTS = {"pi": sp.pi}
 DOUT = sp.Symbol("dout", real=True)  # the upstream gradient of a scalar output
 OUT = sp.Symbol("out", real=True)  # the forward output, in saved forms
 
-# Names a formula may not use for its own variables: they mean something in generated code.
-RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "math", "size", "e", "E", "I"})
+# Names a formula may not use for its own variables: they mean something in generated code
+# (the modules it calls: a parameter named scipy would hide scipy.special.erf).
+RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "scipy", "math", "size", "e", "E",
+                            "I"})

@@ -9,11 +9,10 @@ from __future__ import annotations
 import sympy as sp
 from sympy.codegen.cfunctions import hypot
 
-from derive.vocab.functions import Cbrt
-
 # functions not differentiable where an expression of their node is zero (declared here, as
-# data: the node's argument, or the node itself where only a point such as the origin is out)
-ZERO_AT = {Cbrt: lambda f: f.args[0], hypot: lambda f: f, sp.atan2: lambda f: hypot(*f.args)}
+# data): hypot and arctan2 at the origin. cbrt's slope is infinite at 0, a singular point
+# like log's, not a kink with a convention: it is left to the domain.
+ZERO_AT = {hypot: lambda f: f, sp.atan2: lambda f: hypot(*f.args)}
 
 
 def at_kinks_zero(expr: sp.Basic, at_zero=0) -> sp.Basic:

@@ -52,7 +52,13 @@ def code_fingerprint() -> str:
 
 
 def request_text(request: dict) -> str:
-    return json.dumps(request, sort_keys=True, default=str)
+    """The request as text, with the user's catalog entries it may name (the same name in
+    two user catalogs is two operators)."""
+    from derive import catalog
+
+    user = {n: repr(e) for n, e in catalog.load().items() if n not in catalog.builtin()}
+    return json.dumps({**request, **({"user_catalog": user} if user else {})},
+                      sort_keys=True, default=str)
 
 
 def entry_name(request: dict) -> str:

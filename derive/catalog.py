@@ -1,7 +1,9 @@
-"""The operator catalog: `catalog.toml` read into plain entries.
+"""The operator catalog: `catalog.toml` read into plain entries, with the user's catalogs.
 
 Each operator is one entry declared by its formula; rules, code, reports and tests are
-generated from it. Nothing else in derive refers to an operator by name.
+generated from it. Nothing else in derive refers to an operator by name. A user's catalog
+(`--catalog FILE`, or `[tool.derive] catalog` in a pyproject.toml) has the same format; its
+entries are checked (derive.usercatalog) and seen by every command beside the built-ins.
 """
 
 from __future__ import annotations
@@ -42,11 +44,24 @@ class Entry:
         return float(low), float(high)
 
 
+USER_ENTRIES: dict = {}  # the user's catalogs' checked entries (derive.usercatalog.use)
+
+
+@lru_cache(maxsize=1)
+def builtin() -> dict[str, Entry]:
+    """Every built-in entry by name, in catalog.toml's order."""
+    with CATALOG_PATH.open("rb") as handle:
+        return entries_of(tomllib.load(handle))
+
+
 @lru_cache(maxsize=1)
 def load() -> dict[str, Entry]:
-    """Every catalog entry by name, in the file's order."""
-    with CATALOG_PATH.open("rb") as handle:
-        raw = tomllib.load(handle)
+    """Every catalog entry by name: the built-ins, then the user's catalogs' entries."""
+    return {**builtin(), **USER_ENTRIES}
+
+
+def entries_of(raw: dict) -> dict[str, Entry]:
+    """Entries from a parsed catalog file (name -> table)."""
     entries = {}
     for name, item in raw.items():
         entries[name] = Entry(

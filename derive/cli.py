@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         _command_module(name).add_arguments(command)
+        command.add_argument("--catalog", action="append", metavar="FILE",
+                             help="a user catalog (TOML, catalog.toml's format) whose operators "
+                             "every command sees beside the built-ins; default: [tool.derive] "
+                             "catalog in the pyproject.toml found from the working directory")
     return parser
 
 
@@ -60,9 +64,11 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         command = f"derive {args.command}"
+        from derive import usercatalog
         from derive.budget import max_nodes
 
         with max_nodes(getattr(args, "max_nodes", None)), _terminate_as_interrupt():
+            usercatalog.use(usercatalog.discover(args.catalog))
             return _command_module(args.command).run(args)
     except (UsageError, DeriveError) as exc:
         print(_one_line(str(exc)), file=sys.stderr)

@@ -24,7 +24,7 @@ from derive.selfcheck import self_check
 from derive.simplify import saved_forms, simplify_gradients
 from derive.sweep import dout_symbol, reverse_sweep
 from derive.vocab.kinks import has_tie
-from derive.vocab.shapes import dimension_symbols, matrix_symbol
+from derive.vocab.shapes import matrix_symbol
 
 DIFFERENTIAL_NOTE = ("matrix steps: `local` is the differential dZ the input contributes; the "
                      "downstream gradient Ā is read off dL = tr(Gᵀ dZ) = tr(Āᵀ dA) (cyclic trace)")
@@ -137,11 +137,7 @@ def _conventions(entry, steps, kinks, shapes, expr) -> list[str]:
 
 
 def _check_names(parsed):
-    dims = {str(d) for d in dimension_symbols(parsed.shapes)}
-    clash = sorted(dims & set(parsed.names))
-    if clash:
-        raise DeriveError(f"--shape: '{clash[0]}' is both a dimension and a variable of the "
-                          "formula; give the dimension another name")
+    # a dimension's name in the formula is that size (the reader), never a variable
     unused = [n for n in parsed.shapes if n not in parsed.names]
     if unused:
         raise DeriveError(f"--shape {unused[0]}=...: '{unused[0]}' does not occur in the formula "

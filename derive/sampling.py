@@ -32,7 +32,7 @@ from derive.vocab.shapes import MatrixDimension, matrix_symbol
 
 POSITIVE_DOMAIN = (0.2, 3.0)
 # where a typed formula is sampled: the first range on which it is finite and real
-CANDIDATE_DOMAINS = (DEFAULT_DOMAIN, POSITIVE_DOMAIN, (-1.0, 1.0), (0.2, 1.0))
+CANDIDATE_DOMAINS = (DEFAULT_DOMAIN, POSITIVE_DOMAIN, (-1.0, 1.0), (0.2, 1.0), (1.2, 3.0))
 MAX_CONDITION = 1e3
 SAMPLE_TRIES = 100
 KINK_GAP = 1e-3

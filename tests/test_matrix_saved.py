@@ -83,7 +83,7 @@ def test_backward_reads_the_saved_output():
     np.testing.assert_allclose(grads["b"], dout.sum(axis=1, keepdims=True) / 4)
     np.testing.assert_allclose(grads["X"], values["W"].T @ dout / 4)
     assert "out=None" in derivation.backward_source
-    assert "= out*(1 - out)" in derivation.backward_source  # as a person writes it
+    assert "(1 - out)*out" in derivation.backward_source  # as a person writes it
 
 
 def test_negated_products_print_as_a_minus_sign():

@@ -3,8 +3,10 @@
 Two general rewrites, applied only to the expressions that are printed as code:
 - log(1 + exp(u)) becomes softplus(u), printed as numpy.logaddexp(0, u);
 - an expression that is a rational function of exp(u) (sigmoid, its derivatives, silu′, ...)
-  is evaluated in two algebraically equal forms, in E = exp(u) where u ≤ 0 and in
-  F = exp(−u) where u > 0, so no exponential overflows and no inf/inf appears.
+  is written in s = sigmoid(u) = E/(1 + E), computed once by scipy.special.expit, when its
+  denominator in s has no zero on [0, 1] (s(1 − s), s + u·s(1 − s)): one pass, nothing
+  overflows; otherwise it is evaluated in two algebraically equal forms, in E = exp(u)
+  where u ≤ 0 and in F = exp(−u) where u > 0, so no exponential overflows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from functools import reduce
 
 import sympy as sp
+
+from derive.printers.code import fold_signs
 
 
 class Softplus(sp.Function):
@@ -126,6 +130,29 @@ def exp_branches(expr: sp.Basic, tag: str) -> ExpBranches | None:
     return ExpBranches(u, e_symbol, f_symbol, small, large)
 
 
+def sigmoid_argument(branches: ExpBranches) -> sp.Basic:
+    """The v whose sigmoid the expression is written in: u, or −u where u reads negated
+    (x*sigmoid(y) gives exp(−y): it is written in sigmoid(y), not in sigmoid(−y))."""
+    return -branches.u if branches.u.could_extract_minus_sign() else branches.u
+
+
+def expit_form(branches: ExpBranches, s: sp.Symbol) -> sp.Basic | None:
+    """The expression in s = sigmoid(v), v = sigmoid_argument (E = exp(u) = s/(1 − s), or
+    (1 − s)/s where v = −u), or None where a denominator in s could vanish for s in [0, 1]
+    (the form would divide by a rounded 0)."""
+    e_in_s = s / (1 - s) if sigmoid_argument(branches) == branches.u else (1 - s) / s
+    in_s = fold_signs(sp.factor(sp.cancel(sp.together(
+        branches.small_side.xreplace({branches.e_symbol: e_in_s})))))
+    denominator = sp.denom(in_s)
+    if not denominator.has(s):
+        return in_s
+    if denominator.free_symbols != {s}:
+        return None
+    if sp.Poly(denominator, s).count_roots(0, 1) == 0:
+        return in_s
+    return None
+
+
 def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
     for func in expr.atoms(sp.Function):
         if func.has(symbol):
@@ -138,15 +165,56 @@ def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
     return True
 
 
+def _fresh(name: str, taken: set, **assumptions) -> sp.Symbol:
+    """A symbol called `name` (then name1, name2, ...) that no formula name uses."""
+    candidates = (name if i == 0 else f"{name}{i}" for i in range(len(taken) + 1))
+    return sp.Symbol(next(c for c in candidates if c not in taken), **assumptions)
+
+
+def _readable(value: sp.Basic) -> str:
+    """A name saying what a temporary holds: tanh_softplus_x for tanh(softplus(x)), s_x for
+    s*x, x_sq for x**2; `_t` where no short name says it."""
+    if isinstance(value, sp.Symbol):
+        return value.name
+    if isinstance(value, sp.Function) and len(value.args) == 1:
+        inner = _readable(value.args[0])
+        return "_t" if inner == "_t" else f"{type(value).__name__.lower()}_{inner}"
+    if isinstance(value, sp.Pow) and value.exp == 2:
+        inner = _readable(value.base)
+        return "_t" if inner == "_t" else f"{inner}_sq"
+    if isinstance(value, sp.Mul) and all(isinstance(a, sp.Symbol) for a in value.args):
+        name = "_".join(a.name for a in value.args)
+        return name if len(name) <= 12 else "_t"
+    return "_t"
+
+
 def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
     """Assignment lines and result expressions (as code) for `exprs`, stable and CSE'd."""
     lines: list[str] = []
     stable = []
+    sigmoids: dict = {}  # u -> the symbol holding expit(u), computed once
+    taken = {str(n) for e in exprs for n in getattr(e, "free_symbols", ())}
     for index, expr in enumerate(exprs):
         expr = stable_body(expr)
         branches = exp_branches(expr, str(index)) if isinstance(expr, sp.Expr) else None
         if branches is None:
             stable.append(expr)
+            continue
+        v = sigmoid_argument(branches)
+        s = sigmoids.get(v) or _fresh("s", taken | {str(t) for t in sigmoids.values()},
+                                      positive=True)
+        in_s = expit_form(branches, s)
+        if in_s is not None:
+            if v not in sigmoids:
+                sigmoids[v] = s
+                lines.append(f"{s} = scipy.special.expit({printer.doprint(v)})")
+            if in_s.has(1 - s):  # 1 − s loses every digit where s rounds to 1: expit(−v)
+                complement = _fresh(f"one_minus_{s}", taken | {str(t) for t in sigmoids.values()})
+                if -v not in sigmoids:
+                    sigmoids[-v] = complement
+                    lines.append(f"{complement} = scipy.special.expit({printer.doprint(-v)})")
+                in_s = in_s.xreplace({1 - s: sigmoids[-v]})
+            stable.append(in_s)
             continue
         u_name = f"_u{index}"
         lines.append(f"{u_name} = {printer.doprint(branches.u)}")
@@ -156,10 +224,14 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
     plain = [s for s in stable if not isinstance(s, tuple)]
     pairs = [x for s in stable if isinstance(s, tuple) for x in (s[1].small_side, s[1].large_side)]
     replacements, reduced = sp.cse(plain + pairs, symbols=sp.numbered_symbols("_t"),
-                                   optimizations="basic")
+                                   optimizations=None)
+    names = {}
     for symbol, value in replacements:
-        lines.append(f"{symbol} = {printer.doprint(value)}")
-    reduced = list(reduced)
+        value = value.xreplace(names)
+        names[symbol] = _fresh(_readable(value), taken | {str(n) for n in names.values()}
+                               | {str(t) for t in sigmoids.values()})
+        lines.append(f"{names[symbol]} = {printer.doprint(value)}")
+    reduced = [r.xreplace(names) for r in reduced]
     results = []
     plain_iter = iter(reduced[: len(plain)])
     pair_iter = iter(reduced[len(plain):])

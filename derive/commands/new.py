@@ -15,6 +15,7 @@ import keyword
 import re
 import shlex
 import sys
+from pathlib import Path
 
 from derive.commands.inputs import add_formula_arguments
 
@@ -38,11 +39,13 @@ def add_arguments(parser):
                         help="replace files derive did not write, or that were edited since")
     parser.add_argument("--keep", action="store_true",
                         help="write a layer that fails its verification, as NAME.failed.*")
+    parser.add_argument("--add-to", metavar="FILE", dest="add_to",
+                        help="append the operator to the user catalog FILE (created if missing) "
+                        "once its layer passes verification")
 
 
 def run(args) -> int:
     import json
-    from pathlib import Path
 
     from derive.commands.inputs import parse_shapes
     from derive.errors import DeriveError
@@ -50,6 +53,8 @@ def run(args) -> int:
     from derive.outputs import Outputs
 
     check_name(args.name, Path(args.out))
+    if args.add_to:
+        check_catalog_name(args.name, Path(args.add_to))
     if (args.formula is None) == (args.latex is None):
         raise DeriveError("derive new: give exactly one of --formula EXPR or --latex TEX")
     from derive.index import is_index_formula
@@ -83,6 +88,9 @@ def run(args) -> int:
     if not (passed or args.keep):
         print(f"no files written: the generated layer failed its own verification (--keep "
               f"writes them as {args.name}.failed.*)")
+    if passed and args.add_to:
+        add_to_catalog(Path(args.add_to), derivation, args, cls)
+        print(f"added {args.name} to {args.add_to}")
     return 0 if passed else 1
 
 
@@ -90,6 +98,35 @@ def file_names(name: str, fmt: str, failed: bool = False) -> list[str]:
     """The layer, its report and its verification result (NAME.failed.* when it failed)."""
     stem = f"{name}.failed" if failed else name
     return [f"{stem}.py", f"{stem}.{fmt}", f"{stem}.verify.json"]
+
+
+def check_catalog_name(name: str, path) -> None:
+    """Refuse early a NAME that the built-ins or the user's catalog `path` already have."""
+    from derive import catalog
+    from derive.errors import DeriveError
+
+    if name in catalog.load():
+        where = "built-in operator" if name in catalog.builtin() else "operator in the catalog"
+        raise DeriveError(f"derive new --add-to {path}: '{name}' is already a {where}; "
+                          "choose another name")
+    if path.exists():
+        from derive.usercatalog import read_user_catalog
+
+        if name in read_user_catalog(path, catalog.builtin()):
+            raise DeriveError(f"derive new --add-to {path}: '{name}' is already declared "
+                              "there; choose another name")
+
+
+def add_to_catalog(path, derivation, args, cls) -> None:
+    """Append the operator's catalog entry to the user's catalog `path`."""
+    from derive.serialize import expr_text
+    from derive.usercatalog import append_entry
+
+    append_entry(path, {
+        "name": args.name, "formula": expr_text(derivation.expr),
+        "inputs": list(derivation.inputs), "constants": list(derivation.constants),
+        "shapes": {k: [str(d) for d in v] for k, v in derivation.shapes.items()},
+        "layer": cls, "description": f"added by: {rerun_command(args)}"})
 
 
 def verified(verification) -> bool:

@@ -9,11 +9,12 @@ follow the common convention (vocab.kinks.at_kinks_zero).
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, hypot, log1p, log2, log10
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.str import StrPrinter
 
 from derive.primitives.registry import Primitive, register
-from derive.vocab.functions import ArraySum
+from derive.vocab.functions import ArraySum, CubeRoot, sinc
 from derive.vocab.shapes import is_variable
 
 
@@ -78,14 +79,36 @@ ELEMENTARY = [
     (sp.tanh, "tanh", "hyperbolic", None),
     (sp.asinh, "asinh", "inverse hyperbolic", None),
     (sp.atanh, "atanh", "inverse hyperbolic", None),
+    (sp.acosh, "acosh", "inverse hyperbolic", None),
     (sp.erf, "erf", "erf", "scipy.special.erf({})"),
+    (log1p, "log1p", "log", None),
+    (expm1, "expm1", "exp", None),
+    (log2, "log2", "log", None),
+    (log10, "log10", "log", None),
+    (CubeRoot, "cbrt", "power", "numpy.cbrt({})"),
 ]
 
 for function, name, rule, code in ELEMENTARY:
     register(Primitive(
         (function,), rule, name, functions={name: (1, function)},
         code=None if code is None else (
-            lambda p, e, code=code: code.format(p._print(e.args[0])))))
+            lambda p, e, code=code: code.format(p._print(e.args[0]))),
+        text=lambda p, e, name=name: f"{name}({p._print(e.args[0])})"))
+
+
+def _call(name):
+    """Printing as a formula call `name(a, b, ...)`, the name derive's reader knows."""
+    return lambda p, e: f"{name}({', '.join(p._print(a) for a in e.args)})"
+
+
+# functions of two arguments, in NumPy's argument order; sinc is NumPy's, sin(πx)/(πx)
+register(Primitive((hypot,), "power", "hypot", functions={"hypot": (2, hypot)},
+                   text=_call("hypot")))
+register(Primitive((sp.atan2,), "trig", "arctan2", functions={"arctan2": (2, sp.atan2)},
+                   text=_call("arctan2")))
+register(Primitive((sp.sinc,), "trig", "sinc", functions={"sinc": (1, sinc)},
+                   code=lambda p, e: f"numpy.sinc({p._print(e.args[0] / sp.pi)})",
+                   text=lambda p, e: f"sinc({p._print(e.args[0] / sp.pi)})"))
 
 
 # --- piecewise functions: kinks where a condition or argument is 0 ---
@@ -138,14 +161,21 @@ def _heaviside_code(printer, expr):
 PIECEWISE = "max/piecewise"
 register(Primitive((sp.Piecewise,), PIECEWISE, "where", children=_piecewise_children,
                    code=_piecewise_code, text=_piecewise_text))
-register(Primitive((sp.Max,), PIECEWISE, "max", functions={"max": (2, sp.Max)},
-                   code=_fold("numpy.maximum")))
-register(Primitive((sp.Min,), PIECEWISE, "min", functions={"min": (2, sp.Min)},
-                   code=_fold("numpy.minimum")))
-register(Primitive((sp.Abs,), PIECEWISE, "abs", functions={"abs": (1, sp.Abs)}))
-register(Primitive((sp.sign,), PIECEWISE, "sign",
-                   code=lambda p, e: f"numpy.sign({p._print(e.args[0])})"))
-register(Primitive((sp.Heaviside,), PIECEWISE, "Heaviside", code=_heaviside_code))
+register(Primitive((sp.Max,), PIECEWISE, "max",
+                   functions={"max": (2, sp.Max), "maximum": (2, sp.Max)},
+                   code=_fold("numpy.maximum"), text=_fold("max")))
+register(Primitive((sp.Min,), PIECEWISE, "min",
+                   functions={"min": (2, sp.Min), "minimum": (2, sp.Min)},
+                   code=_fold("numpy.minimum"), text=_fold("min")))
+register(Primitive((sp.Abs,), PIECEWISE, "abs", functions={"abs": (1, sp.Abs)},
+                   text=_call("abs")))
+register(Primitive((sp.sign,), PIECEWISE, "sign", functions={"sign": (1, sp.sign)},
+                   code=lambda p, e: f"numpy.sign({p._print(e.args[0])})", text=_call("sign")))
+# heaviside(x, h0) as numpy.heaviside: h0 is its value at 0
+register(Primitive((sp.Heaviside,), PIECEWISE, "Heaviside", code=_heaviside_code,
+                   functions={"heaviside": (2, sp.Heaviside)},
+                   text=lambda p, e: f"heaviside({p._print(e.args[0])}, "
+                                     f"{p._print(e.args[1] if len(e.args) > 1 else sp.S.Half)})"))
 
 # sum(e) over every entry of an array formula: its local derivative is 1 for every entry
 register(Primitive(

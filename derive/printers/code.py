@@ -29,6 +29,36 @@ class DerivePrinter(NumPyPrinter):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False,
                           **(settings or {})})
 
+    def _print_Mul(self, expr):
+        # fold a minus sign into a difference: -dout*out*(out - 1) → dout*out*(1 - out), one
+        # array pass less (a negation costs a pass over memory like any other operation)
+        coeff, factors = folded_sign(*expr.as_coeff_mul())
+        if any(f.is_Pow and f.exp.is_negative for f in factors):
+            rebuilt = sp.Mul(*([] if coeff == 1 else [coeff]), *factors, evaluate=False)
+            return super()._print_Mul(rebuilt)
+        # compound factors first: (1 - out)*dout*out makes one temporary array that NumPy then
+        # multiplies in place, where dout*out*(1 - out) allocates two (a fresh 8 MB array per
+        # 10⁶ floats costs about as much as a pass)
+        ordered = sorted(factors, key=lambda f: isinstance(f, sp.Symbol))
+        text = "*".join(self.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in ordered)
+        if coeff in (1, -1):
+            return text if coeff == 1 else f"-{text}"
+        return f"{self.parenthesize(coeff, PRECEDENCE['Mul'], strict=False)}*{text}"
+
+    def _print_Add(self, expr, order=None):
+        # a difference starts with a term that is not negated: 1 - out, not -out + 1
+        terms = self._as_ordered_terms(expr, order=order)
+        if _is_negated(terms[0]) and not all(_is_negated(t) for t in terms):
+            first = next(t for t in terms if not _is_negated(t))
+            terms = [first, *(t for t in terms if t is not first)]
+        text = self._print(terms[0])
+        for term in terms[1:]:
+            if _is_negated(term):
+                text += " - " + self.parenthesize(-term, PRECEDENCE["Add"], strict=True)
+            else:
+                text += " + " + self.parenthesize(term, PRECEDENCE["Add"], strict=False)
+        return text
+
     def _print_erfc(self, expr):
         return f"scipy.special.erfc({self._print(expr.args[0])})"
 
@@ -64,6 +94,34 @@ class DerivePrinter(NumPyPrinter):
 
     def _print_CodeText(self, expr):
         return expr.name
+
+
+def _is_negated(term) -> bool:
+    return term.could_extract_minus_sign()
+
+
+def folded_sign(coeff, factors: tuple) -> tuple:
+    """(coeff, factors) of a product with a negative coefficient folded into its first
+    difference that has at least as many negated terms as others: −a·(s − 1) is a·(1 − s)."""
+    if not coeff.is_negative:
+        return coeff, factors
+    for i, factor in enumerate(factors):
+        if isinstance(factor, sp.Add) and 2 * sum(map(_is_negated, factor.args)) >= len(
+                factor.args):
+            flipped = sp.Add(*[-t for t in factor.args])
+            return -coeff, (*factors[:i], flipped, *factors[i + 1:])
+    return coeff, factors
+
+
+def fold_signs(expr: sp.Basic) -> sp.Basic:
+    """Every product in `expr` with its minus sign folded into a difference (folded_sign),
+    so that the code needs no negation pass."""
+    def fold(e):
+        coeff, factors = folded_sign(*e.as_coeff_mul())
+        return sp.Mul(coeff, *factors)
+
+    return expr.replace(lambda e: isinstance(e, sp.Mul) and folded_sign(
+        *e.as_coeff_mul())[0] != e.as_coeff_mul()[0], fold)
 
 
 class CodeText(sp.Symbol):

@@ -16,6 +16,13 @@ class TextPrinter(StrPrinter):
     """StrPrinter with NumPy-style matrix operators; each primitive's own text is declared
     with its registry entry (derive.primitives), which installs it here."""
 
+    def _print_Float(self, expr):
+        # the shortest text that reads back to the same double (SymPy's str keeps 15 digits)
+        return repr(float(expr)) if expr._prec <= 53 else super()._print_Float(expr)
+
+    def _print_Exp1(self, expr):
+        return "exp(1)"
+
     def _print_Identity(self, expr):
         return f"eye({self._print(expr.rows)})"
 

@@ -20,7 +20,7 @@ from derive.errors import DeriveError
 from derive.primitives import FUNCTIONS
 from derive.read.matrix_ops import binary, call
 from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES, negated
-from derive.vocab.shapes import is_matrix, matrix_symbol
+from derive.vocab.shapes import dimension_symbols, is_matrix, matrix_symbol
 
 MAX_LENGTH = 10000
 MAX_DEPTH = 60
@@ -74,6 +74,9 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
         raise DeriveError(f"{where}: formula nested too deeply") from None
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise DeriveError(f"{where}: formula is undefined (division by zero or an infinite constant)")
+    if expr.has(sp.I):
+        raise DeriveError(f"{where}: formula is not real (it evaluates to {expr}); use "
+                          "constants inside each function's domain, such as acosh(2)")
     return Formula(text=text.strip(), expr=expr, names=builder.names, shapes=dict(shapes or {}))
 
 
@@ -106,6 +109,8 @@ class _Builder:
         self.where = where
         self.names: list[str] = []
         self.meter = Meter()
+        # a declared dimension's name (N in x=N,C) is that size, as derive prints it (sum/N)
+        self.dimensions = {d.name: d for d in dimension_symbols(shapes)}
 
     def fail(self, node, message):
         col = getattr(node, "col_offset", None)
@@ -143,6 +148,8 @@ class _Builder:
         if name in RESERVED_NAMES:
             self.fail(node, f"name '{name}' is reserved (a constant, or a name the generated "
                       "code uses); choose another variable name")
+        if name in self.dimensions and name not in self.shapes:
+            return self.dimensions[name]
         if name not in self.names:
             self.names.append(name)
         return symbol_for(name, self.shapes)

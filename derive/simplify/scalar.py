@@ -115,7 +115,8 @@ def saved_form(forward: sp.Basic, gradient: sp.Basic, inputs: list[sp.Symbol],
         solutions = []
     for solution in solutions:
         candidate = simplify_gradient(gradient.subs(x, solution))
-        candidates.append(candidate)
+        # expanded too: (exp(out) - 1)*exp(-out) is 1 - exp(-out), fewer passes over memory
+        candidates += [candidate, sp.expand(candidate)]
     best = None
     for candidate in candidates:
         if candidate.has(x) or candidate.has(*INVERSE_FUNCTIONS) and not gradient.has(sp.log):
@@ -129,7 +130,8 @@ def saved_form(forward: sp.Basic, gradient: sp.Basic, inputs: list[sp.Symbol],
     if best is None or sp.count_ops(best) > sp.count_ops(gradient):
         return None
     factored = _absorb_sign(sp.factor(best))
-    return factored if sp.count_ops(factored) <= sp.count_ops(best) + 1 else best
+    calls = len(factored.atoms(sp.Function)) <= len(best.atoms(sp.Function))  # each a pass
+    return factored if calls and sp.count_ops(factored) <= sp.count_ops(best) + 1 else best
 
 
 def _absorb_sign(expr: sp.Basic) -> sp.Basic:

@@ -49,6 +49,34 @@ class ArraySize(sp.Function):
         return r"N_{%s}" % printer._print(self.args[0])
 
 
+class CubeRoot(sp.Function):
+    """cbrt(x): the real cube root (numpy.cbrt), negative for negative x; its derivative
+    1/(3 cbrt(x)²) is infinite at 0, a kink the checks sample away from."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_number and arg.is_real:
+            return sp.real_root(arg, 3)
+        return None
+
+    def fdiff(self, argindex=1):
+        return 1 / (3 * CubeRoot(self.args[0]) ** 2)
+
+    def _eval_evalf(self, prec):
+        return sp.real_root(self.args[0], 3)._eval_evalf(prec)
+
+
+def sinc(u):
+    """NumPy's normalised sinc: sin(πu)/(πu), 1 at 0."""
+    return sp.sinc(sp.pi * u)
+
+
+def clip(u, low, high):
+    return sp.Min(sp.Max(u, low), high)
+
+
 def relu(u):
     return where(u > 0, u, 0)
 
@@ -82,6 +110,8 @@ COMPOSITE_FUNCTIONS = {
     "relu": (1, relu),
     "where": (3, where),
     "mean": (1, mean),
+    "clip": (3, clip),
+    "size": (1, ArraySize),  # the number of entries, as `mean` divides by (printed so)
 }
 
 # Functions that only make sense on declared matrices (read.matrix_ops).

@@ -7,6 +7,12 @@ checks can sample away from the kinks and reports can state the convention used 
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import hypot
+
+# functions not differentiable where an expression of their node is zero (declared here, as
+# data): hypot and arctan2 at the origin. cbrt's slope is infinite at 0, a singular point
+# like log's, not a kink with a convention: it is left to the domain.
+ZERO_AT = {hypot: lambda f: f, sp.atan2: lambda f: hypot(*f.args)}
 
 
 def at_kinks_zero(expr: sp.Basic, at_zero=0) -> sp.Basic:
@@ -27,6 +33,8 @@ def kink_expressions(expr: sp.Basic) -> list[sp.Basic]:
                 found.append(cond.lhs - cond.rhs)
     for func in expr.atoms(sp.Abs, sp.sign, sp.Heaviside):
         found.append(func.args[0])
+    for func in expr.atoms(*ZERO_AT):
+        found.append(ZERO_AT[type(func)](func))
     for func in expr.atoms(sp.Max, sp.Min):
         first, *rest = func.args
         found.extend(first - other for other in rest)

@@ -10,13 +10,14 @@ import re
 from pathlib import Path
 
 from reports.build import build_pdf, write_atomic
+from reports.html import graph_html, index_html, report_html
 from reports.language import tex_engine
 from reports.markdown import graph_md, index_md, report_md
 from reports.model import Report, build_report
 from reports.render import graph_tex, index_tex, report_tex
 
-FORMATS = ("pdf", "tex", "md")
-SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md"}
+FORMATS = ("pdf", "tex", "md", "html")
+SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md", "html": ".html"}
 
 
 def file_stem(name: str) -> str:
@@ -25,20 +26,23 @@ def file_stem(name: str) -> str:
     return stem or "formula"
 
 
-def _write(latex: str, markdown, fmt: str, path: Path, what: str, lang: str = "en") -> Path:
+def _write(latex: str, markdown, fmt: str, path: Path, what: str, lang: str = "en",
+           html=None) -> Path:
     if fmt == "pdf":
         return build_pdf(latex, path, what, engine=tex_engine(lang, latex))
+    if fmt == "html":
+        return write_atomic(path, html())
     return write_atomic(path, latex if fmt == "tex" else markdown())
 
 
 def write_report(derivation, fmt: str, out: Path, verification=None,
                  lang: str = "en") -> tuple[Report, Path]:
-    """Render one derivation's report into `out` as pdf, tex or md, in language `lang`."""
+    """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`."""
     report = build_report(derivation, verification, lang)
     path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
-    latex = report_tex(report) if fmt != "md" else ""
+    latex = report_tex(report) if fmt in ("pdf", "tex") else ""
     return report, _write(latex, lambda: report_md(report), fmt, path,
-                          f"report {derivation.name}", lang)
+                          f"report {derivation.name}", lang, lambda: report_html(report))
 
 
 def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
@@ -46,15 +50,17 @@ def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
     """The index of `entries`: every operator with formula, gradients, status, file."""
     rows = [(report, path.name) for report, path in entries]
     path = Path(out) / ("index" + SUFFIX[fmt])
-    latex = index_tex(rows, lang) if fmt != "md" else ""
-    return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang)
+    latex = index_tex(rows, lang) if fmt in ("pdf", "tex") else ""
+    return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang,
+                  lambda: index_html(rows, lang))
 
 
 def write_graph(values, fmt: str, out: Path, lang: str = "en") -> Path:
-    """The drawn graph of `derive graph` as graph.tex or graph.pdf (graph.md for md)."""
+    """The drawn graph of `derive graph` as graph.tex, .pdf, .md or .html."""
     path = Path(out) / ("graph" + SUFFIX[fmt])
-    latex = graph_tex(values, lang) if fmt != "md" else ""
-    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph", lang)
+    latex = graph_tex(values, lang) if fmt in ("pdf", "tex") else ""
+    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph", lang,
+                  lambda: graph_html(values, lang))
 
 
 def catalog_report(op: str, fmt: str, out: str, lang: str = "en") -> tuple[Report, Path]:

@@ -3,7 +3,7 @@ supermarket figure for any scalar formula — forward value on every arrow, back
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "pdf", "tex", "md")
+FORMATS = ("text", "json", "pdf", "tex", "md", "html")
 
 
 def add_arguments(parser):
@@ -13,7 +13,7 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text: a table in the terminal (default); json: the same numbers "
                         "as one JSON object; tex or pdf: a drawn graph; md: Markdown with a Mermaid "
-                        "chart")
+                        "chart; html: one page with the graph in SVG")
     parser.add_argument("--json", action="store_const", const="json", dest="format",
                         help="same as --format json")
     parser.add_argument("--out", metavar="DIR", default=".",

@@ -1,4 +1,4 @@
-"""`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md]
+"""`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md|html]
 [--lang en|zh] [--out DIR]`:
 one step-by-step derivation document per operator; `--all` adds an index and builds the
 catalog in parallel (two processes) with a progress bar."""
@@ -15,8 +15,9 @@ def add_arguments(parser):
     parser.add_argument("--all", action="store_true",
                         help="every catalog operator, plus an index document")
     parser.add_argument("--name", metavar="NAME", help="the report's name for --formula/--latex")
-    parser.add_argument("--format", choices=("pdf", "tex", "md"), default="pdf",
-                        help="pdf (default; needs TeX Live), tex or md")
+    parser.add_argument("--format", choices=("pdf", "tex", "md", "html"), default="pdf",
+                        help="pdf (default; needs TeX Live), tex, md or html (one self-contained "
+                             "page: MathML, SVG)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en",
                         help="the documents' language: en (default) or zh (Chinese, xelatex)")
     parser.add_argument("--tutorial", action="store_true",

@@ -10,6 +10,7 @@ commands latex2mathml reads differently from TeX are rewritten first.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from html import escape
 
 from latex2mathml.converter import convert
@@ -22,7 +23,10 @@ REWRITES = (
 )
 # latex2mathml writes \mathrm{d} as a bare <mi>, which browsers set in italics
 ROMAN_D = ("<mi>&#x00064;</mi>", '<mi mathvariant="normal">d</mi>')
-
+NS = "http://www.w3.org/1998/Math/MathML"
+TALL = {f"{{{NS}}}{tag}" for tag in ("mfrac", "mtable", "munder", "munderover", "msqrt",
+                                      "mroot", "menclose")}
+ET.register_namespace("", NS)
 
 STYLES = {"textbf": "strong", "emph": "em", "texttt": "code"}
 
@@ -38,7 +42,21 @@ def math_ml(tex: str, display: bool = False) -> Markup:
         element = convert(source, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises bare exceptions of many kinds
         raise ValueError(f"cannot write as MathML: {tex!r} ({exc})") from exc
-    return Markup(element.replace(*ROMAN_D))
+    return Markup(_fences_fit(element.replace(*ROMAN_D)))
+
+
+def _fences_fit(element: str) -> str:
+    """\\left( … \\right) around nothing tall as plain brackets: a browser sets a
+    stretchy bracket around a single line with gaps on both sides."""
+    if 'stretchy="true"' not in element:
+        return element
+    root = ET.fromstring(element)
+    for row in root.iter(f"{{{NS}}}mrow"):
+        fences = [c for c in row if c.tag == f"{{{NS}}}mo" and c.get("fence") == "true"]
+        if fences and not any(e.tag in TALL for c in row for e in c.iter()):
+            for fence in fences:
+                fence.set("stretchy", "false")
+    return ET.tostring(root, encoding="unicode", short_empty_elements=True)
 
 
 def prose_html(tex_text: str) -> Markup:

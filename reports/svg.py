@@ -17,7 +17,8 @@ from reports.layout import Drawing, visible_width
 from reports.mathml import math_ml
 
 SCALE = 44  # px per cm
-OP_RADIUS = 22  # px, grown for a long label
+OP_RADIUS = 22  # px, grown for a label up to CIRCLE_TEXT characters
+CIRCLE_TEXT = 5  # a longer operation (sum(axis=1), broadcast) is drawn as a pill
 LABEL_HEIGHT = 52  # px of room for a label (a fraction is about 40 px high)
 GAP = 4  # px between an arrow and its label
 PAD = 8  # px around the picture
@@ -36,7 +37,7 @@ def svg_picture(drawing: Drawing, title: str = "") -> Markup:
     labels = []
     for edge in drawing.edges:
         start, control, end = _curve(at[edge.source], at[edge.target], edge.bend,
-                                     sizes[edge.source][0], sizes[edge.target][0])
+                                     sizes[edge.source], sizes[edge.target])
         if control is None:
             path = f"M{start[0]:.1f},{start[1]:.1f} L{end[0]:.1f},{end[1]:.1f}"
             middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
@@ -54,10 +55,7 @@ def svg_picture(drawing: Drawing, title: str = "") -> Markup:
     for node in drawing.nodes:
         parts.append(_node(node, at[node.key], sizes[node.key]))
         if node.caption:
-            x, y = at[node.key]
-            top = y - sizes[node.key][1]
-            labels.append(_foreign((x - 60, top - 24, x + 60, top), math_ml(node.caption),
-                                   "caption", "center end"))
+            labels.append(_caption(node, at[node.key], sizes[node.key], drawing.vertical))
     left, top = min(b[0] for b in boxes) - PAD, min(b[1] for b in boxes) - PAD
     width = max(b[2] for b in boxes) + PAD - left
     height = max(b[3] for b in boxes) + PAD - top
@@ -78,14 +76,29 @@ def _marker(drawing: Drawing) -> str:
 
 def _half_size(node) -> tuple[float, float]:
     """Half the width and height a node takes, in px."""
-    if node.kind == "op":
+    if node.kind == "op" and len(node.text) <= CIRCLE_TEXT:
         radius = max(OP_RADIUS, 5 * len(node.text) + 8)
         return radius, radius
+    if node.kind == "op":
+        return 4.2 * len(node.text) + 12, 19
     if node.kind == "layer":
         return 5 * len(node.text) + 14, 21
     if node.kind == "input":
         return 5 * visible_width(node.label.strip("$")) + 8, 14
     return 0.0, 0.0
+
+
+def _caption(node, at, half, vertical: bool) -> str:
+    """The node's name (u₃, out) above it; left of it in a drawing read top to bottom,
+    where arrows come in from above."""
+    x, y = at
+    if vertical:
+        right = x - half[0] - 2
+        return _foreign((right - 60, y - half[1] - 12, right, y), math_ml(node.caption),
+                        "caption", "end end")
+    top = y - half[1]
+    return _foreign((x - 60, top - 24, x + 60, top), math_ml(node.caption), "caption",
+                    "center end")
 
 
 def _curve(source, target, bend, source_half, target_half):
@@ -99,15 +112,22 @@ def _curve(source, target, bend, source_half, target_half):
         # left of the direction of travel, in y-down pixels
         control = ((source[0] + target[0]) / 2 + dy / length * lift,
                    (source[1] + target[1]) / 2 - dx / length * lift)
-    start = _towards(source, control or target, source_half)
-    end = _towards(target, control or source, target_half + 2)
+    start = _towards(source, control or target, source_half, 0)
+    end = _towards(target, control or source, target_half, 2)
     return start, control, end
 
 
-def _towards(point, other, distance):
+def _towards(point, other, half, extra: float):
+    """The point where the line to `other` leaves a node of half sizes `half` (its
+    ellipse), `extra` px further out."""
     dx, dy = other[0] - point[0], other[1] - point[1]
     length = math.hypot(dx, dy) or 1.0
-    return point[0] + dx / length * distance, point[1] + dy / length * distance
+    ux, uy = dx / length, dy / length
+    if half[0] and half[1]:
+        distance = 1 / math.hypot(ux / half[0], uy / half[1]) + extra
+    else:
+        distance = extra
+    return point[0] + ux * distance, point[1] + uy * distance
 
 
 def _label_box(middle, tex: str, side: str, vertical: bool):
@@ -145,7 +165,11 @@ def _node(node, at, half) -> str:
     x, y = at
     if node.kind == "op":
         cls = "op active" if node.active else "op"
-        return (f'<g class="{cls}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{half[0]:.1f}"/>'
+        shape = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{half[0]:.1f}"/>'
+                 if half[0] == half[1] else
+                 f'<rect x="{x - half[0]:.1f}" y="{y - half[1]:.1f}" width="{2 * half[0]:.1f}" '
+                 f'height="{2 * half[1]:.1f}" rx="{half[1]:.1f}"/>')
+        return (f'<g class="{cls}">{shape}'
                 f'<text x="{x:.1f}" y="{y:.1f}">{escape(node.text)}</text></g>')
     if node.kind == "layer":
         return (f'<g class="layer"><rect x="{x - half[0]:.1f}" y="{y - half[1]:.1f}" '

@@ -10,6 +10,7 @@ script in it, take screenshots.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -34,6 +35,12 @@ class BrowserError(RuntimeError):
     pass
 
 
+def _above_nine(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     """One Chromium process with a fresh profile; messages are NUL-terminated JSON."""
 
@@ -41,12 +48,15 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="derive-chromium-")
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
-        # Chromium reads commands on fd 3 and writes answers on fd 4: the shell puts them there
+        # moved above fd 9, so that putting them on 3 and 4 cannot overwrite one of them
+        to_browser_r, from_browser_w = (_above_nine(fd) for fd in (to_browser_r, from_browser_w))
+        # Chromium reads commands on fd 3 and writes answers on fd 4: bash puts them there
         redirect = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
         self.process = subprocess.Popen(
-            ["/bin/sh", "-c", redirect, chromium(), *FLAGS, f"--user-data-dir={self.profile}",
+            ["/bin/bash", "-c", redirect, chromium(), *FLAGS, f"--user-data-dir={self.profile}",
              "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.profile, "stderr.log"), "wb"),
             pass_fds=(to_browser_r, from_browser_w))
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -77,13 +87,20 @@ class Browser:
                 pass
         shutil.rmtree(self.profile, ignore_errors=True)
 
+    def _log_tail(self) -> str:
+        try:
+            with open(os.path.join(self.profile, "stderr.log"), "rb") as log:
+                return log.read()[-2000:].decode(errors="replace")
+        except OSError:
+            return ""
+
     def _read_message(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
             if time.monotonic() > deadline:
                 raise BrowserError("Chromium did not answer in time")
             chunk = os.read(self._from_browser, 1 << 16)
             if not chunk:
-                raise BrowserError("Chromium closed the DevTools pipe")
+                raise BrowserError(f"Chromium closed the DevTools pipe: {self._log_tail()}")
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
@@ -94,7 +111,10 @@ class Browser:
         message = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:
+            raise BrowserError(f"Chromium has stopped: {self._log_tail()}") from None
         deadline = time.monotonic() + TIMEOUT
         while True:
             answer = self._read_message(deadline)
@@ -149,6 +169,14 @@ class Page:
     def requests(self) -> list[str]:
         """Every URL the page asked for (the document itself included)."""
         return [e["request"]["url"] for e in self._events("Network.requestWillBeSent")]
+
+    @property
+    def blocked(self) -> dict[str, str]:
+        """URL → the reason the browser refused to load it (`csp`: the page's policy)."""
+        ids = {e["requestId"]: e["request"]["url"]
+               for e in self._events("Network.requestWillBeSent")}
+        return {ids.get(e["requestId"], "?"): e["blockedReason"]
+                for e in self._events("Network.loadingFailed") if e.get("blockedReason")}
 
     @property
     def problems(self) -> list[str]:

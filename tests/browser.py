@@ -52,12 +52,12 @@ class Browser:
         to_browser_r, from_browser_w = (_above_nine(fd) for fd in (to_browser_r, from_browser_w))
         # Chromium reads commands on fd 3 and writes answers on fd 4: bash puts them there
         redirect = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
-        self.process = subprocess.Popen(
-            ["/bin/bash", "-c", redirect, chromium(), *FLAGS, f"--user-data-dir={self.profile}",
-             "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.profile, "stderr.log"), "wb"),
-            pass_fds=(to_browser_r, from_browser_w))
+        with open(os.path.join(self.profile, "stderr.log"), "wb") as log:
+            self.process = subprocess.Popen(
+                ["/bin/bash", "-c", redirect, chromium(), *FLAGS,
+                 f"--user-data-dir={self.profile}", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                pass_fds=(to_browser_r, from_browser_w))
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""

@@ -19,6 +19,7 @@ from derive.errors import DeriveError
 from derive.graph import Graph, build_graph
 from derive.kinks import kink_expressions
 from derive.parse import Formula, parse_formula
+from derive.richdisplay import RichDisplay
 from derive.rewrite import OUT, saved_form, simplify_gradient
 from derive.sweep import Step, reverse_sweep
 
@@ -28,7 +29,7 @@ CANDIDATE_DOMAINS = (catalog.DEFAULT_DOMAIN, POSITIVE_DOMAIN, (-1.0, 1.0), (0.2,
 
 
 @dataclass
-class Derivation:
+class Derivation(RichDisplay):
     """Everything derived for one operator or formula."""
 
     name: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.errors import DeriveError
+from derive.richdisplay import RichDisplay
 from derive.sweep import DOUT
 from reports.layout import Drawing, layout
 from reports.naming import NodeNames
@@ -28,7 +29,7 @@ class ArrowValue:
 
 
 @dataclass(frozen=True)
-class GraphValues:
+class GraphValues(RichDisplay):
     """`derive graph`: the formula, the point, the numbers, and the drawing."""
 
     typed: str

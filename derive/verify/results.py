@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from derive.richdisplay import RichDisplay
+
 STATUSES = ("pass", "warn", "fail", "error")
 
 
@@ -47,7 +49,7 @@ class Result:
 
 
 @dataclass
-class Report:
+class Report(RichDisplay):
     """Everything one `derive verify` run found, plus what it could not check and why."""
 
     results: list[Result]

@@ -7,7 +7,8 @@
 # Set-up works on a fresh Debian machine with Python 3.11, as root or with sudo:
 #   - .venv is created if missing (scripts/ensure-venv.sh; installs python3-venv if needed),
 #   - `pip install -e .[dev]` runs only when pyproject.toml is newer than .venv/.installed,
-#   - TeX Live is apt-installed only when a tool is missing (scripts/ensure-tex.sh).
+#   - TeX Live is apt-installed only when a tool is missing (scripts/ensure-tex.sh),
+#   - Chromium likewise (scripts/ensure-chromium.sh; the HTML reports' browser test uses it).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +18,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv tex test demo bench
+.PHONY: all venv tex chromium test demo bench
 
 all: test
 
@@ -35,9 +36,12 @@ $(STAMP): pyproject.toml | $(PY)
 tex:
 	@scripts/ensure-tex.sh
 
+chromium:
+	@scripts/ensure-chromium.sh
+
 # ------------------------------------------------------------------ tests
 
-test: venv tex
+test: venv tex chromium
 	$(PY) -m pytest -q --ignore=tests/benchmarks
 
 bench: venv tex

@@ -19,8 +19,8 @@ from derive.errors import DeriveError
 from derive.graph import Graph, build_graph
 from derive.kinks import kink_expressions
 from derive.parse import Formula, parse_formula
-from derive.richdisplay import RichDisplay
 from derive.rewrite import OUT, saved_form, simplify_gradient
+from derive.richdisplay import RichDisplay
 from derive.sweep import Step, reverse_sweep
 
 POSITIVE_DOMAIN = (0.2, 3.0)

@@ -15,7 +15,7 @@ from reports.texfmt import expr_tex, node_label_tex, short_number
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
 ROW_SEP = 2.0  # cm between rows
 MIN_GAP = 2.8  # cm between columns
-MAX_ACROSS = 30.0  # cm: a wider graph is drawn top to bottom (its picture still fits a page)
+MAX_ACROSS = 24.0  # cm: a wider graph is drawn top to bottom (its picture still fits a page)
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,10 @@ def matrix_sections(d):
 
 def _engine_text_tex(text: str) -> str:
     """An expression the engine wrote as text, read back with derive's safe parser."""
+    import sympy as sp
+
     from derive.errors import DeriveError
     from derive.parse import parse_formula
-
-    import sympy as sp
 
     stand_in = "upstreamgradient"  # dout is reserved for the reader; it is one here
     try:

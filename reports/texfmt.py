@@ -148,6 +148,9 @@ class ReportPrinter(LatexPrinter):
     def _print_Broadcast(self, expr):
         """A bias repeated over the samples: b·1ᵀ (a column over columns), 1·b (a row)."""
         arg = expr.args[0]
+        scale = _times_ones(arg)
+        if scale is not None:  # (c·1) repeated is c·1 of the larger shape
+            return self._print(sp.MatMul(scale, sp.OneMatrix(*expr.shape)))
         shape = getattr(arg, "shape", None)
         if shape and shape[1] == 1 and expr.shape[1] != 1:
             return rf"{self.parenthesize(arg, 1000, strict=True)} \cdot \mathbf{{1}}^{{T}}"
@@ -162,7 +165,26 @@ class ReportPrinter(LatexPrinter):
         body = self._print(function.expr.xreplace({function.variables[0]: token}))
         return body.replace(self._print(token), self.parenthesize(arg, 1000, strict=True))
 
+    def _print_HadamardProduct(self, expr):
+        """Entrywise products flattened, a scalar times a matrix of ones taken out front:
+        (−dout·1) ∘ t ∘ (1/y) as −dout · (t ∘ 1/y)."""
+        scale, factors = _ones_scale(expr)
+        body = r" \circ ".join(self.parenthesize(f, 1000, strict=True) if f.is_Add or isinstance(
+            f, sp.MatAdd) else self._print(f) for f in factors) if factors else r"\mathbf{1}"
+        if scale == 1:
+            return body
+        wrapped = rf"\left({body}\right)" if len(factors) > 1 else body
+        if scale.could_extract_minus_sign():
+            return rf"- {self._print(-scale)} \cdot {wrapped}" if -scale != 1 else f"- {wrapped}"
+        return rf"{self._print(scale)} \cdot {wrapped}"
+
     def _print_MatMul(self, expr):
+        scale, rest = expr.as_coeff_mmul() if hasattr(expr, "as_coeff_mmul") else (1, expr)
+        if scale != 1 and scale.could_extract_minus_sign():
+            factors = [f for f in sp.MatMul.make_args(rest) if f != 1]
+            positive = [] if -scale == 1 else [self._print(-scale)]
+            return "- " + r" \cdot ".join(positive + [self.parenthesize(
+                f, self._print_MatMul_precedence(expr)) for f in factors])
         return r" \cdot ".join(self.parenthesize(a, self._print_MatMul_precedence(expr))
                              for a in expr.args)
 
@@ -171,6 +193,43 @@ class ReportPrinter(LatexPrinter):
         from sympy.printing.precedence import precedence_traditional
 
         return precedence_traditional(expr)
+
+
+def _times_ones(factor):
+    """c when `factor` is c·1 (a scalar times a matrix of ones, maybe repeated by a
+    broadcast), else None."""
+    if type(factor).__name__ == "Broadcast":
+        return _times_ones(factor.args[0])
+    if not isinstance(factor, sp.MatMul):
+        return None
+    parts, todo = [], list(factor.args)
+    while todo:  # the engine may nest products: MatMul(-1, MatMul(dout/N, 1))
+        part = todo.pop(0)
+        if isinstance(part, sp.MatMul):
+            todo[:0] = list(part.args)
+        else:
+            parts.append(part)
+    ones = [p for p in parts if isinstance(p, sp.OneMatrix)]
+    scalars = [p for p in parts if not getattr(p, "is_Matrix", False)
+               and not isinstance(p, sp.MatrixExpr)]
+    return sp.Mul(*scalars) if ones and len(ones) + len(scalars) == len(parts) else None
+
+
+def _ones_scale(product):
+    """(scalar, other factors) of a flattened entrywise product whose factors may be
+    scalar · 1 (a matrix of ones)."""
+    scale, factors, todo = sp.Integer(1), [], list(product.args)
+    while todo:
+        factor = todo.pop(0)
+        if isinstance(factor, sp.HadamardProduct):
+            todo[:0] = list(factor.args)
+            continue
+        times = _times_ones(factor)
+        if times is not None:
+            scale *= times
+        else:
+            factors.append(factor)
+    return scale, factors
 
 
 def break_tex(text) -> str:
@@ -231,6 +290,8 @@ def label_tex(label: str) -> str:
         return rf"${escape_tex(match.group(1))}^{{(\cdot)}}$"
     if label == "**":
         return r"$a^{b}$"
+    if label == "@":  # the matrix product node, named as the tutorial draws it
+        return "dot"
     return escape_tex(label)
 
 

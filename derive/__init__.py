@@ -37,7 +37,6 @@ def derive(op=None, *, formula=None, latex=None, shapes=None, constants=(), name
                log_base=log_base)
 
 
-
 def graph(formula: str, at: dict | None = None, **values):
     """The tutorial's supermarket figure for a scalar `formula` at a point: forward and
     backward values on every arrow (`derive graph`). The point is `at` (name → value) and/or

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure Debian's Chromium is installed: the HTML reports' browser test (tests/test_html_browser.py)
 # opens them in headless Chromium. Installs the package only when the browser is missing
-# (sudo is used only when not root).   Usage: scripts/ensure-chromium.sh [--check]
+# (through scripts/apt-install.sh).   Usage: scripts/ensure-chromium.sh [--check]
 #   --check   report whether it is missing and exit 1 instead of installing
 set -euo pipefail
 
@@ -20,17 +20,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 echo "ensure-chromium: missing: $todo-- installing Chromium from Debian" >&2
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "ensure-chromium: not root and no sudo; install as root: apt-get install ${PACKAGES[*]}" >&2
-    exit 1
-  fi
-  SUDO=(sudo)
-fi
-"${SUDO[@]}" apt-get update
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" ensure-chromium "${PACKAGES[@]}"
 
 todo="$(missing | tr '\n' ' ')"
 if [ -n "$todo" ]; then

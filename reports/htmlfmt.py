@@ -18,16 +18,15 @@ from reports.svg import svg_picture
 WIDTH = 60  # visible characters on one line of a display (the page is narrower than A4)
 
 
-def display_html(tex: str, width: int = WIDTH, block: bool = True) -> Markup:
+def display_html(tex: str, width: int = WIDTH) -> Markup:
     """A display equation, broken before its top-level =, +, − where it is longer than
-    `width` visible characters: one <math> per line, the lines after the first indented
-    (`block` False: lines of inline maths, for a table cell)."""
+    `width` visible characters: one <math> per line, the lines after the first indented."""
     rows = lines(str(tex), width)
     if len(rows) > 1 and "=" not in rows[0]:  # keep the left side with its `=`
         rows[:2] = [f"{rows[0]} {rows[1]}"]
     return Markup("").join(
         Markup('<div class="display{}">{}</div>').format(" more" if i else "",
-                                                        math_ml(row, display=block))
+                                                        math_ml(row, display=True))
         for i, row in enumerate(rows))
 
 

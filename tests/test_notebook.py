@@ -93,3 +93,18 @@ def test_a_notebook_shows_derivations_verifications_and_graphs(tmp_path, monkeyp
     report = json.loads(result.stdout)
     assert [(r["target"].rsplit(":", 1)[-1], r["op"], r["status"])
             for r in report["results"]] == [("Sigmoid", "sigmoid", "pass")]
+
+
+def test_derive_graph_is_the_public_function_and_refuses_a_missing_value(tmp_path, monkeypatch):
+    import pytest
+
+    import derive
+    from derive.errors import DeriveError
+    from derive.graph import build_graph  # the engine's module is still there
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    assert callable(derive.graph) and callable(build_graph)
+    values = derive.graph("x*y + z", at={"x": 2}, y=3, z=1)
+    assert values.output == "7" and "<svg" in values._repr_html_()
+    with pytest.raises(DeriveError, match="no value for z"):
+        derive.graph("x*y + z", x=2, y=3)

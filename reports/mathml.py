@@ -26,6 +26,9 @@ ROMAN_D = ("<mi>&#x00064;</mi>", '<mi mathvariant="normal">d</mi>')
 NS = "http://www.w3.org/1998/Math/MathML"
 TALL = {f"{{{NS}}}{tag}" for tag in ("mfrac", "mtable", "munder", "munderover", "msqrt",
                                       "mroot", "menclose")}
+MO = f"{{{NS}}}mo"
+SIGNS = ("−", "+", "-")
+CLOSING = (")", "]", "|", "}", "⌋", "⌉")
 ET.register_namespace("", NS)
 
 STYLES = {"textbf": "strong", "emph": "em", "texttt": "code"}
@@ -42,20 +45,29 @@ def math_ml(tex: str, display: bool = False) -> Markup:
         element = convert(source, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises bare exceptions of many kinds
         raise ValueError(f"cannot write as MathML: {tex!r} ({exc})") from exc
-    return Markup(_fences_fit(element.replace(*ROMAN_D)))
+    return Markup(_tidy(element.replace(*ROMAN_D)))
 
 
-def _fences_fit(element: str) -> str:
-    """\\left( … \\right) around nothing tall as plain brackets: a browser sets a
-    stretchy bracket around a single line with gaps on both sides."""
-    if 'stretchy="true"' not in element:
+def _tidy(element: str) -> str:
+    """Two things browsers set differently from TeX: a stretchy bracket around a single
+    line gets gaps on both sides (so \\left( … \\right) around nothing tall is a plain
+    bracket), and a sign after an opening bracket or an operator, (−1), is spaced as a binary
+    minus unless marked as a prefix."""
+    if "stretchy" not in element and "<mo>&#x02212;</mo>" not in element \
+            and "<mo>−</mo>" not in element and "<mo>&#x0002B;</mo>" not in element:
         return element
     root = ET.fromstring(element)
-    for row in root.iter(f"{{{NS}}}mrow"):
-        fences = [c for c in row if c.tag == f"{{{NS}}}mo" and c.get("fence") == "true"]
+    for row in root.iter():
+        fences = [c for c in row if c.tag == MO and c.get("fence") == "true"]
         if fences and not any(e.tag in TALL for c in row for e in c.iter()):
             for fence in fences:
                 fence.set("stretchy", "false")
+        previous = None
+        for child in row:
+            if child.tag == MO and child.text in SIGNS and (
+                    previous is None or (previous.tag == MO and previous.text not in CLOSING)):
+                child.set("form", "prefix")
+            previous = child
     return ET.tostring(root, encoding="unicode", short_empty_elements=True)
 
 

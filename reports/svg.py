@@ -74,13 +74,24 @@ def _marker(drawing: Drawing) -> str:
     return "head" + hashlib.sha1(repr(drawing).encode()).hexdigest()[:10]
 
 
+def _math_label(node) -> str | None:
+    """The LaTeX math of a label that is all maths ($\\times(-1)$, $(\\cdot)^{2}$), else None
+    (a word such as exp, drawn as text)."""
+    label = node.label.strip()
+    if len(label) > 1 and label.startswith("$") and label.endswith("$"):
+        return label[1:-1]
+    return None
+
+
 def _half_size(node) -> tuple[float, float]:
     """Half the width and height a node takes, in px."""
-    if node.kind == "op" and len(node.text) <= CIRCLE_TEXT:
-        radius = max(OP_RADIUS, 5 * len(node.text) + 8)
+    math = _math_label(node)
+    length = visible_width(math) if math is not None else len(node.text)
+    if node.kind == "op" and length <= CIRCLE_TEXT:
+        radius = max(OP_RADIUS, 5 * length + 8)
         return radius, radius
     if node.kind == "op":
-        return 4.2 * len(node.text) + 12, 19
+        return 4.2 * length + 12, 19
     if node.kind == "layer":
         return 5 * len(node.text) + 14, 21
     if node.kind == "input":
@@ -169,8 +180,13 @@ def _node(node, at, half) -> str:
                  if half[0] == half[1] else
                  f'<rect x="{x - half[0]:.1f}" y="{y - half[1]:.1f}" width="{2 * half[0]:.1f}" '
                  f'height="{2 * half[1]:.1f}" rx="{half[1]:.1f}"/>')
-        return (f'<g class="{cls}">{shape}'
-                f'<text x="{x:.1f}" y="{y:.1f}">{escape(node.text)}</text></g>')
+        math = _math_label(node)
+        if math is None:
+            return (f'<g class="{cls}">{shape}'
+                    f'<text x="{x:.1f}" y="{y:.1f}">{escape(node.text)}</text></g>')
+        box = (x - half[0], y - half[1], x + half[0], y + half[1])
+        return f'<g class="{cls}">{shape}</g>' + _foreign(box, math_ml(math), "oplabel",
+                                                         "center center")
     if node.kind == "layer":
         return (f'<g class="layer"><rect x="{x - half[0]:.1f}" y="{y - half[1]:.1f}" '
                 f'width="{2 * half[0]:.1f}" height="{2 * half[1]:.1f}" rx="6"/>'

@@ -25,8 +25,8 @@ PAD = 8  # px around the picture
 
 
 def svg_picture(drawing: Drawing, title: str = "") -> Markup:
-    """The drawing as an <svg> element, its natural size in pixels (the page scrolls a
-    figure wider than the screen instead of shrinking its labels)."""
+    """The drawing as an <svg> element at its natural size in pixels (the style sheet fits
+    a wide one to a desktop's column; a phone scrolls it rather than shrink its labels)."""
     sizes = {n.key: _half_size(n) for n in drawing.nodes}
     at = {n.key: (n.x * SCALE, -n.y * SCALE) for n in drawing.nodes}
     parts, boxes = [], []

@@ -57,7 +57,7 @@ bench: venv tex
 # The demo is a list of steps, run in this order. To add one: define a target
 # `demo-<something>:` below (it may assume the venv and TeX are ready) and append
 # its name to DEMO_STEPS.
-DEMO_STEPS := demo-supermarket demo-verify-layers demo-graph demo-reports demo-new
+DEMO_STEPS := demo-supermarket demo-verify-layers demo-graph demo-reports demo-html demo-new
 .PHONY: $(DEMO_STEPS)
 
 demo: venv tex
@@ -84,6 +84,11 @@ demo-reports:
 	$(VENV)/bin/derive report --all --format pdf --out build/reports; \
 	echo "reports: $(CURDIR)/build/reports/index.pdf and one PDF per operator next to it" \
 	     "($$(( $$(date +%s) - start )) s)"
+
+# The same reports as self-contained web pages (MathML, SVG graphs), for a browser or a phone.
+demo-html:
+	$(VENV)/bin/derive report --all --format html --out build/html
+	@echo "open $(CURDIR)/build/html/index.html in a browser"
 
 # A new activation from its formula alone: build/new/mish.py (layer class), mish.pdf (report),
 # mish.verify.json (the verifier's result on the generated class).

@@ -32,6 +32,8 @@ class Entry:
     layer: str | None = None
     description: str = ""
     aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
+    related: tuple[str, ...] = ()   # the same operator in another layout or reduction
+    identities: tuple[str, ...] = ()  # equations it assumes: 'sum(t, axis=0) = 1'
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -57,6 +59,8 @@ def load() -> dict[str, Entry]:
             layer=item.get("layer"),
             description=item.get("description", ""),
             aliases=tuple(item.get("aliases", ())),
+            related=tuple(item.get("related", ())),
+            identities=tuple(item.get("identities", ())),
         )
     return entries
 

@@ -11,9 +11,16 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.graph import Graph
-from derive.rules import array_valued, local_derivatives, rule_name, vjp
+from derive.primitives import array_valued, local_derivatives, rule_name, vjp
+from derive.simplify.scalar import saved_form
+from derive.vocab.functions import DOUT
+from derive.vocab.kinks import local_at_kinks
+from derive.vocab.shapes import is_matrix
 
-DOUT = sp.Symbol("dout", real=True)
+
+def dout_symbol(expr):
+    """The upstream gradient of a formula's output: a matrix of its shape, or one number."""
+    return sp.MatrixSymbol("dout", *expr.shape) if is_matrix(expr) else DOUT
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,9 @@ def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
         upstream = grads[node.id]
         locals_ = local_derivatives(node)
         rule = rule_name(node)
-        if rule == "product" and sum(c in needed for c in node.args) == 1:
-            rule = "constant multiple"  # x·t with t held constant: one varying factor
+        if rule == "product" and sum(c in needed for c in node.args) == 1 or (
+                rule == "matrix product" and len(node.args) == 1):
+            rule = "constant multiple"  # x·t with t constant, ×(−1) of a matrix: one factor varies
         for index, child_id in enumerate(node.args):
             if child_id not in needed:
                 continue
@@ -71,3 +79,18 @@ def _nodes_leading_to(graph: Graph, targets: set[int]) -> set[int]:
         if any(child in needed for child in node.args):
             needed.add(node.id)
     return needed
+
+
+def own_local_forms(node, child) -> tuple:
+    """The local derivative of scalar `node` for its input `child`, in the node's own
+    placeholders: ∂f/∂a from sympy.diff of the node's function, then, for a node of one
+    input, the same through the node's own output `OUT` where that is simpler (1/a → −out²).
+    Empty for a matrix node (its local is the differential, as in its Step)."""
+    if node.is_matrix or node.func is None or child not in node.child_exprs:
+        return ()
+    holder = node.placeholders[node.child_exprs.index(child)]
+    own = local_at_kinks(node.func, holder, node.placeholders)
+    if len(node.args) != 1:
+        return (own,)
+    via_output = saved_form(node.func, own, [holder], {})
+    return (own,) if via_output is None else (own, via_output)

@@ -4,7 +4,7 @@ values on every arrow) and the collapsed one-node view of the whole layer."""
 from __future__ import annotations
 
 from derive.errors import DeriveError
-from derive.teaching import output_name
+from derive.teaching.steps import output_name
 from reports.layout import Drawing, DrawnEdge, DrawnNode, visible_width
 from reports.texfmt import escape_tex, expr_tex
 
@@ -25,14 +25,15 @@ def example_point(d) -> dict[str, float]:
 
 
 def numeric_example(d):
-    """reports.values.GraphValues of a scalar derivation at example_point (None for matrix
+    """reports.graph_values.GraphValues of a scalar derivation at example_point (None for matrix
     formulas, or where the formula is not finite there)."""
     if d.shapes:
         return None
-    from reports.values import graph_values
+    from derive.numbers import graph_numbers
+    from reports.graph_values import graph_values
 
     try:
-        return graph_values(d, example_point(d))
+        return graph_values(d, graph_numbers(d, example_point(d)))
     except DeriveError:
         return None
 

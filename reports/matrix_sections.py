@@ -56,7 +56,7 @@ def _engine_text_tex(text: str) -> str:
     import sympy as sp
 
     from derive.errors import DeriveError
-    from derive.parse import parse_formula
+    from derive.read.formula import parse_formula
 
     stand_in = "upstreamgradient"  # dout is reserved for the reader; it is one here
     try:

@@ -1,5 +1,5 @@
 """Rich display in Jupyter: a Derivation, a verification report (derive.verify) and a graph
-at a point (reports.values.GraphValues) as HTML fragments (the same templates, style sheet,
+at a point (reports.graph_values.GraphValues) as HTML fragments (the same templates, style sheet,
 MathML and SVG as the HTML reports), LaTeX or Markdown.
 
 `view(obj, mime)` is installed by the package's façade (derive/__init__.py) as the renderer
@@ -15,7 +15,7 @@ from reports.language import text
 from reports.markdown import graph_md
 from reports.model import build_report, error_text
 from reports.render import render
-from reports.values import GraphValues
+from reports.graph_values import GraphValues
 
 
 def view(obj, mime: str) -> str | None:

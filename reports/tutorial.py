@@ -19,14 +19,15 @@ class Part:
     key: str
     report: object  # reports.model.Report
     forward: object = None  # a Drawing with the forward values only, or None
-    values: object = None  # reports.values.GraphValues, or None
+    values: object = None  # reports.graph_values.GraphValues, or None
 
 
 def tutorial_parts(lang: str) -> list[Part]:
     """Every part of the chapter, derived and gathered into report data."""
     from derive.cache import cached_derive
+    from derive.numbers import graph_numbers
+    from reports.graph_values import graph_values
     from reports.model import build_report
-    from reports.values import graph_values
 
     parts = []
     for spec in tomllib.loads(PARTS.read_text(encoding="utf-8"))["part"]:
@@ -37,7 +38,8 @@ def tutorial_parts(lang: str) -> list[Part]:
             derivation.name = spec["key"]
         values = forward = None
         if "at" in spec:
-            values = graph_values(derivation, dict(zip(derivation.params, spec["at"])))
+            point = dict(zip(derivation.params, spec["at"]))
+            values = graph_values(derivation, graph_numbers(derivation, point))
             drawing = values.drawing
             forward = replace(drawing, edges=tuple(replace(e, below="") for e in drawing.edges))
         report = build_report(derivation, lang=lang)

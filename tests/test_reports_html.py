@@ -9,7 +9,7 @@ import re
 import pytest
 from cli_harness import run_batch
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from reports.html import report_html
 from reports.mathml import math_ml, prose_html
 from reports.model import build_report

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from reports.write import write_report
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("xelatex") is None,

@@ -4,7 +4,7 @@ and a wrong step is caught."""
 import pytest
 import sympy as sp
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.teaching import Checker, Rewrite, TeachingError
 
 
@@ -94,5 +94,6 @@ def test_every_step_rule_of_every_lesson_is_in_the_vocabulary():
     from derive.teaching import RULES
 
     for op in catalog.load():
-        for lesson in derive(op).teaching.values():
+        lessons = getattr(derive(op), "teaching", {})  # index-notation operators have none yet
+        for lesson in lessons.values():
             assert {r.rule for r in lesson.rewrites} <= set(RULES), op

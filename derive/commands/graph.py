@@ -3,6 +3,8 @@ supermarket figure for any scalar formula — forward value on every arrow, back
 
 from __future__ import annotations
 
+from derive.errors import DeriveError
+
 FORMATS = ("text", "json", "pdf", "tex", "md", "html")
 
 
@@ -22,15 +24,15 @@ def add_arguments(parser):
 
 def run(args) -> int:
     from derive.cache import cached_derive
-    from derive.errors import DeriveError
-    from reports.values import graph_values, parse_point
+    from derive.numbers import graph_numbers, parse_point
+    from reports.graph_values import graph_values
 
     if not args.at:
         raise DeriveError("derive graph: --at NAME=VALUE,... is needed, with a value for every "
                           "name in the formula")
     derivation = cached_derive(formula=args.expr)
     point = parse_point(args.at, derivation.params)
-    values = graph_values(derivation, point)
+    values = graph_values(derivation, graph_numbers(derivation, point))
     if args.format == "text":
         _print_table(values)
         return 0

@@ -83,10 +83,17 @@ def _math_label(node) -> str | None:
     return None
 
 
+def _word(node) -> str:
+    """The label as the TikZ figure shows it when it is plain text (dot, exp), else the
+    node's plain-text form (⊙ for \\ensuremath{\\odot})."""
+    label = node.label.strip()
+    return label if label and not set(label) & set("\\${}") else node.text
+
+
 def _half_size(node) -> tuple[float, float]:
     """Half the width and height a node takes, in px."""
     math = _math_label(node)
-    length = visible_width(math) if math is not None else len(node.text)
+    length = visible_width(math) if math is not None else len(_word(node))
     if node.kind == "op" and length <= CIRCLE_TEXT:
         radius = max(OP_RADIUS, 5 * length + 8)
         return radius, radius
@@ -183,7 +190,7 @@ def _node(node, at, half) -> str:
         math = _math_label(node)
         if math is None:
             return (f'<g class="{cls}">{shape}'
-                    f'<text x="{x:.1f}" y="{y:.1f}">{escape(node.text)}</text></g>')
+                    f'<text x="{x:.1f}" y="{y:.1f}">{escape(_word(node))}</text></g>')
         box = (x - half[0], y - half[1], x + half[0], y + half[1])
         return f'<g class="{cls}">{shape}</g>' + _foreign(box, math_ml(math), "oplabel",
                                                          "center center")

@@ -83,16 +83,17 @@ demo-graph:
 # Every catalog operator's derivation report as PDF, plus the index, in build/reports.
 demo-reports:
 	@start=$$(date +%s); \
-	$(VENV)/bin/derive report --all --format pdf --out build/reports; \
+	$(VENV)/bin/derive report --all --format pdf --out build/reports --force; \
 	echo "reports: $(CURDIR)/build/reports/index.pdf and one PDF per operator next to it" \
 	     "($$(( $$(date +%s) - start )) s)"
 
 # The same reports as self-contained web pages (MathML, SVG graphs), for a browser or a phone.
 demo-html:
-	$(VENV)/bin/derive report --all --format html --out build/html
+	$(VENV)/bin/derive report --all --format html --out build/html --force
 	@echo "open $(CURDIR)/build/html/index.html in a browser"
 
+# (--force: build/ is the demo's own folder; files from before derive marked its outputs are replaced)
 # A new activation from its formula alone: build/new/mish.py (layer class), mish.pdf (report),
 # mish.verify.json (the verifier's result on the generated class).
 demo-new:
-	$(VENV)/bin/derive new mish --formula "x*tanh(softplus(x))" --out build/new
+	$(VENV)/bin/derive new mish --formula "x*tanh(softplus(x))" --out build/new --force

@@ -9,6 +9,7 @@ identities, their sampling draws random sizes, and their check is on explicit ma
 from __future__ import annotations
 
 from derive import catalog
+from derive.budget import check_entries, check_expression, check_work
 from derive.codegen.source import backward_source, forward_source
 from derive.derivation import Derivation
 from derive.errors import DeriveError
@@ -82,6 +83,10 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
 def _derive(parsed: Formula, name, inputs, constants, domains, entry, assumptions=(),
             identities=()) -> Derivation:
     _check_names(parsed)
+    what = f"formula '{_short(parsed.text)}'"
+    check_expression(parsed.expr, what)
+    check_work(len(inputs), parsed.expr, what)
+    check_entries(parsed.shapes, "--shape", kind="entries")
     shapes = {n: tuple(matrix_symbol(n, d).shape) for n, d in parsed.shapes.items()}
     expr = parsed.expr
     dout = dout_symbol(expr)
@@ -109,6 +114,10 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry, assumption
                                         tuple(getattr(dout, "shape", ())))
     d.checks = self_check(d, {n: parsed.symbol(n) for n in parsed.names})
     return d
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _conventions(entry, steps, kinks, shapes, expr) -> list[str]:

@@ -33,6 +33,9 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             handle.write(raw)
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, path)
+    except OSError as exc:
+        Path(handle.name).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None  # the file, not its temp
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
@@ -56,11 +59,15 @@ def build_pdf(tex_source: str, pdf_path: Path, what: str = "report",
     if latexmk is None or shutil.which(program) is None:
         raise DeriveError(f"{what}: latexmk and {program} are needed for --format pdf; install "
                           "TeX Live (scripts/ensure-tex.sh) or use --format tex or md")
-    with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
+    # compiled beside the output (its staging folder): the same disk, removed with it
+    with tempfile.TemporaryDirectory(prefix="tex-", dir=Path(pdf_path).parent) as folder:
         source = Path(folder) / "document.tex"
         source.write_text(tex_source, encoding="utf-8")
         command = [latexmk, engine, "-norc", "-no-shell-escape", "-interaction=nonstopmode",
                    "-halt-on-error", "-file-line-error", "-quiet", source.name]
+        if shutil.which("setpriv"):  # latexmk and the pdflatex it starts die with derive
+            command[1:1] = ["-pdflatex=setpriv --pdeathsig KILL pdflatex %O %S"]
+            command = ["setpriv", "--pdeathsig", "KILL", *command]
         try:
             done = subprocess.run(command, cwd=folder, env=tex_environment(folder),
                                   stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -35,11 +35,17 @@ def _write(latex: str, markdown, fmt: str, path: Path, what: str, lang: str = "e
     return write_atomic(path, latex if fmt == "tex" else markdown())
 
 
+def report_file(name: str, fmt: str) -> str:
+    """The file name of the report called `name` in format `fmt`."""
+    return file_stem(name) + SUFFIX[fmt]
+
+
 def write_report(derivation, fmt: str, out: Path, verification=None,
-                 lang: str = "en") -> tuple[Report, Path]:
-    """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`."""
+                 stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
+    """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`
+    (named `stem`, else after the derivation)."""
     report = build_report(derivation, verification, lang)
-    path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
+    path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt in ("pdf", "tex") else ""
     return report, _write(latex, lambda: report_md(report), fmt, path,
                           f"report {derivation.name}", lang, lambda: report_html(report))
@@ -49,7 +55,7 @@ def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
                 lang: str = "en") -> Path:
     """The index of `entries`: every operator with formula, gradients, status, file."""
     rows = [(report, path.name) for report, path in entries]
-    path = Path(out) / ("index" + SUFFIX[fmt])
+    path = Path(out) / report_file("index", fmt)
     latex = index_tex(rows, lang) if fmt in ("pdf", "tex") else ""
     return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang,
                   lambda: index_html(rows, lang))
@@ -57,8 +63,7 @@ def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
 
 def write_graph(values, fmt: str, out: Path, lang: str = "en") -> Path:
     """The drawn graph of `derive graph` as graph.tex, .pdf, .md or .html."""
-    path = Path(out) / ("graph" + SUFFIX[fmt])
+    path = Path(out) / report_file("graph", fmt)
     latex = graph_tex(values, lang) if fmt in ("pdf", "tex") else ""
     return _write(latex, lambda: graph_md(values), fmt, path, "derive graph", lang,
                   lambda: graph_html(values, lang))
-

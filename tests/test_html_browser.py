@@ -30,7 +30,7 @@ MEASURE = """(() => {
     labels: labels.length, unsized_labels: labels.filter(m => !sized(m)).length,
     coloured: document.querySelectorAll('.code pre span[style*="color"]').length,
     page_width: document.documentElement.scrollWidth, screen_width: innerWidth,
-    text: document.body.innerText,
+    text: document.body.innerText, mode: document.compatMode,
   };
 })()"""
 
@@ -89,6 +89,7 @@ def test_page_renders_its_maths_and_graphs_and_fetches_nothing(browser, pages, n
         assert shot.stat().st_size > 10_000
         assert page.requests == [page.url], f"{name}: requests beyond its own file"
         assert page.problems == [], f"{name} ({size}): {page.problems}"
+        assert seen["mode"] == "CSS1Compat", "the page is in quirks mode"
         assert seen["maths"] > 5 and seen["unsized"] == [] and seen["merrors"] == 0, seen
         assert seen["page_width"] <= seen["screen_width"], (
             f"{name} at {width}px is {seen['page_width']}px wide: the reader must scroll sideways")

@@ -56,7 +56,7 @@ def test_prose_keeps_its_markup_and_maths_and_escapes_the_rest():
 def test_cli_writes_html_documents_and_refuses_a_bad_format(tmp_path):
     out = tmp_path / "out"
     cases = [["report", "relu", "--format", "html", "--out", str(out)],
-             ["report", "--formula", "x**2", "--name", "square me", "--format", "html",
+             ["report", "--formula", "x**2", "--name", "square_me", "--format", "html",
               "--lang", "zh", "--out", str(out)],
              ["graph", "x*y + z", "--at", "x=2,y=3,z=1", "--format", "html", "--out", str(out)],
              ["report", "relu", "--format", "htm", "--out", str(out)]]

@@ -3,6 +3,7 @@ supermarket figure for any scalar formula — forward value on every arrow, back
 
 from __future__ import annotations
 
+from derive.commands.inputs import add_budget_argument
 from derive.errors import DeriveError
 
 FORMATS = ("text", "json", "pdf", "tex", "md", "html")
@@ -20,6 +21,9 @@ def add_arguments(parser):
                         help="same as --format json")
     parser.add_argument("--out", metavar="DIR", default=".",
                         help="folder for graph.tex / graph.pdf (default: the current folder)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a graph file derive did not write, or that was edited")
+    add_budget_argument(parser)
 
 
 def run(args) -> int:
@@ -41,9 +45,12 @@ def run(args) -> int:
         return 0
     from pathlib import Path
 
-    from reports.write import write_graph
+    from derive.outputs import Outputs
+    from reports.write import report_file, write_graph
 
-    path = write_graph(values, args.format, Path(args.out))
+    with Outputs(Path(args.out), args.out, args.force) as outputs:
+        outputs.check([report_file("graph", args.format)])
+        (path,) = outputs.commit([write_graph(values, args.format, outputs.path).name])
     print(f"wrote {path}")
     return 0
 

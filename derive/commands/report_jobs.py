@@ -15,7 +15,7 @@ def catalog_report(op: str, fmt: str, out: str, lang: str = "en"):
     from reports.write import write_report
 
     derivation = cached_derive(op=op)
-    return write_report(derivation, fmt, Path(out), verification_for(derivation), lang)
+    return write_report(derivation, fmt, Path(out), verification_for(derivation), lang=lang)
 
 
 def verification_for(derivation):

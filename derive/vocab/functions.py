@@ -92,5 +92,7 @@ CONSTANTS = {"pi": sp.pi}
 DOUT = sp.Symbol("dout", real=True)  # the upstream gradient of a scalar output
 OUT = sp.Symbol("out", real=True)  # the forward output, in saved forms
 
-# Names a formula may not use for its own variables: they mean something in generated code.
-RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "math", "size", "e", "E", "I"})
+# Names a formula may not use for its own variables: they mean something in generated code
+# (the modules it calls: a parameter named scipy would hide scipy.special.erf).
+RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "scipy", "math", "size", "e", "E",
+                            "I"})

@@ -7,7 +7,8 @@
 # Set-up works on a fresh Debian machine with Python 3.11, as root or with sudo:
 #   - .venv is created if missing (scripts/ensure-venv.sh; installs python3-venv if needed),
 #   - `pip install -e .[dev]` runs only when pyproject.toml is newer than .venv/.installed,
-#   - TeX Live is apt-installed only when a tool is missing (scripts/ensure-tex.sh).
+#   - TeX Live is apt-installed only when a tool is missing (scripts/ensure-tex.sh),
+#   - Chromium likewise (scripts/ensure-chromium.sh; the HTML reports' browser test uses it).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +18,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv tex test demo bench
+.PHONY: all venv tex chromium test demo bench
 
 all: test
 
@@ -35,9 +36,12 @@ $(STAMP): pyproject.toml | $(PY)
 tex:
 	@scripts/ensure-tex.sh
 
+chromium:
+	@scripts/ensure-chromium.sh
+
 # ------------------------------------------------------------------ tests
 
-test: venv tex
+test: venv tex chromium
 	$(PY) -m pytest -q --ignore=tests/benchmarks
 
 # The benchmark-only extra (torch CPU build, numexpr) is installed when missing; where it
@@ -55,7 +59,7 @@ bench: venv tex
 # The demo is a list of steps, run in this order. To add one: define a target
 # `demo-<something>:` below (it may assume the venv and TeX are ready) and append
 # its name to DEMO_STEPS.
-DEMO_STEPS := demo-supermarket demo-verify-layers demo-graph demo-reports demo-new
+DEMO_STEPS := demo-supermarket demo-verify-layers demo-graph demo-reports demo-html demo-new
 .PHONY: $(DEMO_STEPS)
 
 demo: venv tex
@@ -82,6 +86,11 @@ demo-reports:
 	$(VENV)/bin/derive report --all --format pdf --out build/reports --force; \
 	echo "reports: $(CURDIR)/build/reports/index.pdf and one PDF per operator next to it" \
 	     "($$(( $$(date +%s) - start )) s)"
+
+# The same reports as self-contained web pages (MathML, SVG graphs), for a browser or a phone.
+demo-html:
+	$(VENV)/bin/derive report --all --format html --out build/html --force
+	@echo "open $(CURDIR)/build/html/index.html in a browser"
 
 # (--force: build/ is the demo's own folder; files from before derive marked its outputs are replaced)
 # A new activation from its formula alone: build/new/mish.py (layer class), mish.pdf (report),

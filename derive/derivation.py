@@ -15,13 +15,14 @@ import sympy as sp
 from derive.errors import DeriveError
 from derive.graph import Graph
 from derive.printers.code import load_source
+from derive.richdisplay import RichDisplay
 from derive.sampling import sample_values
 from derive.selfcheck import CheckResult
 from derive.sweep import Step, own_local_forms
 
 
 @dataclass
-class Derivation:
+class Derivation(RichDisplay):
     """Everything derived for one operator or formula. `identities` are the declared
     equalities the simplifier used, `invertible` the matrices the formula inverts or takes
     the determinant of (sampling.Invertible)."""

@@ -51,3 +51,28 @@ def _number(expr, subs, what: str) -> float:
         raise DeriveError(f"derive graph --at: {what} is not a finite real number at this "
                           "point; choose values inside the formula's domain")
     return value.real
+
+
+def parse_point(items: list[str], names: list[str]) -> dict[str, float]:
+    """--at NAME=VALUE,... (one or more options) as {name: float}; every name needs a value."""
+    point: dict[str, float] = {}
+    for item in ",".join(items).split(","):
+        if not item.strip():
+            continue
+        name, sep, text = (p.strip() for p in item.partition("="))
+        try:
+            value = float(text) if sep and name else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise DeriveError(f"derive graph --at {item.strip()}: expected NAME=VALUE with a "
+                              "finite number, such as x=2.5")
+        if name not in names:
+            raise DeriveError(f"derive graph --at {name}: '{name}' does not occur in the formula "
+                              f"(its names: {', '.join(names)})")
+        point[name] = value
+    missing = [n for n in names if n not in point]
+    if missing:
+        raise DeriveError(f"derive graph --at: no value for {', '.join(missing)}; give every "
+                          f"name a value, such as --at {','.join(f'{n}=1' for n in names)}")
+    return point

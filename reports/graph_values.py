@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.richdisplay import RichDisplay
 from reports.layout import Drawing, layout
 from reports.naming import NodeNames
 from reports.texfmt import expr_tex
@@ -22,7 +23,7 @@ class ArrowValue:
 
 
 @dataclass(frozen=True)
-class GraphValues:
+class GraphValues(RichDisplay):
     """`derive graph`: the formula, the point, the numbers, and the drawing."""
 
     typed: str

@@ -10,6 +10,8 @@ from pathlib import Path
 import jinja2
 
 from reports.breaking import cell, chain, display, markdown_chain, markdown_display
+from reports.htmlfmt import FILTERS as HTML_FILTERS
+from reports.htmlfmt import chain_html
 from reports.language import text
 from reports.mermaid import mermaid_chart
 from reports.texfmt import break_tex, escape_md, escape_tex
@@ -21,7 +23,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Jinja2 with LaTeX-friendly delimiters (\\VAR{x}, \\BLOCK{for ...}, \\#{comment}),
-    autoescape off, and the escape filters `tex` (LaTeX) and `md` (Markdown)."""
+    autoescape off (on for the `.html.j2` templates), and the escape filters `tex` (LaTeX) and
+    `md` (Markdown)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         block_start_string=r"\BLOCK{", block_end_string="}",
@@ -29,7 +32,8 @@ def environment() -> jinja2.Environment:
         comment_start_string=r"\#{", comment_end_string="}",
         line_comment_prefix="%#",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        autoescape=False, undefined=jinja2.StrictUndefined)
+        autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+        undefined=jinja2.StrictUndefined)
     env.filters["tex"] = escape_tex
     env.filters["breakeq"] = display
     env.filters["lessonchain"] = lambda lines, t: chain(lesson_rows(lines, t))
@@ -45,6 +49,9 @@ def environment() -> jinja2.Environment:
     env.filters["tikz"] = tikz_picture
     env.filters["mermaid"] = mermaid_chart
     env.filters["mdmath"] = markdown_math
+    env.filters.update(HTML_FILTERS)
+    env.filters["htmllessonchain"] = lambda lines, t: chain_html(lesson_rows(lines, t))
+    env.filters["htmlsweptchain"] = lambda gradient, t: chain_html(swept_rows(gradient, t, str))
     return env
 
 

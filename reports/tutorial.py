@@ -50,7 +50,7 @@ def tutorial_parts(lang: str) -> list[Part]:
 
 
 def write_tutorial(fmt: str, out: Path, lang: str = "en") -> Path:
-    """tutorial.pdf / .tex / .md in `out`."""
+    """tutorial.pdf / .tex / .md / .html in `out`."""
     from reports.build import write_atomic
     from reports.language import tex_engine, text
     from reports.render import render
@@ -60,6 +60,10 @@ def write_tutorial(fmt: str, out: Path, lang: str = "en") -> Path:
     path = Path(out) / ("tutorial" + SUFFIX[fmt])
     if fmt == "md":
         return write_atomic(path, render("tutorial.md.j2", parts=parts, t=text(lang)))
+    if fmt == "html":
+        from reports.html import tutorial_html
+
+        return write_atomic(path, tutorial_html(parts, lang))
     latex = render("tutorial.tex.j2", parts=parts, t=text(lang), lang=lang)
     if fmt == "tex":
         return write_atomic(path, latex)

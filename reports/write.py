@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from derive.errors import DeriveError
+
 from reports.build import build_pdf, write_atomic
+from reports.html import graph_html, index_html, report_html
 from reports.language import tex_engine
 from reports.markdown import graph_md, index_md, report_md
 from reports.model import Report, build_report
 from reports.render import graph_tex, index_tex, report_tex
 
-FORMATS = ("pdf", "tex", "md")
-SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md"}
+FORMATS = ("pdf", "tex", "md", "html")
+SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md", "html": ".html"}
 
 
 def file_stem(name: str) -> str:
@@ -25,9 +28,12 @@ def file_stem(name: str) -> str:
     return stem or "formula"
 
 
-def _write(latex: str, markdown, fmt: str, path: Path, what: str, lang: str = "en") -> Path:
+def _write(latex: str, markdown, fmt: str, path: Path, what: str, lang: str = "en",
+           html=None) -> Path:
     if fmt == "pdf":
         return build_pdf(latex, path, what, engine=tex_engine(lang, latex))
+    if fmt == "html":
+        return write_atomic(path, html())
     return write_atomic(path, latex if fmt == "tex" else markdown())
 
 
@@ -38,12 +44,15 @@ def report_file(name: str, fmt: str) -> str:
 
 def write_report(derivation, fmt: str, out: Path, verification=None,
                  stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
-    """Render one derivation's report into `out` as pdf, tex or md, in language `lang`
+    """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`
     (named `stem`, else after the derivation; an index derivation's through
-    reports.index_report, in English)."""
+    reports.index_report, in English, as pdf, tex or md)."""
     if hasattr(derivation, "program"):
         from reports.index_report import build_index_report, index_report_md, index_report_tex
 
+        if fmt == "html":
+            raise DeriveError(f"report {derivation.name}: HTML reports of index-notation "
+                              "formulas are not written yet; use --format pdf, tex or md")
         report = build_index_report(derivation)
         path = Path(out) / report_file(stem or report.name, fmt)
         latex = index_report_tex(report) if fmt != "md" else ""
@@ -51,9 +60,9 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
                               f"report {derivation.name}")
     report = build_report(derivation, verification, lang)
     path = Path(out) / report_file(stem or report.name, fmt)
-    latex = report_tex(report) if fmt != "md" else ""
+    latex = report_tex(report) if fmt in ("pdf", "tex") else ""
     return report, _write(latex, lambda: report_md(report), fmt, path,
-                          f"report {derivation.name}", lang)
+                          f"report {derivation.name}", lang, lambda: report_html(report))
 
 
 def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
@@ -61,12 +70,14 @@ def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
     """The index of `entries`: every operator with formula, gradients, status, file."""
     rows = [(report, path.name) for report, path in entries]
     path = Path(out) / report_file("index", fmt)
-    latex = index_tex(rows, lang) if fmt != "md" else ""
-    return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang)
+    latex = index_tex(rows, lang) if fmt in ("pdf", "tex") else ""
+    return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang,
+                  lambda: index_html(rows, lang))
 
 
 def write_graph(values, fmt: str, out: Path, lang: str = "en") -> Path:
-    """The drawn graph of `derive graph` as graph.tex or graph.pdf (graph.md for md)."""
+    """The drawn graph of `derive graph` as graph.tex, .pdf, .md or .html."""
     path = Path(out) / report_file("graph", fmt)
-    latex = graph_tex(values, lang) if fmt != "md" else ""
-    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph", lang)
+    latex = graph_tex(values, lang) if fmt in ("pdf", "tex") else ""
+    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph", lang,
+                  lambda: graph_html(values, lang))

@@ -2,7 +2,7 @@
 # Make sure the TeX tools derive's reports need are installed: pdflatex, latexmk, pdftotext, the
 # TikZ and Latin Modern packages, and for Chinese reports (--lang zh, names such as 大米) xelatex,
 # ctex and the Noto CJK fonts. Installs the Debian TeX Live packages only when something is
-# missing (sudo is used only when not root).   Usage: scripts/ensure-tex.sh [--check]
+# missing (through scripts/apt-install.sh).   Usage: scripts/ensure-tex.sh [--check]
 #   --check   report what is missing and exit 1 instead of installing
 set -euo pipefail
 
@@ -34,17 +34,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 echo "ensure-tex: missing: $todo-- installing TeX Live from Debian" >&2
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "ensure-tex: not root and no sudo; install as root: apt-get install ${PACKAGES[*]}" >&2
-    exit 1
-  fi
-  SUDO=(sudo)
-fi
-"${SUDO[@]}" apt-get update
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" ensure-tex "${PACKAGES[@]}"
 
 todo="$(missing | tr '\n' ' ')"
 if [ -n "$todo" ]; then

@@ -2,8 +2,9 @@
 
     .venv/bin/python tests/golden.py        (or: UPDATE_GOLDEN=1 pytest tests/test_reports.py)
 
-writes tests/golden/<op>.tex and <op>.md for each operator in GOLDEN_OPS, rendered without a
-verification table (the verifier's measured errors would make the files machine-dependent).
+writes tests/golden/<op>.tex, <op>.md and <op>.html for each operator in GOLDEN_OPS, rendered
+without a verification table (the verifier's measured errors would make the files
+machine-dependent).
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 
 def golden_documents(op: str) -> dict[str, str]:
-    """{'tex': ..., 'md': ...} for catalog operator `op`, derived afresh (no cache)."""
+    """{'tex': ..., 'md': ..., 'html': ...} for catalog operator `op`, derived afresh (no
+    cache)."""
     from derive.pipeline import derive
+    from reports.html import report_html
     from reports.markdown import report_md
     from reports.model import build_report
     from reports.render import report_tex
 
     report = build_report(derive(op))
-    return {"tex": report_tex(report), "md": report_md(report)}
+    return {"tex": report_tex(report), "md": report_md(report), "html": report_html(report)}
 
 
 def main() -> int:

@@ -92,7 +92,7 @@ def test_reports_use_no_sympy_calculus():
 
 # The engine's layers, lowest first: a module imports only from its own layer or lower ones.
 LAYERS = [
-    ("derive.errors", "derive.catalog", "derive.vocab", "derive.budget"),
+    ("derive.errors", "derive.catalog", "derive.vocab", "derive.budget", "derive.richdisplay"),
     ("derive.printers",),
     ("derive.simplify",),
     ("derive.primitives",),

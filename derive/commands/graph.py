@@ -3,12 +3,10 @@ supermarket figure for any scalar formula — forward value on every arrow, back
 
 from __future__ import annotations
 
-import math
-
 from derive.commands.inputs import add_budget_argument
 from derive.errors import DeriveError
 
-FORMATS = ("text", "json", "pdf", "tex", "md")
+FORMATS = ("text", "json", "pdf", "tex", "md", "html")
 
 
 def add_arguments(parser):
@@ -18,7 +16,7 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text: a table in the terminal (default); json: the same numbers "
                         "as one JSON object; tex or pdf: a drawn graph; md: Markdown with a Mermaid "
-                        "chart")
+                        "chart; html: one page with the graph in SVG")
     parser.add_argument("--json", action="store_const", const="json", dest="format",
                         help="same as --format json")
     parser.add_argument("--out", metavar="DIR", default=".",
@@ -30,7 +28,7 @@ def add_arguments(parser):
 
 def run(args) -> int:
     from derive.cache import cached_derive
-    from derive.numbers import graph_numbers
+    from derive.numbers import graph_numbers, parse_point
     from reports.graph_values import graph_values
 
     if not args.at:
@@ -93,28 +91,3 @@ def _print_json(values, derivation, point: dict) -> None:
         "arrows": [{"from": a.source, "to": a.target, "forward": a.forward,
                     "backward": a.backward or None} for a in values.arrows],
     }, indent=2, ensure_ascii=False))
-
-
-def parse_point(items: list[str], names: list[str]) -> dict[str, float]:
-    """--at NAME=VALUE,... (one or more options) as {name: float}; every name needs a value."""
-    point: dict[str, float] = {}
-    for item in ",".join(items).split(","):
-        if not item.strip():
-            continue
-        name, sep, text = (p.strip() for p in item.partition("="))
-        try:
-            value = float(text) if sep and name else math.nan
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
-            raise DeriveError(f"derive graph --at {item.strip()}: expected NAME=VALUE with a "
-                              "finite number, such as x=2.5")
-        if name not in names:
-            raise DeriveError(f"derive graph --at {name}: '{name}' does not occur in the formula "
-                              f"(its names: {', '.join(names)})")
-        point[name] = value
-    missing = [n for n in names if n not in point]
-    if missing:
-        raise DeriveError(f"derive graph --at: no value for {', '.join(missing)}; give every "
-                          f"name a value, such as --at {','.join(f'{n}=1' for n in names)}")
-    return point

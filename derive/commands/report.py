@@ -1,4 +1,4 @@
-"""`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md]
+"""`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md|html]
 [--lang en|zh] [--out DIR] [--name NAME] [--force]`: one step-by-step derivation document per
 operator; `--all` adds an index and builds the catalog in two worker processes
 (derive.workers) with a progress bar; `--tutorial` regenerates the seed tutorial's chapter.
@@ -26,8 +26,9 @@ def add_arguments(parser):
     parser.add_argument("--name", metavar="NAME",
                         help="the report's file name for --formula/--latex (default: from the "
                         "formula)")
-    parser.add_argument("--format", choices=("pdf", "tex", "md"), default="pdf",
-                        help="pdf (default; needs TeX Live), tex or md")
+    parser.add_argument("--format", choices=("pdf", "tex", "md", "html"), default="pdf",
+                        help="pdf (default; needs TeX Live), tex, md or html (one self-contained "
+                             "page: MathML, SVG)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en",
                         help="the documents' language: en (default) or zh (Chinese, xelatex)")
     parser.add_argument("--tutorial", action="store_true",
@@ -78,6 +79,8 @@ def run(args) -> int:
 
 
 def _report_tutorial(args) -> int:
+    from pathlib import Path
+
     from derive.outputs import Outputs
     from reports.tutorial import write_tutorial
     from reports.write import report_file

@@ -6,6 +6,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from derive.richdisplay import RichDisplay
+
 STATUSES = ("pass", "warn", "fail", "error")
 MESSAGE_LIMIT = 2000
 # terminal control sequences (CSI, OSC) and other control characters a layer's text may carry
@@ -71,7 +73,7 @@ class Result:
 
 
 @dataclass
-class Report:
+class Report(RichDisplay):
     """Everything one `derive verify` run found, plus what it could not check and why."""
 
     results: list[Result]

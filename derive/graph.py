@@ -27,6 +27,7 @@ class Node:
     placeholders: tuple[sp.Symbol, ...] = ()
     is_matrix: bool = False
     child_exprs: tuple[sp.Basic, ...] = ()
+    name: str = ""  # the user's name for this value (a named intermediate), if any
 
     @property
     def is_leaf(self) -> bool:
@@ -48,8 +49,10 @@ class Graph:
         return self.nodes[node_id]
 
 
-def build_graph(expr: sp.Basic) -> Graph:
-    """Decompose `expr` into primitive nodes."""
+def build_graph(expr: sp.Basic, names: dict | None = None) -> Graph:
+    """Decompose `expr` into primitive nodes; `names` maps named intermediates to their
+    expressions, and the node computing one carries its name."""
+    named = {value: name for name, value in (names or {}).items()}
     graph = Graph()
     index: dict[sp.Basic, int] = {}
     stack = [(expr, False)]
@@ -74,7 +77,8 @@ def build_graph(expr: sp.Basic) -> Graph:
             graph.nodes.append(Node(
                 node_id, current, node_label(current, children),
                 args=tuple(index[c] for c in children), func=func, placeholders=holders,
-                is_matrix=_is_matrix(current), child_exprs=tuple(children)))
+                is_matrix=_is_matrix(current), child_exprs=tuple(children),
+                name=named.get(current, "")))
         index[current] = node_id
     return graph
 

@@ -38,6 +38,8 @@ class Formula:
     expr: sp.Expr
     names: list[str]
     shapes: dict[str, tuple] = field(default_factory=dict)
+    # named intermediates `mu = mean(x, axis=0); ...`: name -> its expression in the inputs
+    definitions: dict[str, sp.Basic] = field(default_factory=dict)
 
     def symbol(self, name: str):
         return symbol_for(name, self.shapes)
@@ -62,7 +64,7 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
     if depth > MAX_DEPTH:
         raise DeriveError(f"{where}: formula nested too deeply ({depth} levels, limit {MAX_DEPTH})")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.strip(), mode="exec")
     except SyntaxError as exc:
         col = (exc.offset or 1)
         raise DeriveError(f"{where}: syntax error at column {col}: {exc.msg}") from None
@@ -70,12 +72,32 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
         raise DeriveError(f"{where}: formula too complex to parse") from None
     builder = _Builder(text, shapes or {}, where)
     try:
-        expr = builder.build(tree.body, 0)
+        expr = _build_statements(builder, tree.body)
     except RecursionError:
         raise DeriveError(f"{where}: formula nested too deeply") from None
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise DeriveError(f"{where}: formula is undefined (division by zero or an infinite constant)")
-    return Formula(text=text.strip(), expr=expr, names=builder.names, shapes=dict(shapes or {}))
+    return Formula(text=text.strip(), expr=expr, names=builder.names, shapes=dict(shapes or {}),
+                   definitions=dict(builder.definitions))
+
+
+def _build_statements(builder, statements) -> sp.Basic:
+    """One expression, or named intermediates `name = expr` separated by `;` or new lines whose
+    last one is the output (`...; out = gamma*xhat + beta`, or a bare last expression)."""
+    for index, statement in enumerate(statements):
+        last = index == len(statements) - 1
+        if isinstance(statement, ast.Expr) and last:
+            return builder.build(statement.value, 0)
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            builder.fail(statement, "a formula is one expression, or definitions 'name = "
+                         "expression' separated by ';' whose last one is the output")
+        target = statement.targets[0].id
+        value = builder.build(statement.value, 0)
+        if last:
+            return value
+        builder.define(statement.targets[0], target, value)
+    builder.fail(None, "empty formula")
 
 
 def _bracket_depth(text: str) -> int:
@@ -106,6 +128,23 @@ class _Builder:
         self.shapes = shapes
         self.where = where
         self.names: list[str] = []
+        self.definitions: dict[str, sp.Basic] = {}
+
+    def define(self, node, name: str, value):
+        """Bind a named intermediate; later statements read `name` as `value`."""
+        self._check_name(node, name)
+        if name in self.definitions or name in self.names:
+            self.fail(node, f"'{name}' is already {'defined' if name in self.definitions else 'an input'}; "
+                      "each name is defined once, before it is used")
+        self.definitions[name] = value
+
+    def _check_name(self, node, name):
+        if name in SCALAR_FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
+            self.fail(node, f"'{name}' is a function; choose another name")
+        if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
+            self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
+        if name in RESERVED_NAMES:
+            self.fail(node, f"name '{name}' is reserved; choose another variable name")
 
     def fail(self, node, message):
         col = getattr(node, "col_offset", None)
@@ -136,12 +175,11 @@ class _Builder:
         name = node.id
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in self.definitions:
+            return self.definitions[name]
         if name in SCALAR_FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
             self.fail(node, f"function '{name}' used without arguments")
-        if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
-            self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
-        if name in RESERVED_NAMES:
-            self.fail(node, f"name '{name}' is reserved; choose another variable name")
+        self._check_name(node, name)
         if name not in self.names:
             self.names.append(name)
         return symbol_for(name, self.shapes)

@@ -24,8 +24,9 @@ def print_derivation(d, console: Console | None = None) -> None:
         console.print(d.description)
     nodes = [n for n in d.graph.nodes if not n.is_leaf]
     console.print(escape("graph: " + " ; ".join(
-        f"[{n.id}] {n.label}(" + ", ".join(d.graph.node(a).label if d.graph.node(a).is_leaf
-                                           else f"[{a}]" for a in n.args) + ")" for n in nodes)))
+        f"[{n.id}] {n.name + ' = ' if n.name else ''}{n.label}(" + ", ".join(
+            d.graph.node(a).label if d.graph.node(a).is_leaf else
+            (d.graph.node(a).name or f"[{a}]") for a in n.args) + ")" for n in nodes)))
     table = Table(title="reverse sweep: upstream × local = downstream")
     for column in ("node", "rule", "to", "upstream", "local", "downstream"):
         table.add_column(column, overflow="fold")

@@ -50,16 +50,22 @@ def matrix_forward_source(name: str, formula: str, expr: sp.Basic, params: list[
 
 def matrix_backward_source(name: str, formula: str, params: list[str], inputs: list[str],
                            gradients: dict, shapes: dict, out_shape: tuple,
-                           saved: dict | None = None) -> str:
+                           saved: dict | None = None, intermediates: dict | None = None) -> str:
     """Source of `backward(dout, **values)`; with saved forms (gradients in terms of the
-    forward output) it also takes `out=` and then uses them."""
+    forward output) it also takes `out=` and then uses them. With named intermediates
+    (mu, var, xhat) it takes each as an optional saved value, computes the ones not given, in
+    order, under their names, and uses the saved forms in them."""
     extra = {d: f"numpy.shape(dout)[{axis}]" for axis, d in enumerate(out_shape)
              if isinstance(d, MatrixDimension)}
     printer = _printer(dimension_code(params, shapes, extra))
     saved = {n: form for n, form in (saved or {}).items() if form is not None}
     body = _gradient_lines(printer, inputs, gradients)
     signature = ["dout", *params]
-    if saved:
+    if intermediates:
+        signature += [f"{n}=None" for n in intermediates]
+        body = "\n".join([*_intermediate_lines(printer, intermediates),
+                          _gradient_lines(printer, inputs, {**gradients, **saved})])
+    elif saved:
         signature.append("out=None")
         in_output = _gradient_lines(printer, inputs, {**gradients, **saved})
         body = "if out is not None:\n" + textwrap.indent(in_output, "    ") + "\n" + body
@@ -67,6 +73,15 @@ def matrix_backward_source(name: str, formula: str, params: list[str], inputs: l
             f"backward(dout, **values) returns a dict input name -> dL/d(input).\n\"\"\"\n"
             f"{HEADER}{UNBROADCAST_SOURCE}\n\n\n"
             f"def backward({', '.join(signature)}):\n{textwrap.indent(body, '    ')}\n")
+
+
+def _intermediate_lines(printer, intermediates: dict) -> list[str]:
+    lines = []
+    for name, value in intermediates.items():
+        steps, (result,) = hoisted([value], printer)
+        computed = [*steps, f"{name} = {printer.doprint(result)}"]
+        lines += [f"if {name} is None:", *(f"    {line}" for line in computed)]
+    return lines
 
 
 def _gradient_lines(printer, inputs: list[str], gradients: dict) -> str:

@@ -17,6 +17,7 @@ from derive.errors import DeriveError
 from derive.graph import build_graph
 from derive.kinks import kink_expressions
 from derive.matrix.checks import check_explicit, small_sizes
+from derive.matrix.compact import compact_forms
 from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
 from derive.matrix.nodes import Elementwise, broadcast_to
 from derive.matrix.sampling import (
@@ -35,6 +36,7 @@ from derive.sweep import DOUT, reverse_sweep
 
 SAMPLE_TRIES = 50
 KINK_GAP = 1e-3
+DOMAIN_PROBES = 8  # random points at which the declared domains must give finite values
 DIFFERENTIAL_NOTE = ("matrix steps: `local` is the differential dZ the input contributes; the "
                      "downstream gradient Ā is read off dL = tr(Gᵀ dZ) = tr(Āᵀ dA) (cyclic trace)")
 BROADCAST_NOTE = ("a bias broadcast over samples gets the sum of the upstream gradient over the "
@@ -48,6 +50,14 @@ class MatrixDerivation(Derivation):
 
     identities: dict = field(default_factory=dict)
     invertible: list = field(default_factory=list)
+    intermediates: dict = field(default_factory=dict)  # name -> value, in earlier names
+    rewrites: list = field(default_factory=list)  # compact.Rewrite stages, long → compact
+
+    @property
+    def saved_names(self) -> list[str]:
+        if self.intermediates:
+            return list(self.intermediates)
+        return super().saved_names
 
     @property
     def worked_case(self) -> list:
@@ -113,7 +123,7 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         assumptions = list(entry.assumptions) if entry else []
     assumptions = list(assumptions)
     identities = declared_identities(assumptions, parsed.shapes)
-    graph = build_graph(expr)
+    graph = build_graph(expr, parsed.definitions)
     sweep = reverse_sweep(graph, inputs, dout)
     gradients = {}
     for n in inputs:
@@ -122,6 +132,16 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
             raw = sp.ZeroMatrix(*shapes[n])
         gradients[n] = tidy(raw, identities)
     params = [*inputs, *constants]
+    compact = compact_forms(gradients, parsed.definitions, shapes) if not identities else None
+    if compact is not None and not parsed.definitions and _size(
+            compact.gradients.values()) >= _size(gradients.values()):
+        compact = None  # no names to write it in, and no shorter
+    saved = saved_forms(expr, gradients, params)
+    if compact is not None:
+        gradients = {n: compact.inlined(g) for n, g in compact.gradients.items()}
+        used = compact.used
+        saved = {n: g if any(m.name in used for m in g.atoms(sp.MatrixSymbol)) else None
+                 for n, g in compact.gradients.items()}
     conventions = [*(entry.conventions if entry else ()), DIFFERENTIAL_NOTE]
     if any(s.rule == "broadcast-sum" for s in sweep.steps):
         conventions.append(BROADCAST_NOTE)
@@ -129,10 +149,12 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         name=name, text=parsed.text, expr=expr, inputs=inputs, constants=constants,
         shapes=shapes, domains=dict(domains), graph=graph, steps=sweep.steps,
         raw_gradients=sweep.gradients, gradients=gradients,
-        saved_form=saved_forms(expr, gradients, params), forward_source="", backward_source="",
+        saved_form=saved, forward_source="", backward_source="",
         conventions=conventions, assumptions=assumptions, kinks=matrix_kinks(graph),
         layer=entry.layer if entry else None, description=entry.description if entry else "",
-        identities=identities, invertible=invertible_arguments(graph))
+        identities=identities, invertible=invertible_arguments(graph),
+        intermediates={n: compact.definitions[n] for n in compact.used} if compact else {},
+        rewrites=compact.steps if compact else [])
     if derivation.kinks:
         derivation.conventions.append(
             "at a kink (" + ", ".join(f"{matrix_text(k)} = 0" for k in derivation.kinks)
@@ -140,15 +162,20 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
     derivation.forward_source = matrix_forward_source(name, parsed.text, expr, params, shapes)
     derivation.backward_source = matrix_backward_source(
         name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else (),
-        derivation.saved_form)
+        derivation.saved_form, derivation.intermediates)
     _infer_domains(derivation, domains)
     checks = [check_explicit(expr, dout, gradients, shapes, params, derivation.sample,
                              sizes=derivation.explicit_sizes())]
     forward, backward = derivation.functions()
     checks.append(check_finite_differences(forward, backward, derivation.sample, inputs,
-                                           bool(derivation.saved_names), rounds=4))
+                                           bool(derivation.saved_names)
+                                           and not derivation.intermediates, rounds=4))
     derivation.checks = checks
     return derivation
+
+
+def _size(exprs) -> int:
+    return sum(sp.count_ops(e) for e in exprs)
 
 
 def matrix_kinks(graph) -> list:
@@ -212,9 +239,9 @@ def _infer_domains(derivation: MatrixDerivation, declared: dict):
     forward = derivation.functions()[0]
     rng = np.random.default_rng(0)
     with np.errstate(all="ignore"):
-        values = derivation.sample(rng)
-        result = np.asarray(forward(**values))
-    if np.all(np.isfinite(result)):
+        finite = all(np.all(np.isfinite(np.asarray(forward(**derivation.sample(rng)))))
+                     for _ in range(DOMAIN_PROBES))
+    if finite:
         return
     derivation.domains = {n: declared.get(n, POSITIVE_DOMAIN) for n in derivation.params}
     if "_functions" in derivation.__dict__:

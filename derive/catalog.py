@@ -32,6 +32,10 @@ class Entry:
     layer: str | None = None
     description: str = ""
     aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
+    # how hand-written layers of it are called and what they keep (derive.verify.modes):
+    # config dict values, constants the layer draws or hard-codes, running statistics
+    protocol: dict = field(default_factory=dict, hash=False)
+    slips: tuple = ()  # usual mistakes as formulas: ({"says": ..., "formula": ...}, ...)
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -57,6 +61,8 @@ def load() -> dict[str, Entry]:
             layer=item.get("layer"),
             description=item.get("description", ""),
             aliases=tuple(item.get("aliases", ())),
+            protocol=dict(item.get("protocol", {})),
+            slips=tuple(dict(s) for s in item.get("slips", ())),
         )
     return entries
 

@@ -20,7 +20,7 @@ import sympy as sp
 
 from derive.matrix.nodes import AxisSum, Broadcast, Elementwise, SumAll, U, broadcast_to
 from derive.matrix.shapes import is_matrix, shape_of
-from derive.matrix.simplify import scaled
+from derive.matrix.simplify import scaled, split
 
 
 class AxisMean(sp.Function):
@@ -83,12 +83,26 @@ def reduced_axis(exprs) -> int | None:
     return axes.pop() if len(axes) == 1 else None
 
 
+def _outer_sum(gradient):
+    """(axis, inner, coefficient) of a gradient that is a sum along an axis, else None."""
+    coefficient, part = split(gradient)
+    if isinstance(part, AxisSum):
+        return part.axis, part.arg, coefficient
+    return None
+
+
 def compact_forms(gradients: dict, definitions: dict, shapes: dict) -> Compact | None:
     """The gradients rewritten in the entry algebra and in the named intermediates, or None
     where the formula is not a reduction along one axis."""
+    outer = {}
     axis = reduced_axis([*gradients.values(), *definitions.values()])
-    if axis is None:
-        return None
+    if axis is None:  # γ of a layer norm: the sum over the batch outside a per-row formula
+        outer = {n: _outer_sum(g) for n, g in gradients.items()}
+        inner = {n: g if outer[n] is None else outer[n][1] for n, g in gradients.items()}
+        axis = reduced_axis([*inner.values(), *definitions.values()])
+        if axis is None or any(o is not None and o[0] == axis for o in outer.values()):
+            return None
+        gradients = inner
     shapes = dict(shapes)
     for g in gradients.values():
         shapes.update({m.name: m.shape for m in g.atoms(sp.MatrixSymbol)})
@@ -107,7 +121,14 @@ def compact_forms(gradients: dict, definitions: dict, shapes: dict) -> Compact |
     for title, stage in stages:
         entries = {n: stage(e) for n, e in entries.items()}
         steps.append(Rewrite(title, entries))
-    matrices = {n: algebra.matrix(e) for n, e in entries.items()}
+    try:
+        matrices = {n: algebra.matrix(e) for n, e in entries.items()}
+    except NotEntrywise:
+        return None
+    for name, summed in outer.items():
+        if summed is not None:
+            full = broadcast_to(matrices[name], algebra.full_shape)
+            matrices[name] = scaled(summed[2], AxisSum(full, summed[0]))
     definitions = {n: algebra.matrix(algebra.collect(e)) for n, e in named.items()}
     return Compact(matrices, definitions, axis, steps)
 
@@ -122,6 +143,7 @@ class _EntryAlgebra:
         for name, value in definitions.items():
             self.shapes[name] = tuple(shape_of(value)) if is_matrix(value) else ()
         full = [s for s in self.shapes.values() if len(s) == 2 and s[axis] != 1]
+        self.full_shape = full[0] if full else None
         self.length = full[0][axis] if full else sp.Integer(1)
         self.symbols = {n: sp.Symbol(n, real=True) for n in self.shapes}
         self.statistics: dict = {}   # name -> entry definition in earlier names (constant)
@@ -175,9 +197,20 @@ class _EntryAlgebra:
 
     # -- the stages
     def rename(self, e):
-        """Each statistic's definition replaced by its name, in order of definition."""
+        """Each statistic's definition replaced by its name, in order of definition; then a
+        mean of the forward that is left is written through the last statistic made of it
+        (mean(x**2) = norm**2/D where norm = sqrt(D*mean(x**2)))."""
         for name, definition in self.statistics.items():
             e = e.subs(definition, self.symbols[name])
+        for mean in sorted(e.atoms(AxisMean), key=sp.count_ops):
+            if self.upstream in mean.free_symbols:
+                continue
+            for name, definition in reversed(self.statistics.items()):
+                if mean in definition.atoms(AxisMean) and len(definition.atoms(AxisMean)) == 1:
+                    solutions = sp.solve(sp.Eq(self.symbols[name], definition), mean)
+                    if len(solutions) == 1:
+                        e = e.xreplace({mean: solutions[0]})
+                        break
         return e
 
     def solve_for_inputs(self, e):
@@ -238,7 +271,7 @@ class _EntryAlgebra:
     def collect(self, e):
         """The shortest of the expression and its factored form, a leading minus sign taken
         into the sum it multiplies: γ/σ·(dout − mean(dout) − ...)."""
-        candidates = [e, sp.factor(e), sp.factor(sp.expand(e, power_base=False))]
+        candidates = [sp.factor(e), sp.factor(sp.expand(e, power_base=False)), e]
         return _minus_inside(min(candidates, key=sp.count_ops))
 
     # -- entries -> matrix
@@ -257,12 +290,16 @@ class _EntryAlgebra:
             return sp.MatAdd(*[broadcast_to(p, shape) for p in parts])
         if isinstance(e, sp.Mul):
             numbers = [p for p in parts if not is_matrix(p)]
-            matrices = [broadcast_to(p, shape) for p in parts if is_matrix(p)]
+            matrices = []
+            for part in (p for p in parts if is_matrix(p)):
+                coefficient, part = split(part)  # 1/N of a mean meets the N beside it
+                numbers.append(coefficient)
+                matrices.append(broadcast_to(part, shape))
             product = matrices[0] if len(matrices) == 1 else sp.HadamardProduct(*matrices)
             return scaled(sp.Mul(*numbers), product)
         matrices = [p for p in parts if is_matrix(p)]
-        if len(matrices) != 1:
-            raise NotEntrywise
+        if len(matrices) != 1 or not isinstance(e, (sp.Pow, sp.Function)):
+            raise NotEntrywise  # a Piecewise, or a function of two matrices
         body = e.func(*[U if is_matrix(p) else p for p in parts])
         return Elementwise("", body, matrices[0])
 

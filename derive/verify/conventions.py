@@ -140,7 +140,7 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         reductions = [None] + ([(k, a) for k in ("mean", "sum") for a in axes]
                                if scalar_output else [])
         targets = [None]
-        if derivation.constants:
+        if derivation.constants and scalar_output:  # targets are a loss's
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
         for reduction, target, vectors in itertools.product(reductions, targets,
                                                             _vector_choices(derivation)):

@@ -16,6 +16,8 @@ import inspect
 
 import numpy as np
 
+from derive.verify import modes
+
 
 class ProtocolError(Exception):
     """The layer does not follow its protocol; the message says how."""
@@ -93,16 +95,20 @@ class ClassAdapter:
     kind = "class"
     assumes_unit_dout = False
 
-    def __init__(self, cls, inputs: list[str], constants: list[str]):
+    def __init__(self, cls, inputs: list[str], constants: list[str], protocol=None):
         self.cls = cls
-        names = [*inputs, *constants]
+        self.protocol, self.mode, self.state = protocol or {}, "train", {}
+        self.drawn = list(self.protocol.get("drawn", ()))
+        self.flag = modes.mode_flag(cls.forward)
+        forward_args = [p.name for p in _positional(cls.forward, True) if p.name != self.flag]
         init_args = [p for p in _positional(cls.__init__, True) if p.default is p.empty]
         init_args = [p.name for p in init_args] if cls.__init__ is not object.__init__ else []
+        optional = modes.optional_constants(self.protocol) - {*forward_args, *init_args}
+        names = [*inputs, *(c for c in constants if c not in optional)]
         lower = {spelling: n for n in names for spelling in _spellings(n)}
         self.sizes = [a for a in init_args if a.lower() not in lower]
         self.init = [(a, lower[a.lower()]) for a in init_args if a.lower() in lower]
         rest = [n for n in names if n not in {d for _, d in self.init}]
-        forward_args = [p.name for p in _positional(cls.forward, True)]
         matched = _match(forward_args[:len(rest)], rest) if forward_args else []
         fits = matched and (len(matched) == len(rest) or self.sizes)
         self.forward_names = matched if fits else rest
@@ -118,12 +124,16 @@ class ClassAdapter:
         self.takes_dout = bool(_positional(cls.backward, True)) or _has_varargs(cls.backward)
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
-        values = _copy(values) if copy else values
+        given, values = values, _copy(values) if copy else values
         layer = self._construct(values)
+        for name, value in self.state.items():  # running statistics set by a check
+            setattr(layer, name, np.array(value, copy=True))
+        flag = {self.flag: self.mode == "train"} if self.flag else {}
         try:
             if warmup is not None:
-                layer.forward(*[_copy(warmup)[n] for n in self.forward_names])
-            out = layer.forward(*[values[n] for n in self.forward_names])
+                layer.forward(*[_copy(warmup)[n] for n in self.forward_names], **flag)
+            modes.seed_draws(self.drawn)
+            out = layer.forward(*[values[n] for n in self.forward_names], **flag)
         except Exception as exc:
             exc.derive_layer = layer  # lets the message suggest self.<name> for a NameError
             raise
@@ -131,6 +141,7 @@ class ClassAdapter:
             out = getattr(layer, "output", None)  # nnfs.io style: forward sets self.output
         if out is None:
             raise NotImplementedLayer("forward returned None")
+        modes.recover_drawn(self.drawn, given, layer, values.get(self.forward_names[0]), out)
 
         def backward(dout):
             result = layer.backward(dout) if self.takes_dout else layer.backward()
@@ -197,11 +208,16 @@ class PairAdapter:
     kind = "pair"
     assumes_unit_dout = False
 
-    def __init__(self, forward, backward, inputs: list[str], constants: list[str]):
+    def __init__(self, forward, backward, inputs: list[str], constants: list[str],
+                 protocol=None):
         self.forward, self.backward = forward, backward
-        names = [*inputs, *constants]
+        self.protocol, self.mode, self.state, self.config_used = protocol or {}, "train", {}, None
+        self.drawn = list(self.protocol.get("drawn", ()))
         params = _positional(forward, False)
         required = [p.name for p in params if p.default is p.empty]
+        optional = modes.optional_constants(self.protocol) - set(required)
+        names = [*inputs, *(c for c in constants if c not in optional)]
+        self.config_constants = [c for c in constants if c in optional and c not in self.drawn]
         matched = _match(required[:len(names)], names)
         if matched is None:
             raise ProtocolError(f"{forward.__name__} takes {len(required)} arguments but the "
@@ -211,8 +227,12 @@ class PairAdapter:
         self.grad_names = [n for n in matched if n in inputs]
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
-        values = _copy(values) if copy else values
-        args = [values[n] for n in self.forward_names] + ([{}] if self.config else [])
+        given, values = values, _copy(values) if copy else values
+        config = modes.config_dict(self.protocol, values, self.config_constants, self.mode,
+                                   self.state)
+        self.config_used = config
+        args = [values[n] for n in self.forward_names] + ([config] if self.config else [])
+        modes.seed_draws(self.drawn)
         result = self.forward(*args)
         if result is None:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None")
@@ -221,6 +241,7 @@ class PairAdapter:
         out, cache = result
         if out is None:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None for out")
+        modes.recover_drawn(self.drawn, given, cache, values.get(self.forward_names[0]), out)
 
         def backward(dout):
             grads = self.backward(dout, cache)

@@ -16,6 +16,7 @@ from derive.verify import checks, checks_more, checks_nd
 from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
+from derive.verify.modes import layer_protocol
 from derive.verify.forms import other_target_form
 from derive.verify.limits import TimeLimit, quiet, time_limit
 from derive.verify.protocols import (
@@ -73,10 +74,11 @@ def verify(targets: list[str], op: str | None = None, seed: int = 0,
 
 def make_adapter(candidate: Candidate, derivation):
     inputs, constants = list(derivation.inputs), list(derivation.constants)
+    protocol = layer_protocol(derivation)
     if candidate.kind == "class":
-        return ClassAdapter(candidate.objects[0], inputs, constants)
+        return ClassAdapter(candidate.objects[0], inputs, constants, protocol)
     if candidate.kind == "pair":
-        return PairAdapter(*candidate.objects, inputs, constants)
+        return PairAdapter(*candidate.objects, inputs, constants, protocol)
     if candidate.kind == "value":
         return ValueAdapter(*candidate.objects, inputs, constants)
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)

@@ -40,6 +40,9 @@ class Formula:
     shapes: dict[str, tuple] = field(default_factory=dict)
     # named intermediates `mu = mean(x, axis=0); ...`: name -> its expression in the inputs
     definitions: dict[str, sp.Basic] = field(default_factory=dict)
+    # the same as typed, in the earlier names (mu, var as symbols), and the output so too
+    named: dict[str, sp.Basic] = field(default_factory=dict)
+    named_output: sp.Basic | None = None
 
     def symbol(self, name: str):
         return symbol_for(name, self.shapes)
@@ -78,7 +81,8 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise DeriveError(f"{where}: formula is undefined (division by zero or an infinite constant)")
     return Formula(text=text.strip(), expr=expr, names=builder.names, shapes=dict(shapes or {}),
-                   definitions=dict(builder.definitions))
+                   definitions=dict(builder.definitions), named=dict(builder.named),
+                   named_output=builder.named_output if builder.definitions else None)
 
 
 def _build_statements(builder, statements) -> sp.Basic:
@@ -87,13 +91,13 @@ def _build_statements(builder, statements) -> sp.Basic:
     for index, statement in enumerate(statements):
         last = index == len(statements) - 1
         if isinstance(statement, ast.Expr) and last:
-            return builder.build(statement.value, 0)
+            return builder.build_both(statement.value)
         if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
                 and isinstance(statement.targets[0], ast.Name)):
             builder.fail(statement, "a formula is one expression, or definitions 'name = "
                          "expression' separated by ';' whose last one is the output")
         target = statement.targets[0].id
-        value = builder.build(statement.value, 0)
+        value = builder.build_both(statement.value)
         if last:
             return value
         builder.define(statement.targets[0], target, value)
@@ -129,6 +133,9 @@ class _Builder:
         self.where = where
         self.names: list[str] = []
         self.definitions: dict[str, sp.Basic] = {}
+        self.named: dict[str, sp.Basic] = {}
+        self.named_output = None
+        self.as_symbols = False
 
     def define(self, node, name: str, value):
         """Bind a named intermediate; later statements read `name` as `value`."""
@@ -137,6 +144,15 @@ class _Builder:
             self.fail(node, f"'{name}' is already {'defined' if name in self.definitions else 'an input'}; "
                       "each name is defined once, before it is used")
         self.definitions[name] = value
+        self.named[name] = self.named_output
+
+    def build_both(self, node):
+        """The expression with the named intermediates written out, and (in named_output)
+        with them as symbols of their shapes."""
+        self.as_symbols = True
+        self.named_output = self.build(node, 0)
+        self.as_symbols = False
+        return self.build(node, 0)
 
     def _check_name(self, node, name):
         if name in SCALAR_FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
@@ -176,7 +192,11 @@ class _Builder:
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name in self.definitions:
-            return self.definitions[name]
+            value = self.definitions[name]
+            if not self.as_symbols:
+                return value
+            return sp.MatrixSymbol(name, *value.shape) if _is_matrix(value) else sp.Symbol(
+                name, real=True)
         if name in SCALAR_FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
             self.fail(node, f"function '{name}' used without arguments")
         self._check_name(node, name)

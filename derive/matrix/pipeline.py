@@ -153,13 +153,15 @@ def derive_matrix(parsed, name, inputs, constants, domains, entry,
         conventions=conventions, assumptions=assumptions, kinks=matrix_kinks(graph),
         layer=entry.layer if entry else None, description=entry.description if entry else "",
         identities=identities, invertible=invertible_arguments(graph),
-        intermediates={n: compact.definitions[n] for n in compact.used} if compact else {},
+        intermediates={n: parsed.named[n] for n in compact.used} if compact else {},
         rewrites=compact.steps if compact else [])
     if derivation.kinks:
         derivation.conventions.append(
             "at a kink (" + ", ".join(f"{matrix_text(k)} = 0" for k in derivation.kinks)
             + ", entry by entry) the derivative of a step is taken as 0")
-    derivation.forward_source = matrix_forward_source(name, parsed.text, expr, params, shapes)
+    derivation.forward_source = matrix_forward_source(
+        name, parsed.text, expr, params, shapes,
+        {**parsed.named, "out": parsed.named_output} if parsed.definitions else None)
     derivation.backward_source = matrix_backward_source(
         name, parsed.text, params, inputs, gradients, shapes, dout.shape if is_matrix(dout) else (),
         derivation.saved_form, derivation.intermediates)

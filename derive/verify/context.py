@@ -18,6 +18,7 @@ from derive.verify.compare import (
 from derive.verify.conventions import Case, Variant
 from derive.verify.diagnosis import guess_cause
 from derive.verify.hints import mistake_hints
+from derive.verify.modes import usual_values
 from derive.verify.protocols import ForwardOnly, NotImplementedLayer, ProtocolError
 from derive.verify.results import Check
 from derive.verify.sampling import fixed_sizes
@@ -37,6 +38,7 @@ class Context:
     variant: Variant
     seed: int
     strict: bool = False
+    usual_values: dict | None = None  # constants the layer hard-codes, as found (eps)
 
     @property
     def derivation(self):
@@ -50,7 +52,13 @@ class Context:
         self.sizes_of_dims = fixed_sizes(self.derivation, self.rng(999))
 
     def case(self, k: int) -> Case:
-        return self.variant.case(self.rng(k), self.sizes_of_dims)
+        case = self.variant.case(self.rng(k), self.sizes_of_dims)
+        if getattr(self.adapter, "protocol", {}).get("usual"):
+            if self.usual_values is None:
+                self.usual_values = usual_values(self, case)
+            for name, value in self.usual_values.items():
+                case.layer[name] = case.reference[name] = np.asarray(value)
+        return case
 
     def dout(self, out, rng) -> np.ndarray | float:
         """1.0 for a scalar (loss) output, else a random array shaped like out."""

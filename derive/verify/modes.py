@@ -100,3 +100,32 @@ def layer_protocol(derivation) -> dict:
 
     entry = catalog.load().get(derivation.name)
     return entry.protocol if entry is not None and entry.formula == derivation.text else {}
+
+
+def usual_values(ctx, case) -> dict:
+    """{constant: value} for constants the layer sets itself: of the value passed and the
+    usual ones (eps = 1e-5, 1e-6, ...), the one whose reference forward is closest to the
+    layer's; {} when the value passed is (the layer takes it)."""
+    usual = ctx.adapter.protocol.get("usual", {})
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(ctx.adapter.start(case.layer).out, dtype=float)
+    except Exception:  # the checks report a layer that cannot run
+        return {}
+    chosen = {}
+    for name, candidates in usual.items():
+        if name not in case.reference:
+            continue
+        tried = [None, *candidates]
+
+        def error(value):
+            values = case.reference if value is None else {**case.reference, name: np.asarray(value)}
+            expected = np.asarray(ctx.variant.forward(values), dtype=float)
+            if expected.shape != out.shape:
+                return float("inf")
+            return float(np.max(np.abs(expected - out)) / max(np.max(np.abs(expected)), 1e-300))
+
+        best = min(tried, key=error)
+        if best is not None:
+            chosen[name] = float(best)
+    return chosen

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.verify import checks, checks_more, checks_nd
+from derive.verify import checks, checks_modes, checks_more, checks_nd
 from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
@@ -43,6 +43,8 @@ CHECKS = [
     ("state", checks_more.check_state),
     ("kink_convention", checks_more.check_kink_convention),
     ("nd_input", checks_nd.check_nd_input),
+    ("running_stats", checks_modes.check_running_stats),
+    ("train_test_scaling", checks_modes.check_train_test_scaling),
 ]
 SEARCH_SECONDS = 5.0
 
@@ -146,7 +148,9 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
         also = other_target_form(ctx, found, [check for _, check in CHECKS[:2]])
-    convention = variant.describe() + (f"; {also} also passes" if also else "")
+    convention = variant.describe() + "".join(
+        f"; {name} = {value:g} as the layer sets it" for name, value in
+        (ctx.usual_values or {}).items()) + (f"; {also} also passes" if also else "")
     result = Result(candidate.label, variant.op, verdict(found, strict), convention, found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"

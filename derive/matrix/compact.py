@@ -290,10 +290,12 @@ class _EntryAlgebra:
             return sp.MatAdd(*[broadcast_to(p, shape) for p in parts])
         if isinstance(e, sp.Mul):
             numbers = [p for p in parts if not is_matrix(p)]
+            cancels = sp.Mul(*numbers).has(self.length)
             matrices = []
             for part in (p for p in parts if is_matrix(p)):
-                coefficient, part = split(part)  # 1/N of a mean meets the N beside it
-                numbers.append(coefficient)
+                if cancels:  # the 1/N of a mean meets the N beside it
+                    coefficient, part = split(part)
+                    numbers.append(coefficient)
                 matrices.append(broadcast_to(part, shape))
             product = matrices[0] if len(matrices) == 1 else sp.HadamardProduct(*matrices)
             return scaled(sp.Mul(*numbers), product)

@@ -151,9 +151,9 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
 
 
 def _vector_choices(derivation) -> list[tuple]:
-    """() first, then each name declared (1, M) or (M, 1), which a layer may take as a vector
-    of shape (M,), alone, then all of them together (not every subset: the variants multiply)."""
+    """() first, then the names declared (1, M) or (M, 1), which a layer may take as vectors
+    of shape (M,), all together, then each alone (not every subset: the variants multiply)."""
     names = [n for n, shape in derivation.shapes.items() if len(shape) == 2
              and sum(str(d) == "1" for d in shape) == 1 and n in derivation.params]
-    choices = [(), *((n,) for n in names)]
-    return choices + [tuple(names)] if len(names) > 1 else choices
+    together = [tuple(names)] if len(names) > 1 else []
+    return [(), *together, *((n,) for n in names)]  # all together first: cs231n's γ and β

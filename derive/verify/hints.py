@@ -12,6 +12,7 @@ import sympy as sp
 
 from derive.codegen import compile_expression
 from derive.sweep import DOUT
+from derive.verify.slips import missing_term_slips
 
 _COMPILED: dict = {}
 
@@ -47,6 +48,11 @@ def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
             hints[DIAGONAL] = _diagonal_only(backward, name, values, dout, variant.scale(values))
         except Exception:  # optional, as above
             pass
+    try:
+        hints.update(missing_term_slips(derivation, name, values,
+                                        np.asarray(dout, dtype=float) * variant.scale(values)))
+    except Exception:  # optional, as above
+        pass
     if derivation.shapes or name not in derivation.gradients:
         return hints
     try:

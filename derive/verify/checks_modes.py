@@ -184,3 +184,23 @@ def batch_statistics(derivation, values: dict) -> dict:
     if not found:
         raise CheckFailed("error", "the derivation has no named statistics")
     return found
+
+
+def check_mask_reuse(ctx: Context) -> Check | None:
+    """backward multiplies by the mask forward drew, not by a new draw."""
+    drawn = getattr(ctx.adapter, "drawn", ())
+    if not drawn:
+        return None
+    case = ctx.case(130)
+    run = ctx.run(case.layer)
+    dout = np.abs(ctx.dout(run.out, ctx.rng(131))) + 0.5  # no zeros: dx/dout is the mask
+    grads = ctx.backward(run, dout)
+    name = ctx.derivation.inputs[0]
+    found = np.asarray(grads.get(name), dtype=float) / dout
+    mask = np.asarray(case.reference[drawn[0]], dtype=float)
+    if found.shape != mask.shape or np.array_equal(found == 0, mask == 0):
+        return Check("mask_reuse", "pass", "backward uses the mask forward drew")
+    return Check("mask_reuse", "fail", f"d{name} is zero at {int(np.sum((found == 0) != (mask == 0)))} "
+                 f"of {mask.size} entries where forward's mask is not, or the reverse: backward "
+                 "draws a new mask instead of using the one forward drew (keep it in the cache "
+                 "or on the layer)")

@@ -45,6 +45,7 @@ CHECKS = [
     ("nd_input", checks_nd.check_nd_input),
     ("running_stats", checks_modes.check_running_stats),
     ("train_test_scaling", checks_modes.check_train_test_scaling),
+    ("mask_reuse", checks_modes.check_mask_reuse),
 ]
 SEARCH_SECONDS = 5.0
 

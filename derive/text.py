@@ -34,10 +34,18 @@ def print_derivation(d, console: Console | None = None) -> None:
         table.add_row(escape(f"[{s.node_id}] {s.node}"), s.rule,
                       *(escape(expr_text(e)) for e in (s.input, s.upstream, s.local, s.downstream)))
     console.print(table)
+    intermediates = getattr(d, "intermediates", {})
+    for name, value in intermediates.items():
+        console.print(escape(f"where {name} = {expr_text(value)}"))
     for name in d.inputs:
+        saved = d.saved_form.get(name)
+        if intermediates and saved is not None:  # the compact form is the answer
+            console.print(f"[bold]dL/d{escape(name)}[/bold] = {escape(expr_text(saved))}")
+            console.print(escape(f"  in the inputs: {expr_text(d.gradients[name])}"))
+            continue
         console.print(f"[bold]dL/d{escape(name)}[/bold] = {escape(expr_text(d.gradients[name]))}")
-        if d.saved_form.get(name) is not None:
-            console.print(escape(f"  in saved values: {expr_text(d.saved_form[name])}"
+        if saved is not None:
+            console.print(escape(f"  in saved values: {expr_text(saved)}"
                                  f"   (out = {formula})"))
     for note in [*d.conventions, *d.assumptions]:
         console.print(f"note: {escape(str(note))}")

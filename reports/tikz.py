@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from reports.layout import Drawing
 
-STYLES = r"""[>=Stealth, x=1cm, y=1cm,
+MAX_WIDTH = 36.0  # cm: pgf overflows on wider pictures; the units shrink to fit
+STYLES = r"""[>=Stealth, x=UNITcm, y=UNITcm,
   op/.style={circle, draw, thick, minimum size=10mm, inner sep=1pt},
   input/.style={inner sep=3pt},
   caption/.style={font=\scriptsize, text=black!55},
@@ -15,7 +16,9 @@ STYLES = r"""[>=Stealth, x=1cm, y=1cm,
 
 def tikz_picture(drawing: Drawing) -> str:
     """TikZ source of `drawing` (deterministic: same drawing, same text)."""
-    lines = [r"\begin{tikzpicture}" + STYLES]
+    width = max((abs(node.x) for node in drawing.nodes), default=0.0)
+    unit = 1.0 if width <= MAX_WIDTH else MAX_WIDTH / width
+    lines = [r"\begin{tikzpicture}" + STYLES.replace("UNIT", f"{unit:.3g}")]
     for node in drawing.nodes:
         where = f"({node.x:.2f},{node.y:.2f})"
         if node.kind == "end":

@@ -28,6 +28,13 @@ class AxisMean(sp.Function):
 
     is_real = True
 
+    def _sympystr(self, printer):
+        return f"mean({printer._print(self.args[0])})"
+
+    def _latex(self, printer, exp=None):
+        bar = rf"\overline{{{printer._print(self.args[0])}}}"
+        return bar if exp is None else rf"{bar}^{{{exp}}}"
+
 
 class NotEntrywise(Exception):
     """The expression mixes axes, or uses a matrix product: it has no entry form."""

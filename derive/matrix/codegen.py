@@ -7,7 +7,9 @@ elementwise function is computed once, in an overflow-free form (derive.matrix.s
 
 from __future__ import annotations
 
+import itertools
 import textwrap
+from collections import Counter
 
 import sympy as sp
 
@@ -16,6 +18,7 @@ from derive.matrix.shapes import MatrixDimension, matrix_symbol
 from derive.matrix.stable import hoisted
 from derive.printer import DerivePrinter
 
+MAX_SHARED = 3  # products computed once per backward
 HEADER = "import math\nimport numpy\nimport scipy.special\n\n\n"
 
 
@@ -95,8 +98,39 @@ def _intermediate_lines(printer, intermediates: dict) -> list[str]:
     return lines
 
 
+def shared_products(exprs: list, printer) -> tuple[list[str], list]:
+    """(assignment lines, `exprs` with a product of two matrices that several ⊙ products
+    share computed once: dout*gamma in dout*gamma and dout*gamma*xhat)."""
+    lines = []
+    for index in range(MAX_SHARED):
+        counts = Counter()
+        for e in exprs:
+            for node in sp.preorder_traversal(e):
+                if isinstance(node, sp.HadamardProduct):
+                    counts.update(itertools.combinations(sorted(set(node.args), key=str), 2))
+        shared = [pair for pair, count in counts.most_common(1) if count >= 2]
+        if not shared:
+            break
+        pair = shared[0]
+        local = sp.MatrixSymbol(f"_p{index}", *sp.HadamardProduct(*pair).shape)
+        lines.append(f"{local} = {printer.doprint(sp.HadamardProduct(*pair))}")
+
+        def replace(node, pair=pair, local=local):
+            if not isinstance(node, sp.HadamardProduct) or not set(pair) <= set(node.args):
+                return node
+            rest = list(node.args)
+            for factor in pair:
+                rest.remove(factor)
+            return sp.HadamardProduct(local, *rest) if rest else local
+
+        exprs = [e.replace(lambda n: isinstance(n, sp.HadamardProduct), replace) for e in exprs]
+    return lines, exprs
+
+
 def _gradient_lines(printer, inputs: list[str], gradients: dict) -> str:
     lines, results = hoisted([gradients[n] for n in inputs], printer)
+    shared, results = shared_products(results, printer)
+    lines += shared
     lines += [f"d_{n} = {printer.doprint(g)}" for n, g in zip(inputs, results)]
     items = ", ".join(f'"{n}": _unbroadcast(d_{n}, {n})' for n in inputs)
     return "\n".join(lines + [f"return {{{items}}}"])

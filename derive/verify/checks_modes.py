@@ -25,7 +25,7 @@ SCALING_TOL = 0.02
 
 
 def check_running_stats(ctx: Context) -> Check | None:
-    running = ctx.adapter.protocol.get("running")
+    running = getattr(ctx.adapter, "protocol", {}).get("running")
     intermediates = getattr(ctx.derivation, "intermediates", {})
     if not running or not all(stat in intermediates for stat in running.values()):
         return None
@@ -109,7 +109,7 @@ def check_train_test_scaling(ctx: Context) -> Check | None:
     kept = float(np.mean(train_out != 0))
     scale = float(np.mean(train_out[train_out != 0])) if kept else 0.0
     at_test = float(np.mean(test_out))
-    p = ctx.adapter.protocol.get("config", {}).get("p")
+    p = getattr(ctx.adapter, "protocol", {}).get("config", {}).get("p")
     named = _named_p(p, kept) if getattr(ctx.adapter, "config", False) else ""
     if abs(kept * scale - at_test) <= SCALING_TOL * max(at_test, 1e-12):
         style = ("inverted dropout: kept units scaled by 1/keep in training, identity at test"
@@ -159,7 +159,7 @@ def _run_with(ctx, case, mode, state, values=None):
 def _momentum(ctx, layer) -> float:
     if layer is not None:
         return float(getattr(layer, "momentum", MOMENTUM))
-    return float(ctx.adapter.protocol.get("config", {}).get("momentum", MOMENTUM))
+    return float(getattr(ctx.adapter, "protocol", {}).get("config", {}).get("momentum", MOMENTUM))
 
 
 def _kept(ctx, layer, name):

@@ -52,10 +52,10 @@ def _hand_batchnorm(x, gamma, eps, dout, axis):
 
 
 @pytest.mark.parametrize("op, axis, text", [
-    ("batchnorm", 0, "gamma*1/sqrt(eps + var)*(dout + (-1/N)*sum(dout, axis=0) - "
-                     "xhat*(1/N*sum(dout*xhat, axis=0)))"),
-    ("layernorm", 1, "1/sqrt(eps + var)*((-1/D)*sum(dout*gamma, axis=1) + dout*gamma - "
-                     "xhat*(1/D*sum(dout*gamma*xhat, axis=1)))"),
+    ("batchnorm", 0, "gamma*1/sqrt(eps + var)*(dout - mean(dout, axis=0) - "
+                     "xhat*mean(dout*xhat, axis=0))"),
+    ("layernorm", 1, "1/sqrt(eps + var)*(dout*gamma - mean(dout*gamma, axis=1) - "
+                     "xhat*mean(dout*gamma*xhat, axis=1))"),
 ])
 def test_batch_and_layer_norm_reach_the_textbook_form(op, axis, text):
     d = derive(op)

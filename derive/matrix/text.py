@@ -24,6 +24,10 @@ class MatrixTextPrinter(StrPrinter):
         if not scalars:
             return product
         coefficient = sp.Mul(*scalars)
+        mean = _as_mean(coefficient, matrices)
+        if mean is not None:
+            sign, summed = mean
+            return f"{sign}mean({self._print(summed.arg)}, axis={summed.axis})"
         if coefficient == -1:
             if len(matrices) == 1:
                 return "-" + self.parenthesize(matrices[0], PRECEDENCE["Mul"], strict=True)
@@ -32,7 +36,8 @@ class MatrixTextPrinter(StrPrinter):
         return f"{text}*{product}"
 
     def _print_HadamardProduct(self, expr):
-        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"])
+        return "*".join(self._print(a) if _is_plain_mean(a) else
+                        self.parenthesize(a, PRECEDENCE["Mul"])
                         for a in implicit_broadcasts(expr.args))
 
     def _print_MatAdd(self, expr):
@@ -80,6 +85,30 @@ class MatrixTextPrinter(StrPrinter):
 
     def _print_MatPow(self, expr):
         return " @ ".join([self.parenthesize(expr.base, PRECEDENCE["Mul"])] * int(expr.exp))
+
+
+def _as_mean(coefficient, matrices):
+    """("" or "-", the AxisSum) for ±1/n * sum(a, axis) where n is a's size along axis."""
+    from derive.matrix.nodes import AxisSum
+
+    if len(matrices) != 1 or not isinstance(matrices[0], AxisSum):
+        return None
+    summed = matrices[0]
+    length = summed.arg.shape[summed.axis]
+    if coefficient == 1 / length:
+        return "", summed
+    if coefficient == -1 / length:
+        return "-", summed
+    return None
+
+
+def _is_plain_mean(expr) -> bool:
+    """mean(a, axis=k) printed as a call: a factor that needs no parentheses."""
+    if not isinstance(expr, sp.MatMul):
+        return False
+    scalars = [a for a in expr.args if not is_matrix(a)]
+    mean = _as_mean(sp.Mul(*scalars), [a for a in expr.args if is_matrix(a)])
+    return mean is not None and mean[0] == ""
 
 
 def implicit_broadcasts(args):

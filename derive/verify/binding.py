@@ -116,8 +116,9 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
         if extended:
             return extended
-    raise Unbound(f"no catalog operator is named like '{candidate.name}', give --op NAME "
-                  "(see derive list)")
+    raise Unbound(f"not verified: derive has no operator named like '{candidate.name}' "
+                  "(derive list shows those it has; --op NAME binds it to one that computes "
+                  "the same, or --formula to its formula)")
 
 
 def declared_formula(candidate: Candidate) -> dict | None:

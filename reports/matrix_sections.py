@@ -48,8 +48,8 @@ def rewrite_sections(d):
     for name in d.inputs:
         saved = d.saved_form.get(name)
         if saved is not None:
-            lines.append(("math", rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = "
-                                  f"{expr_tex(saved)}"))
+            lines.append(("math", (rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = "
+                                   f"{expr_tex(saved)}")))
     yield MatrixSection("From the long form to the compact one", tuple(lines))
 
 

@@ -52,10 +52,10 @@ def _hand_batchnorm(x, gamma, eps, dout, axis):
 
 
 @pytest.mark.parametrize("op, axis, text", [
-    ("batchnorm", 0, "gamma*1/sqrt(eps + var)*(dout - mean(dout, axis=0) - "
-                     "xhat*mean(dout*xhat, axis=0))"),
-    ("layernorm", 1, "1/sqrt(eps + var)*(dout*gamma - mean(dout*gamma, axis=1) - "
-                     "xhat*mean(dout*gamma*xhat, axis=1))"),
+    ("batchnorm", 0, ("gamma*1/sqrt(eps + var)*(dout - mean(dout, axis=0) - "
+                      "xhat*mean(dout*xhat, axis=0))")),
+    ("layernorm", 1, ("1/sqrt(eps + var)*(dout*gamma - mean(dout*gamma, axis=1) - "
+                      "xhat*mean(dout*gamma*xhat, axis=1))")),
 ])
 def test_batch_and_layer_norm_reach_the_textbook_form(op, axis, text):
     d = derive(op)
@@ -85,8 +85,8 @@ def test_saved_intermediates_passed_in_give_the_same_gradient_and_test_mode_forw
     d = derive("batchnorm")
     forward, backward = d.functions()
     rng = np.random.default_rng(2)
-    values = dict(x=rng.standard_normal((5, 3)), gamma=rng.standard_normal((1, 3)),
-                  beta=rng.standard_normal((1, 3)), eps=1e-5)
+    values = {"x": rng.standard_normal((5, 3)), "gamma": rng.standard_normal((1, 3)),
+              "beta": rng.standard_normal((1, 3)), "eps": 1e-5}
     dout = rng.standard_normal((5, 3))
     mu = values["x"].mean(axis=0, keepdims=True)
     var = values["x"].var(axis=0, keepdims=True)

@@ -59,11 +59,7 @@ class Compact:
 
     def inlined(self, e):
         """`e` with every intermediate replaced by its value in the inputs."""
-        for name in reversed(list(self.definitions)):
-            symbol = next((m for m in e.atoms(sp.MatrixSymbol) if m.name == name), None)
-            if symbol is not None:
-                e = e.xreplace({symbol: self.definitions[name]})
-        return e
+        return inline_names(e, self.definitions)
 
     @property
     def used(self) -> list[str]:
@@ -75,6 +71,16 @@ class Compact:
             if name in needed:
                 needed |= {s.name for s in self.definitions[name].free_symbols}
         return [n for n in self.definitions if n in needed]
+
+
+def inline_names(expr, definitions: dict):
+    """`expr` with each named intermediate (a matrix symbol of that name) replaced by its
+    definition, the later ones first, so that the result is in the inputs alone."""
+    for name in reversed(list(definitions)):
+        symbol = next((m for m in expr.atoms(sp.MatrixSymbol) if m.name == name), None)
+        if symbol is not None:
+            expr = expr.xreplace({symbol: definitions[name]})
+    return expr
 
 
 def reduced_axis(exprs) -> int | None:

@@ -17,8 +17,8 @@ from derive.errors import DeriveError
 from derive.graph import build_graph
 from derive.kinks import kink_expressions
 from derive.matrix.checks import check_explicit, small_sizes
-from derive.matrix.compact import compact_forms
 from derive.matrix.codegen import matrix_backward_source, matrix_forward_source, matrix_function
+from derive.matrix.compact import compact_forms, inline_names
 from derive.matrix.nodes import Elementwise, broadcast_to
 from derive.matrix.sampling import (
     POSITIVE_DOMAIN,
@@ -52,6 +52,10 @@ class MatrixDerivation(Derivation):
     invertible: list = field(default_factory=list)
     intermediates: dict = field(default_factory=dict)  # name -> value, in earlier names
     rewrites: list = field(default_factory=list)  # compact.Rewrite stages, long → compact
+
+    def inlined(self, expr):
+        """`expr` with the named intermediates it uses written in the inputs."""
+        return inline_names(expr, self.intermediates)
 
     @property
     def saved_names(self) -> list[str]:

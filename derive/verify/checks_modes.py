@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from derive.verify.compare import relative_error, tolerance
 from derive.verify.context import CheckFailed, Context
@@ -174,12 +173,10 @@ def batch_statistics(derivation, values: dict) -> dict:
     """Each named intermediate's value on `values` (mu, var of the batch)."""
     from derive.matrix.codegen import matrix_function
 
-    inlined, found = {}, {}
+    found = {}
     for name, value in derivation.intermediates.items():
-        value = value.xreplace({m: inlined[m.name] for m in value.atoms(sp.MatrixSymbol)
-                                if m.name in inlined})
-        inlined[name] = value
-        fn = matrix_function(value, derivation.params, derivation.shapes, "statistic")
+        fn = matrix_function(derivation.inlined(value), derivation.params, derivation.shapes,
+                             "statistic")
         found[name] = np.asarray(fn(**{n: values[n] for n in derivation.params}), dtype=float)
     if not found:
         raise CheckFailed("error", "the derivation has no named statistics")

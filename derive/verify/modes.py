@@ -119,7 +119,7 @@ def usual_values(ctx, case) -> dict:
             continue
         tried = [None, *candidates]
 
-        def error(value):
+        def error(value, name=name):
             values = case.reference if value is None else {**case.reference, name: np.asarray(value)}
             expected = np.asarray(ctx.variant.forward(values), dtype=float)
             if expected.shape != out.shape:

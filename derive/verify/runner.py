@@ -16,9 +16,9 @@ from derive.verify import checks, checks_modes, checks_more, checks_nd
 from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
-from derive.verify.modes import layer_protocol
 from derive.verify.forms import other_target_form
 from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.modes import layer_protocol
 from derive.verify.protocols import (
     ClassAdapter,
     ForwardOnly,

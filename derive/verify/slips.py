@@ -97,12 +97,7 @@ def _inner_sum(expr):
 def _evaluate(derivation, expr, values: dict, dout):
     from derive.matrix.codegen import matrix_function
 
-    inlined = {}
-    for key, value in derivation.intermediates.items():
-        inlined[key] = value.xreplace({m: inlined[m.name] for m in value.atoms(sp.MatrixSymbol)
-                                       if m.name in inlined})
-    expr = expr.xreplace({m: inlined[m.name] for m in expr.atoms(sp.MatrixSymbol)
-                          if m.name in inlined})
+    expr = derivation.inlined(expr)
     shapes = {**derivation.shapes, "dout": tuple(derivation.expr.shape)}
     params = [*derivation.params, "dout"]
     function = matrix_function(expr, params, shapes, "slip")

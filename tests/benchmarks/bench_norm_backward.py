@@ -3,9 +3,9 @@
 deviation; derive's backward takes mu, var and xhat). Target: ratio ≤ 1.2."""
 
 import numpy as np
+from timing import interleaved, ratios
 
 from derive.derivation import derive
-from timing import interleaved, ratios
 
 N, D = 4096, 1024
 EPS = 1e-5
@@ -44,15 +44,17 @@ def test_generated_norm_backward_vs_hand_written():
         _, backward = derive(op).functions()
         mu, var, x_hat, inv_std = _saved(x, axis)
         hand = _hand_written(axis)
-        values = dict(x=x, gamma=gamma, beta=beta, eps=EPS)
-        saved = dict(mu=mu, var=var, xhat=x_hat)
+        values = {"x": x, "gamma": gamma, "beta": beta, "eps": EPS}
+        saved = {"mu": mu, "var": var, "xhat": x_hat}
         ours = backward(dout, **values, **saved)
         theirs = hand(dout, x_hat, inv_std, gamma)
         for name, expected in zip(("x", "gamma", "beta"), theirs):
             assert np.allclose(ours[name], expected, rtol=1e-9, atol=1e-9), name
         timing = interleaved({
-            "hand": lambda: hand(dout, x_hat, inv_std, gamma),
-            "derive": lambda: backward(dout, **values, **saved),
+            "hand": lambda hand=hand, x_hat=x_hat, inv_std=inv_std: hand(dout, x_hat, inv_std,
+                                                                         gamma),
+            "derive": lambda backward=backward, values=values, saved=saved: backward(
+                dout, **values, **saved),
         })
         median, worst = ratios(timing["derive"][2], timing["hand"][2])
         rows.append((op, timing["hand"][0], timing["derive"][0], median, worst))

@@ -22,15 +22,19 @@ def _failing(result) -> str:
 
 def test_cs231n_correct_layers_pass_and_the_unbound_ones_are_listed():
     results, report = _results(ZOO / "norm_cs231n.py")
-    for name in ("batchnorm", "layernorm", "dropout"):
+    for name in ("batchnorm", "layernorm", "dropout", "word_embedding"):
         assert results[name].status == "pass", _failing(results[name])
+    assert results["word_embedding"].convention.startswith("embedding with ids as integer")
     checks = {c.name: c for c in results["batchnorm"].checks}
     assert checks["running_stats"].status == "pass"
     assert "test mode uses them" in checks["running_stats"].message
     scaling = {c.name: c for c in results["dropout"].checks}["train_test_scaling"]
     assert "inverted dropout" in scaling.message and "keep probability" in scaling.message
-    skipped = {s["target"].rpartition(":")[2] for s in report.skipped}
-    assert {"spatial_batchnorm", "spatial_groupnorm", "word_embedding"} <= skipped
+    skipped = {s["target"].rpartition(":")[2]: s["reason"] for s in report.skipped}
+    assert set(skipped) == {"spatial_batchnorm", "spatial_groupnorm"}  # 4-D: no operator yet
+    assert all(reason.startswith("not verified: derive has no operator named like")
+               for reason in skipped.values())
+    assert report.summary()["skipped"] == report.skipped
 
 
 def test_the_books_classes_pass_with_train_flg_and_the_hard_coded_eps_named():
@@ -54,6 +58,7 @@ SLIP_CASES = [
     ("dropout_not_scaled.py", "train_test_scaling", "not scaled at all"),
     ("dropout_scaled_by_p.py", "train_test_scaling", "multiplied by p instead of divided by p"),
     ("dropout_mask_regenerated.py", "mask_reuse", "draws a new mask"),
+    ("embedding_no_accumulate.py", "backward", "repeated ids do not add up"),
 ]
 
 

@@ -112,6 +112,12 @@ def _is_mean(text: str) -> bool:
     return isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "mean"
 
 
+def _labels(derivation) -> list:
+    from derive.verify.modes import layer_protocol
+
+    return list(layer_protocol(derivation).get("labels", ()))
+
+
 def _onehot(rng, shape, axis) -> np.ndarray:
     if len(shape) == 0 or axis >= len(shape):
         return np.ones(shape)
@@ -142,6 +148,8 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         targets = [None]
         if derivation.constants and scalar_output:  # targets are a loss's
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
+        elif _labels(derivation):  # embedding's ids: one-hot in the formula, integers in layers
+            targets += [("labels", a) for a in axes]
         for reduction, target, vectors in itertools.product(reductions, targets,
                                                             _vector_choices(derivation)):
             found.append(Variant(derivation, reduction, target, position > 0, vectors))

@@ -12,7 +12,7 @@ import sympy as sp
 
 from derive.codegen import compile_expression
 from derive.sweep import DOUT
-from derive.verify.slips import missing_term_slips
+from derive.verify.slips import missing_term_slips, repeated_id_slips
 
 _COMPILED: dict = {}
 
@@ -49,8 +49,9 @@ def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
         except Exception:  # optional, as above
             pass
     try:
-        hints.update(missing_term_slips(derivation, name, values,
-                                        np.asarray(dout, dtype=float) * variant.scale(values)))
+        scaled_dout = np.asarray(dout, dtype=float) * variant.scale(values)
+        hints.update(missing_term_slips(derivation, name, values, scaled_dout))
+        hints.update(repeated_id_slips(derivation, name, values, scaled_dout))
     except Exception:  # optional, as above
         pass
     if derivation.shapes or name not in derivation.gradients:

@@ -48,10 +48,16 @@ def _has_varargs(func) -> bool:
 
 
 def _match(arg_names: list[str], names: list[str]) -> list[str] | None:
-    """The operator name for each argument, by case-insensitive name, else by position."""
+    """The operator name for each argument, by case-insensitive name (the others by position
+    among the names left), else by position."""
     lower = {n.lower(): n for n in names}
     if all(a.lower() in lower for a in arg_names):
         return [lower[a.lower()] for a in arg_names]
+    by_name = [lower.get(a.lower()) for a in arg_names]
+    rest = [n for n in names if n not in by_name]
+    if any(by_name) and sum(m is None for m in by_name) <= len(rest):
+        # word_embedding_forward(x, W): W by name, x the name left (ids)
+        return [m if m is not None else rest.pop(0) for m in by_name]
     if len(arg_names) <= len(names):
         return names[:len(arg_names)]
     return None

@@ -125,7 +125,7 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry,
         from derive.matrix import derive_matrix
 
         return derive_matrix(parsed, name, inputs, constants, domains, entry, assumptions)
-    graph = build_graph(parsed.expr)
+    graph = build_graph(parsed.expr, parsed.definitions)
     sweep = reverse_sweep(graph, inputs)
     symbols = {n: parsed.symbol(n) for n in parsed.names}
     domains = _infer_domains(parsed, domains)

@@ -113,3 +113,33 @@ def test_a_formula_whose_reductions_mix_axes_keeps_its_names_in_the_graph():
     d = derive(formula="h = W @ x; out = sum(sigmoid(h))", shapes={"W": ("m", "n"), "x": ("n", 1)})
     assert any(n.name == "h" for n in d.graph.nodes)
     assert all(c.max_error < 1e-6 for c in d.checks)
+
+
+def test_a_latex_aligned_block_is_the_same_as_the_sympy_definitions():
+    from derive.latex import parse_latex
+
+    shapes = {"W": ("m", "n"), "x": ("n",), "b": ("m",)}
+    tex = parse_latex(r"\begin{aligned} h &= W x + b \\ s &= \sigma(h) \\ y &= s \odot h "
+                      r"\end{aligned}", shapes)
+    text = parse_formula("h = W @ x + b; s = sigmoid(h); y = s*h", shapes)
+    assert tex.expr == text.expr and tex.names == text.names == ["W", "x", "b"]
+    assert list(tex.definitions) == ["h", "s"] and tex.shapes == shapes
+    d = derive(latex=r"$$\begin{aligned} \hat{u} &= x^2 \\ y &= e^{\hat{u}} + \hat{u} "
+               r"\end{aligned}$$")
+    assert [n.name for n in d.graph.nodes if n.name] == ["u_hat"]
+    assert all(c.max_error < 1e-9 for c in d.checks)
+
+
+@pytest.mark.parametrize("tex, words", [
+    (r"\begin{aligned} a &= x \\ a &= 2 x \\ a \end{aligned}", "already defined"),
+    (r"\begin{aligned} a^2 &= x \\ y &= a \end{aligned}", "must be one name"),
+    (r"\begin{aligned} a &= x \\ y &= a", "never ended"),
+    (r"\begin{aligned} a &= x = y \\ b &= a \end{aligned}", "one definition"),
+    (r"\begin{matrix} a &= x \end{matrix}", "environment"),
+])
+def test_bad_latex_blocks_are_refused_in_one_line(tex, words):
+    from derive.latex import parse_latex
+
+    with pytest.raises(DeriveError) as info:
+        parse_latex(tex)
+    assert words in str(info.value)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.matrix.entries import AxisMean, EntryForm, NotEntrywise
+from derive.matrix.entry_form import AxisMean, EntryForm, NotEntrywise
 from derive.matrix.nodes import AxisSum, SumAll, broadcast_to
 from derive.matrix.simplify import scaled, split
 

@@ -30,6 +30,7 @@ def test_cs231n_correct_layers_pass_and_the_unbound_ones_are_listed():
     assert "test mode uses them" in checks["running_stats"].message
     scaling = {c.name: c for c in results["dropout"].checks}["train_test_scaling"]
     assert "inverted dropout" in scaling.message and "keep probability" in scaling.message
+    assert "inverted dropout, p = 0.6 is the keep probability" in results["dropout"].convention
     skipped = {s["target"].rpartition(":")[2]: s["reason"] for s in report.skipped}
     assert set(skipped) == {"spatial_batchnorm", "spatial_groupnorm"}  # 4-D: no operator yet
     assert all(reason.startswith("not verified: derive has no operator named like")
@@ -45,6 +46,7 @@ def test_the_books_classes_pass_with_train_flg_and_the_hard_coded_eps_named():
     assert dropout.status == "pass", _failing(dropout)
     scaling = {c.name: c for c in dropout.checks}["train_test_scaling"]
     assert "scale-at-test" in scaling.message
+    assert dropout.convention == "dropout; scale-at-test dropout"
 
 
 SLIP_CASES = [

@@ -111,9 +111,12 @@ def check_train_test_scaling(ctx: Context) -> Check | None:
     p = getattr(ctx.adapter, "protocol", {}).get("config", {}).get("p")
     named = _named_p(p, kept) if getattr(ctx.adapter, "config", False) else ""
     if abs(kept * scale - at_test) <= SCALING_TOL * max(at_test, 1e-12):
+        inverted = abs(at_test - 1) <= SCALING_TOL
         style = ("inverted dropout: kept units scaled by 1/keep in training, identity at test"
-                 if abs(at_test - 1) <= SCALING_TOL else
+                 if inverted else
                  "scale-at-test dropout: an unscaled mask in training, ×keep at test")
+        ctx.notes.append(("inverted dropout" if inverted else "scale-at-test dropout")
+                         + named.replace(";", ",", 1).replace(" (cs231n)", ""))
         return Check("train_test_scaling", "pass", f"{style}; keep fraction {kept:.3f}{named}; "
                      "the mean training output equals the test output")
     return Check("train_test_scaling", "fail",

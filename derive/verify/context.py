@@ -4,7 +4,7 @@ shared ways of running the user's code and describing a mismatch."""
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class Context:
     seed: int
     strict: bool = False
     usual_values: dict | None = None  # constants the layer hard-codes, as found (eps)
+    notes: list = field(default_factory=list)  # conventions a check found (inverted dropout)
 
     @property
     def derivation(self):

@@ -151,7 +151,8 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         also = other_target_form(ctx, found, [check for _, check in CHECKS[:2]])
     convention = variant.describe() + "".join(
         f"; {name} = {value:g} as the layer sets it" for name, value in
-        (ctx.usual_values or {}).items()) + (f"; {also} also passes" if also else "")
+        (ctx.usual_values or {}).items()) + "".join(f"; {note}" for note in ctx.notes) + (
+        f"; {also} also passes" if also else "")
     result = Result(candidate.label, variant.op, verdict(found, strict), convention, found)
     if not variant.is_default and result.status == "pass":
         result.message = f"passes as {variant.describe()}"

@@ -27,6 +27,7 @@ MAX_LENGTH = 10000
 MAX_DEPTH = 60
 MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30
+MAX_WRITTEN_OUT = 5000  # nodes of a formula with its named intermediates written out
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 
 
@@ -85,19 +86,51 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
                    named_output=builder.named_output if builder.definitions else None)
 
 
+def check_written_out_size(expr, where: str) -> None:
+    """Refuse definitions whose written-out formula is too large (`b = a*a + a` doubles it:
+    40 such lines would be 2**40 nodes). The size is counted on the shared structure, in time
+    linear in it."""
+    sizes: dict = {}
+    for node in _unique_postorder(expr):
+        sizes[node] = 1 + sum(sizes[a] for a in node.args)
+    total = sizes.get(expr, 1)
+    if total > MAX_WRITTEN_OUT:
+        raise DeriveError(f"{where}: formula too large once its definitions are written out "
+                          f"({total} nodes, limit {MAX_WRITTEN_OUT})")
+
+
+def _unique_postorder(expr):
+    """Each distinct subexpression once, children before parents."""
+    seen, order, stack = set(), [], [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((a, False) for a in node.args if a not in seen)
+    return order
+
+
 def _build_statements(builder, statements) -> sp.Basic:
     """One expression, or named intermediates `name = expr` separated by `;` or new lines whose
     last one is the output (`...; out = gamma*xhat + beta`, or a bare last expression)."""
     for index, statement in enumerate(statements):
         last = index == len(statements) - 1
         if isinstance(statement, ast.Expr) and last:
-            return builder.build_both(statement.value)
+            value = builder.build_both(statement.value)
+            check_written_out_size(value, builder.where)
+            return value
         if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
                 and isinstance(statement.targets[0], ast.Name)):
             builder.fail(statement, "a formula is one expression, or definitions 'name = "
                          "expression' separated by ';' whose last one is the output")
         target = statement.targets[0].id
         value = builder.build_both(statement.value)
+        check_written_out_size(value, builder.where)
         if last:
             return value
         builder.define(statement.targets[0], target, value)

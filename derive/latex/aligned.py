@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.latex.tokens import Token, fail, top_level_equals
+from derive.parse import check_written_out_size
 
 ENVIRONMENTS = ("aligned", "align", "align*", "gathered", "split")
 
@@ -72,6 +73,7 @@ def read_definitions(lines: list[list[Token]], shapes: dict, read) -> tuple:
         value, value_names = read(line[equals[0] + 1:], shapes)
         named_output = value
         value = _inlined(value, definitions)
+        check_written_out_size(value, "--latex")
         names += [n for n in value_names if n not in definitions and n not in names]
         output = value
         if number < len(lines):

@@ -62,7 +62,7 @@ def read_definitions(lines: list[list[Token]], shapes: dict, read) -> tuple:
         equals = top_level_equals(line)
         if len(equals) != 1:
             fail(f"line {number} of the block: each line is one definition 'name = ...'")
-        target, target_names = read(line[:equals[0]], shapes)
+        target, _ = read(line[:equals[0]], shapes)
         if not isinstance(target, (sp.Symbol, sp.MatrixSymbol)):
             fail(f"line {number} of the block: the left side of '=' must be one name")
         name = target.name

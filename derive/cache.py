@@ -16,7 +16,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-VERSION = "0.1.0-engine-2"
+from derive import __version__
+
+VERSION = __version__
 PACKAGE_DIR = Path(__file__).parent
 
 
@@ -46,7 +48,7 @@ def _key(request: dict) -> str:
 
 def cached_derive(**request):
     """derive(**request), through the cache."""
-    from derive.derivation import derive
+    from derive.pipeline import derive
 
     if os.environ.get("DERIVE_NO_CACHE"):
         return derive(**request)

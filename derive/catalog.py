@@ -32,6 +32,8 @@ class Entry:
     layer: str | None = None
     description: str = ""
     aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
+    related: tuple[str, ...] = ()   # the same operator in another layout or reduction
+    identities: tuple[str, ...] = ()  # equations it assumes: 'sum(t, axis=0) = 1'
     # how hand-written layers of it are called and what they keep (derive.verify.modes):
     # config dict values, constants the layer draws or hard-codes, running statistics
     protocol: dict = field(default_factory=dict, hash=False)
@@ -61,6 +63,8 @@ def load() -> dict[str, Entry]:
             layer=item.get("layer"),
             description=item.get("description", ""),
             aliases=tuple(item.get("aliases", ())),
+            related=tuple(item.get("related", ())),
+            identities=tuple(item.get("identities", ())),
             protocol=dict(item.get("protocol", {})),
             slips=tuple(dict(s) for s in item.get("slips", ())),
         )

@@ -38,19 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        module = _command_module(name)
-        if module is not None:
-            module.add_arguments(command)
+        _command_module(name).add_arguments(command)
     return parser
 
 
 def _command_module(name: str):
-    try:
-        return importlib.import_module(f"derive.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"derive.commands.{name}":
-            return None
-        raise
+    return importlib.import_module(f"derive.commands.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,11 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         command = f"derive {args.command}"
-        module = _command_module(args.command)
-        if module is None:
-            print(f"derive {args.command}: not built yet", file=sys.stderr)
-            return 2
-        return module.run(args)
+        return _command_module(args.command).run(args)
     except (UsageError, DeriveError) as exc:
         print(_one_line(str(exc)), file=sys.stderr)
         return 2

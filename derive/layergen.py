@@ -17,7 +17,7 @@ import sys
 import jinja2
 import numpy as np
 
-from derive.codegen import docstring_text
+from derive.codegen.source import docstring_text
 from derive.errors import DeriveError
 from derive.serialize import expr_text
 
@@ -32,6 +32,18 @@ def _like(value):
     value its gradients do not read (such as x when dL/dx is computed from the output)."""
     value = numpy.asarray(value)
     return numpy.broadcast_to(numpy.zeros((), dtype=value.dtype), value.shape)
+'''
+
+SHAPES_SOURCE = '''
+def _check_shapes(values, shapes):
+    """Refuse an array whose number of axes is not its declared shape's: a vector of shape
+    (n,) where (n, 1) is declared would silently give wrong matrix products."""
+    for name, value in values.items():
+        declared = shapes.get(name)
+        if declared is not None and numpy.ndim(value) != len(declared):
+            raise ValueError(f"{name} has shape {numpy.shape(value)} but is declared "
+                             f"{declared}: give a {len(declared)}-D array (a vector as "
+                             f"{name}.reshape(-1, 1) or {name}.reshape(1, -1))")
 '''
 
 CLASS_TEMPLATE = '''
@@ -62,6 +74,9 @@ class {{ cls }}:
 
     def forward(self{% for n in forward_args %}, {{ n }}{% endfor %}):
         # out = {{ out_text }}
+{% if check_shapes %}
+        _check_shapes({{ shaped_values }}, self.shapes)
+{% endif %}
         out = _forward({% for n in params %}{{ n }}={{ forward_value[n] }}{{ ", " if not loop.last }}{% endfor %})
 {% for name, value, note in cached %}
         self.{{ name }} = {{ value }}{{ "  # " ~ note if note }}
@@ -112,10 +127,15 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     helpers = _embedded_functions(d.forward_source, d.backward_source)
     if any(value.startswith("_like(") for _, value, _ in cached):
         helpers += "\n\n" + LIKE_SOURCE.strip() + "\n"
+    shaped = [n for n in d.params if n in d.shapes]
+    if shaped:
+        helpers += "\n\n" + SHAPES_SOURCE.strip() + "\n"
     cls = _ENV.from_string(CLASS_TEMPLATE).render(
         cls=class_name(name), summary=_summary(d, name), protocol=_protocol(d, params),
         formula_repr=repr(formula), constants_repr=repr(tuple(d.constants)),
         shapes_repr=repr({k: tuple(_dimension(x) for x in v) for k, v in d.shapes.items()}),
+        check_shapes=bool(shaped), shaped_values="{" + ", ".join(
+            f'"{n}": ' + (f"self.{n}" if n in params else n) for n in shaped) + "}",
         init_params=list(params), param_grads=[p for p in params if p in d.inputs],
         cached=cached, saved=saved, forward_args=forward_args, params=d.params,
         forward_value={n: (f"self.{n}" if n in params else n) for n in d.params},

@@ -18,6 +18,8 @@ def pytest_addoption(parser):
                     help="seed for derive's random inputs (default 0)")
     group.addoption("--derive-strict", action="store_true",
                     help="treat derive's warnings as failures")
+    group.addoption("--derive-timeout", type=float, default=None, metavar="SECONDS",
+                    help="wall-clock limit for each layer (default: derive verify's)")
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -39,14 +41,16 @@ class DeriveItem(pytest.Item):
     def runtest(self):
         from derive.errors import DeriveError
         from derive.verify import verify
+        from derive.verify.session import DEFAULT_TIMEOUT
 
         config = self.config
         try:
             report = verify([self.target], seed=config.getoption("--derive-seed"),
-                            strict=config.getoption("--derive-strict"))
+                            strict=config.getoption("--derive-strict"),
+                            timeout=config.getoption("--derive-timeout") or DEFAULT_TIMEOUT)
         except DeriveError as exc:
             raise DeriveVerifyFailure(str(exc)) from None
-        lines = []
+        lines = [report.nothing_judged()] if not report.results else []
         for result in report.results:
             if result.status != "pass":
                 lines.append(f"{result.target} ({result.op}): {result.status} {result.message}")

@@ -7,9 +7,9 @@ import sympy as sp
 
 def expr_text(expr) -> str:
     """An expression in SymPy syntax (`@` for the matrix product, `*` elementwise)."""
-    from derive.matrix.text import matrix_text
+    from derive.printers.text import formula_text
 
-    return matrix_text(expr)
+    return formula_text(expr)
 
 
 def step_json(step) -> dict:

@@ -11,9 +11,16 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.graph import Graph
-from derive.rules import array_valued, local_derivatives, rule_name, vjp
+from derive.primitives import array_valued, local_derivatives, rule_name, vjp
+from derive.simplify.scalar import saved_form
+from derive.vocab.functions import DOUT
+from derive.vocab.kinks import local_at_kinks
+from derive.vocab.shapes import is_matrix
 
-DOUT = sp.Symbol("dout", real=True)
+
+def dout_symbol(expr):
+    """The upstream gradient of a formula's output: a matrix of its shape, or one number."""
+    return sp.MatrixSymbol("dout", *expr.shape) if is_matrix(expr) else DOUT
 
 
 @dataclass(frozen=True)
@@ -69,3 +76,18 @@ def _nodes_leading_to(graph: Graph, targets: set[int]) -> set[int]:
         if any(child in needed for child in node.args):
             needed.add(node.id)
     return needed
+
+
+def own_local_forms(node, child) -> tuple:
+    """The local derivative of scalar `node` for its input `child`, in the node's own
+    placeholders: ∂f/∂a from sympy.diff of the node's function, then, for a node of one
+    input, the same through the node's own output `OUT` where that is simpler (1/a → −out²).
+    Empty for a matrix node (its local is the differential, as in its Step)."""
+    if node.is_matrix or node.func is None or child not in node.child_exprs:
+        return ()
+    holder = node.placeholders[node.child_exprs.index(child)]
+    own = local_at_kinks(node.func, holder, node.placeholders)
+    if len(node.args) != 1:
+        return (own,)
+    via_output = saved_form(node.func, own, [holder], {})
+    return (own,) if via_output is None else (own, via_output)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 
 def layer_report(layer, op: str | None = None, seed: int = 0, strict: bool = False,
-                 derivation=None):
+                 derivation=None, timeout: float | None = None):
     """Verify one class (or a `(op_forward, op_backward)` pair, or an `op_loss` function)
-    against a catalog operator (or a given Derivation); returns the Result."""
+    against a catalog operator (or a given Derivation), in a worker process limited to
+    `timeout` seconds (default: derive verify's); returns the Result."""
     from derive.verify.binding import Candidate
     from derive.verify.results import Result
-    from derive.verify.runner import verify_candidate
+    from derive.verify.session import DEFAULT_TIMEOUT, Settings, judge_one
 
     if isinstance(layer, tuple):
         name = layer[0].__name__.removesuffix("_forward")
@@ -20,7 +21,9 @@ def layer_report(layer, op: str | None = None, seed: int = 0, strict: bool = Fal
     else:
         name = layer.__name__.removesuffix("_loss")
         candidate = Candidate(layer.__name__, "loss", (layer,), name)
-    result = verify_candidate(candidate, op, seed, strict, explicit=True, derivation=derivation)
+    # in a worker process: a layer that calls sys.exit() or hangs cannot take the tests down
+    result = judge_one(candidate, Settings(op, seed, strict, derivation,
+                                           timeout or DEFAULT_TIMEOUT))
     assert isinstance(result, Result)
     return result
 

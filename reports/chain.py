@@ -20,7 +20,7 @@ def gradient_chain(d, name: str, names) -> list[tuple[str, str]]:
     scalar = not any(n.is_matrix for n in d.graph.nodes)
     if d.steps and paths and len(paths) <= MAX_PATHS and scalar:
         dout = d.steps[0].upstream
-        named = [[names.rename(dout)] + [local_forms(d.graph.node(s.node_id), s, names)[-1]
+        named = [[names.rename(dout)] + [local_forms(d, s, names)[-1]
                                          for s in p] for p in paths]
         full = [[dout] + [s.local for s in p] for p in paths]
         lines.append((" + ".join(product_tex(f) for f in named),

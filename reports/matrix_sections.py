@@ -85,7 +85,7 @@ def matrix_sections(d):
 def _engine_text_tex(text: str) -> str:
     """An expression the engine wrote as text, read back with derive's safe parser."""
     from derive.errors import DeriveError
-    from derive.parse import parse_formula
+    from derive.read.formula import parse_formula
 
     try:
         return expr_tex(parse_formula(str(text), where="worked case").expr)

@@ -116,7 +116,7 @@ def build_report(derivation, verification=None) -> Report:
     """Gather `derivation` (and an optional verification result) into a Report."""
     d = derivation
     names = NodeNames(d.graph, d.params)
-    steps = tuple(_step_view(i + 1, s, d.graph, names) for i, s in enumerate(d.steps))
+    steps = tuple(_step_view(i + 1, s, d, names) for i, s in enumerate(d.steps))
     return Report(
         name=d.name, description=d.description or "", typed=d.text,
         formula_tex=expr_tex(d.expr), formula_code=_code_text(d),
@@ -142,12 +142,13 @@ def build_report(derivation, verification=None) -> Report:
     )
 
 
-def _step_view(number, step, graph, names: NodeNames) -> StepView:
+def _step_view(number, step, d, names: NodeNames) -> StepView:
+    graph = d.graph
     node = graph.node(step.node_id)
     if node.is_matrix or any(graph.node(c).is_matrix for c in node.args):
         return _differential_step(number, step, node, names)
     symbolic = isinstance(step.local, sp.Basic)
-    forms = local_forms(node, step, names) if symbolic else []
+    forms = local_forms(d, step, names) if symbolic else []
     upstream = names.rename(step.upstream)
     return StepView(
         number=number, kind="scalar", label=node_label_tex(node), text=short_number(step.node),
@@ -198,9 +199,9 @@ def _gradient_view(d, name: str, names: NodeNames) -> GradientView:
 def _code_text(d) -> str:
     """The formula as read, in the engine's text syntax (NumPy style for matrices)."""
     if d.shapes:
-        from derive.matrix.text import matrix_text
+        from derive.printers.text import formula_text
 
-        return matrix_text(d.expr)
+        return formula_text(d.expr)
     return str(d.expr)
 
 

@@ -7,8 +7,7 @@ import re
 
 import sympy as sp
 
-from derive.rewrite import OUT, saved_form
-from derive.rules import at_kinks_zero
+from derive.simplify.scalar import OUT
 from reports.layout import reading_order
 
 
@@ -41,7 +40,7 @@ class NodeNames:
 
     def _differentials(self) -> dict:
         """The matrix engine's differential symbols d(<child>) → d:<child's name>."""
-        from derive.matrix.rules import differential_symbol
+        from derive.primitives import differential_symbol
 
         found = {}
         for node in self.graph.nodes:
@@ -78,18 +77,12 @@ def _matrix_name(node, symbol):
     return sp.MatrixSymbol(symbol.name, *shape) if shape else symbol
 
 
-def local_forms(node, step, names: NodeNames) -> list:
+def local_forms(d, step, names: NodeNames) -> list:
     """The step's local derivative in node names: of the node's own function (∂u/∂a of
-    u = f(a)), then, if it exists, through the node's own output (1/a → −out²)."""
-    if node.is_matrix or node.func is None or step.input not in node.child_exprs:
+    u = f(a)), then, if the engine found one, through the node's own output (1/a → −out²)."""
+    node = d.graph.node(step.node_id)
+    own = d.local_forms.get((step.node_id, step.input), ())
+    if not own:
         return [names.rename(step.local)]
-    index = node.child_exprs.index(step.input)
     children = dict(zip(node.placeholders, (names.symbol(c) for c in node.args)))
-    holder = node.placeholders[index]
-    own = at_kinks_zero(sp.diff(node.func, holder))
-    forms = [own.xreplace(children)]
-    if len(node.args) == 1:
-        via_output = saved_form(node.func, own, [holder], {})
-        if via_output is not None:
-            forms.append(via_output.xreplace({OUT: names.symbol(node.id)}))
-    return forms
+    return [form.xreplace({**children, OUT: names.symbol(node.id)}) for form in own]

@@ -52,12 +52,3 @@ def write_graph(values, fmt: str, out: Path) -> Path:
     path = Path(out) / ("graph" + SUFFIX[fmt])
     latex = graph_tex(values) if fmt != "md" else ""
     return _write(latex, lambda: graph_md(values), fmt, path, "derive graph")
-
-
-def catalog_report(op: str, fmt: str, out: str) -> tuple[Report, Path]:
-    """Worker for parallel builds: derive catalog operator `op` and write its report."""
-    from derive.cache import cached_derive
-    from reports.verification import verification_for
-
-    derivation = cached_derive(op=op)
-    return write_report(derivation, fmt, Path(out), verification_for(derivation))

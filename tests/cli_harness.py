@@ -153,7 +153,13 @@ def sample_values(doc: dict, rng, magnitude=(0.3, 2.0), signed=True) -> dict:
     stochastic = bool(doc.get("assumptions"))
     sizes = _sizes(doc, rng, equal=stochastic)
     values = {}
+    if doc.get("example"):  # an index operator names a valid point: its shapes and integers
+        values.update(doc["example"]["constants"])
+        doc = {**doc, "shapes": {n: [str(d) for d in dims]
+                                 for n, dims in doc["example"]["shapes"].items()}}
     for name in [*doc["inputs"], *doc["constants"]]:
+        if name in values:
+            continue
         dims = doc["shapes"].get(name)
         # an unshaped name is a scalar in a matrix formula (eps), a vector of 5 otherwise
         unshaped = () if doc["shapes"] else (5,)

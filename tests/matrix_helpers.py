@@ -5,7 +5,7 @@ from functools import cache
 import numpy as np
 from numgrad import numerical_gradient
 
-from derive.derivation import derive
+from derive.pipeline import derive
 
 
 @cache

@@ -14,8 +14,8 @@ from cli_harness import assert_usage_error, describe, numerical_vjp, run_batch, 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from derive.derivation import derive
 from derive.errors import DeriveError
+from derive.pipeline import derive
 
 DEEP = "(" * 5000 + "x" + ")" * 5000
 
@@ -167,9 +167,7 @@ OTHER = [
     ("verify: syntax error in file", ["verify", "{tmp}/syntax_error.py"]),
     ("verify: file raising on import", ["verify", "{tmp}/boom.py"]),
     ("verify: binary file", ["verify", "{tmp}/binary.py"]),
-    ("verify: a directory", ["verify", "{tmp}/adir"]),
     ("verify: nonexistent Markdown", ["verify", "{tmp}/nonexistent.md"]),
-    ("verify: not a layer", ["verify", "os:path"]),
     ("verify: unknown --op", ["verify", "layers:Sigmoid", "--op", "nosuchop"]),
     ("verify: empty --op", ["verify", "layers:Sigmoid", "--op", ""]),
     ("verify: --seed not a number", ["verify", "layers", "--seed", "abc"]),

@@ -101,24 +101,13 @@ FORMULAS = [
     ("sum((W @ x - y)**2)/2", ["--shape", "W=n,m", "--shape", "x=m,1", "--shape", "y=n,1",
                                "--const", "y"]),
     ("-sum(t*log(softmax(x, axis=0)))", ["--shape", "x=C,N", "--shape", "t=C,N", "--const", "t"]),
+    # scalars and matrices mixed (once refused by the matrix engine's simplifier and check)
+    ("2*((b - mean(b)) - mean(b - mean(b)))", ["--shape", "b=n,1"]),
+    ("mean((v*v - mean(v*v)) * (2*exp(v)))", ["--shape", "v=n,1"]),
+    ("sum((softmax(v + v, axis=0) - mean(softmax(v + v, axis=0)))**2)/2", ["--shape", "v=n,1"]),
+    ("mean(softmax(W @ (v - mean(v)), axis=0))", ["--shape", "W=n,n", "--shape", "v=n,1"]),
 ]
 
-# Valid formulas the matrix package (derive/matrix, owned elsewhere) cannot derive yet:
-# (formula, options, exact description); strict xfail until fixed there.
-MATRIX_BUGS = [
-    ("2*((b - mean(b)) - mean(b - mean(b)))", ["--shape", "b=n,1"],
-     ("derive/matrix/simplify.py _matadd (line ~64): TypeError 'Mix of Matrix and Scalar "
-      "symbols' when a mean of a centred vector is subtracted and the result scaled")),
-    ("mean((v*v - mean(v*v)) * (2*exp(v)))", ["--shape", "v=n,1"],
-     ("derive/matrix/explicit.py _combine (line ~55): AttributeError 'HadamardPower' object "
-      "has no attribute '_rep' (v*v becomes a HadamardPower the explicit check cannot expand)")),
-    ("sum((softmax(v + v, axis=0) - mean(softmax(v + v, axis=0)))**2)/2", ["--shape", "v=n,1"],
-     ("derive/matrix/nodes.py shape (line ~164) via simplify._matadd: AttributeError 'Mul' "
-      "object has no attribute 'shape' (softmax of v + v, a scalar multiple)")),
-    ("mean(softmax(W @ (v - mean(v)), axis=0))", ["--shape", "W=n,n", "--shape", "v=n,1"],
-     ("derive/matrix/simplify.py _matadd: NotImplementedError 'noncommutative scalars in "
-      "MatMul are not supported' (a matrix times a centred vector inside softmax)")),
-]
 
 LATEX = [
     (r"\frac{1}{1+e^{-x}}", []),
@@ -149,9 +138,6 @@ def shown(workdir):
         keys.append(("op", op))
         cases.append(["show", op, "--json"])
     for formula, options in FORMULAS:
-        keys.append(("formula", formula, tuple(options)))
-        cases.append(["show", "--formula", formula, *options, "--json"])
-    for formula, options, _ in MATRIX_BUGS:
         keys.append(("formula", formula, tuple(options)))
         cases.append(["show", "--formula", formula, *options, "--json"])
     for tex, options in LATEX:
@@ -216,15 +202,6 @@ def test_show_formula_json_contract(shown, case):
     assert_contract_keys(doc)
     constants = list(dict.fromkeys(v for k, v in itertools.pairwise(options) if k == "--const"))
     assert doc["constants"] == constants
-    check_sources(doc, np.random.default_rng(len(formula)))
-
-
-@pytest.mark.parametrize("formula, options", [
-    pytest.param(f, o, marks=pytest.mark.xfail(strict=True, reason=why), id=_case_id((f, o)))
-    for f, o, why in MATRIX_BUGS])
-def test_show_matrix_formulas_known_to_fail(shown, formula, options):
-    doc = _document(shown[("formula", formula, tuple(options))])
-    assert_contract_keys(doc)
     check_sources(doc, np.random.default_rng(len(formula)))
 
 

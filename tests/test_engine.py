@@ -8,11 +8,11 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from numgrad import numerical_gradient
 
 from derive import catalog
-from derive.derivation import derive
 from derive.errors import DeriveError
-from numgrad import numerical_gradient
+from derive.pipeline import derive
 
 SCALAR_OPS = [name for name, entry in catalog.load().items() if not entry.shapes]
 TYPED = [
@@ -25,7 +25,7 @@ TYPED = [
 def _check_against_finite_differences(d, seed=0):
     forward, backward = d.functions()
     rng = np.random.default_rng(seed)
-    values = d.sample(rng, size=(4,))
+    values = d.sample(rng, entries=(4,))
     dout = rng.standard_normal(np.shape(forward(**values)))
     grads = backward(dout, **values)
     for name in d.inputs:
@@ -181,13 +181,13 @@ def test_unknown_operator_and_constants():
 
 def test_check_before_trust_rejects_a_wrong_gradient(monkeypatch):
     """A sweep that produced a wrong gradient must be refused, not returned."""
-    import derive.derivation as pipeline
+    import derive.pipeline as pipeline
     from derive.errors import DerivationMismatch
 
     real = pipeline.reverse_sweep
 
-    def wrong_sweep(graph, wrt):
-        sweep = real(graph, wrt)
+    def wrong_sweep(graph, wrt, *rest):
+        sweep = real(graph, wrt, *rest)
         sweep.gradients = {n: g * sp.Float(1.001) for n, g in sweep.gradients.items()}
         return sweep
 

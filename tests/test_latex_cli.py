@@ -9,7 +9,7 @@ import pytest
 from test_latex_corpus import CORPUS, _shapes
 
 from derive.cli import main
-from derive.parse import parse_formula
+from derive.read.formula import parse_formula
 from derive.serialize import expr_text
 
 CLI = [e for e in CORPUS if e.get("cli")]

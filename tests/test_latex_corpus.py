@@ -12,11 +12,11 @@ import pytest
 import sympy as sp
 
 from derive.cli import main
-from derive.codegen import compile_expression
-from derive.commands.inputs import parse_shapes
+from derive.codegen.source import compile_expression
 from derive.errors import DeriveError
-from derive.latex import parse_latex
-from derive.parse import parse_formula
+from derive.read.formula import parse_formula
+from derive.read.latex import parse_latex
+from derive.read.shapes import parse_shapes
 
 CORPUS = tomllib.loads((Path(__file__).parent / "latex_corpus.toml").read_text())["formula"]
 READ = [e for e in CORPUS if "means" in e]
@@ -35,14 +35,6 @@ def _log_base(entry):
     return 10 if entry.get("log10") else None
 
 
-def _matrices_available() -> bool:
-    try:
-        import derive.matrix  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
 def test_corpus_is_large_and_each_entry_says_what_it_expects():
     assert len(CORPUS) >= 40
     assert len(READ) >= 20 and len(REFUSED) >= 20
@@ -57,7 +49,7 @@ def _scalar_values(expr, names, points):
 
 
 def _matrix_values(expr, shapes, rng):
-    from derive.matrix.explicit import explicit
+    from derive.selfcheck.entries import explicit
 
     env = {n: sp.Matrix(rng.uniform(0.2, 2.0, size=tuple(int(d) for d in dims)))
            for n, dims in shapes.items()}
@@ -67,10 +59,6 @@ def _matrix_values(expr, shapes, rng):
 @pytest.mark.parametrize("entry", READ, ids=_id)
 def test_read_as_the_same_formula_in_sympy_syntax(entry):
     shapes = _shapes(entry)
-    if shapes and not _matrices_available():
-        with pytest.raises(DeriveError, match="need derive.matrix"):
-            parse_latex(entry["latex"], shapes, log_base=_log_base(entry))
-        return
     read = parse_latex(entry["latex"], shapes, log_base=_log_base(entry))
     meant = parse_formula(entry["means"], shapes)
     assert read.expr == meant.expr, f"read {read.expr}, meant {meant.expr}"
@@ -96,9 +84,6 @@ def test_refused_with_one_line_naming_the_construct(entry):
     with pytest.raises(DeriveError) as caught:
         parse_latex(entry["latex"], _shapes(entry), log_base=_log_base(entry))
     message = str(caught.value)
-    if entry.get("shapes") and not _matrices_available():
-        assert "need derive.matrix" in message
-        return
     assert entry["refused"] in message
     assert message.startswith("--latex: ") and "\n" not in message
 
@@ -112,5 +97,4 @@ def test_cli_refusal_is_exit_2_and_one_line_on_stderr(entry, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
-    if not (entry.get("shapes") and not _matrices_available()):
-        assert entry["refused"] in err
+    assert entry["refused"] in err

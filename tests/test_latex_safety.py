@@ -16,7 +16,7 @@ from sympy.parsing import sympy_parser
 from test_latex_corpus import CORPUS, _log_base, _shapes
 
 from derive.errors import DeriveError
-from derive.latex import MAX_LENGTH, parse_latex
+from derive.read.latex import MAX_LENGTH, parse_latex
 
 _STATE = ("is_real", "frac_type", "variances", "var", "VARIABLE_VALUES")
 

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from matrix_helpers import derived
 
-from derive.derivation import derive
+from derive import catalog
+from derive.errors import DeriveError
+from derive.pipeline import derive
 from layers import Affine, AffineRows, SoftmaxWithLoss, SoftmaxWithLossRows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,9 +88,9 @@ def test_softmax_cross_entropy_without_the_assumption_keeps_the_general_form():
     derivation = derive(formula="-sum(t * log(softmax(x, axis=0)))",
                         shapes={"x": (3, 4), "t": (3, 4)},
                         constants=["t"])
-    from derive.matrix.text import matrix_text
+    from derive.printers.text import formula_text
 
-    assert matrix_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=0)*sum(t, axis=0) - t)"
+    assert formula_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=0)*sum(t, axis=0) - t)"
 
 
 @pytest.mark.parametrize("op, layer, axis", [
@@ -115,10 +117,10 @@ def test_softmax_cross_entropy_in_both_layouts_and_reductions(axis, reduction, s
     shape = ("C", "N") if axis == 0 else ("N", "C")
     formula = f"{reduction}(-sum(t * log(softmax(x, axis={axis})), axis={axis}))"
     derivation = derive(formula=formula, shapes={"x": shape, "t": shape}, constants=["t"],
-                        assumptions=[f"each sample's t sums to 1: sum(t, axis={axis}) = 1"])
-    from derive.matrix.text import matrix_text
+                        identities=[f"sum(t, axis={axis}) = 1"])
+    from derive.printers.text import formula_text
 
-    assert matrix_text(derivation.gradients["x"]) == f"{scale}*(softmax(x, axis={axis}) - t)"
+    assert formula_text(derivation.gradients["x"]) == f"{scale}*(softmax(x, axis={axis}) - t)"
     rng = np.random.default_rng(4)
     backward = derivation.functions()[1]
     for _ in range(3):
@@ -128,3 +130,21 @@ def test_softmax_cross_entropy_in_both_layouts_and_reductions(axis, reduction, s
         sigma = np.exp(values["x"]) / np.exp(values["x"]).sum(axis=axis, keepdims=True)
         expected = (sigma - values["t"]) / (batch if reduction == "mean" else 1)
         np.testing.assert_allclose(backward(1.0, **values)["x"], expected, rtol=1e-10)
+
+
+def test_related_layouts_are_declared_both_ways_between_operators_of_the_same_names():
+    entries = catalog.load()
+    pairs = [(name, other) for name, entry in entries.items() for other in entry.related]
+    assert ("affine", "affine_rows") in pairs
+    for name, other in pairs:
+        assert name in entries[other].related
+        assert sorted((*entries[name].inputs, *entries[name].constants)) == sorted(
+            (*entries[other].inputs, *entries[other].constants))
+
+
+def test_identities_are_catalog_data_used_by_the_simplifier():
+    derivation = derive("softmax_cross_entropy")
+    assert [str(k) for k in derivation.identities] == ["sum(t, axis=0)"]
+    with pytest.raises(DeriveError, match="write it as one equation"):
+        derive(formula="sum(x*t)", shapes={"x": ("n", 1), "t": ("n", 1)}, constants=["t"],
+               identities=["sum(t) is one"])

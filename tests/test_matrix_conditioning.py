@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matrix_helpers import derived, max_fd_error
 
-from derive.matrix.sampling import MAX_CONDITION
+from derive.sampling import MAX_CONDITION
 
 CASES = {
     "det(X.T @ X)": (("X", ("n", "m")),),

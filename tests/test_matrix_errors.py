@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from derive.derivation import derive
 from derive.errors import DeriveError
+from derive.pipeline import derive
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

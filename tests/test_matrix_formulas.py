@@ -1,13 +1,15 @@
 """The issue's "Done when" list: each formula derived, compiled, and checked against central
 differences at random sizes. Run with -s to see the measured errors."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 from matrix_helpers import derived, max_fd_error
 
-from derive.derivation import derive
-from derive.matrix.text import matrix_text
+from derive.pipeline import derive
+from derive.printers.text import formula_text
 
 FORMULAS = {
     "affine": None,
@@ -47,7 +49,7 @@ def test_formula_passes_finite_differences_at_random_sizes(key):
     derivation = _derive(key)
     error = max_fd_error(derivation, np.random.default_rng(7))
     print(f"\n{key}: max relative error {error:.2e}; "
-          + "; ".join(f"d{n} = {matrix_text(g)}" for n, g in derivation.gradients.items()))
+          + "; ".join(f"d{n} = {formula_text(g)}" for n, g in derivation.gradients.items()))
     assert error < 1e-6
     assert [c.name for c in derivation.checks] == ["explicit_matrices", "finite_difference"]
 
@@ -56,7 +58,7 @@ def test_formula_passes_finite_differences_at_random_sizes(key):
 def test_closed_forms(key):
     derivation = _derive(key)
     for name, text in EXPECTED[key].items():
-        assert matrix_text(derivation.gradients[name]) == text
+        assert formula_text(derivation.gradients[name]) == text
 
 
 def test_backward_source_has_no_symbolic_dimension():
@@ -118,10 +120,10 @@ def test_elementwise_function_of_matrix_product_compiles():
 
 def test_a_wrong_rule_is_caught_before_use(monkeypatch):
     from derive.errors import DerivationMismatch
-    from derive.matrix import rules
+    from derive.primitives import REGISTRY
 
-    name = rules.RULES[sp.Transpose][0]
-    monkeypatch.setitem(rules.RULES, sp.Transpose, (name, lambda e, p, d, G: (d, G)))
+    wrong = dataclasses.replace(REGISTRY[sp.Transpose], differential=lambda e, p, d, G: (d, G))
+    monkeypatch.setitem(REGISTRY, sp.Transpose, wrong)
     with pytest.raises(DerivationMismatch, match="entrywise sympy.diff"):
         derive(formula="trace(X.T @ A)", shapes={"X": ("n", "n"), "A": ("n", "n")})
 
@@ -129,7 +131,7 @@ def test_a_wrong_rule_is_caught_before_use(monkeypatch):
 def test_logsumexp_cross_entropy_needs_no_assumption_and_is_stable():
     derivation = derive(formula="sum(logsumexp(x, axis=1) - sum(t * x, axis=1))",
                         shapes={"x": ("N", "C"), "t": ("N", "C")}, constants=["t"])
-    assert matrix_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=1) - t)"
+    assert formula_text(derivation.gradients["x"]) == "dout*(softmax(x, axis=1) - t)"
     assert "log-sum-exp" in {s.rule for s in derivation.steps}
     forward, backward = derivation.functions()
     x = np.array([[1000.0, -1000.0, 0.0], [3000.0, 2999.0, -5.0]])
@@ -179,7 +181,7 @@ def test_relu_of_affine_samples_away_from_the_kink_and_states_the_convention():
 def test_broadcast_is_undone_by_summing_over_the_broadcast_axes(b_shape, expected, axes):
     shapes = {"X": ("n", "m")} | ({"b": b_shape} if b_shape else {})
     derivation = derive(formula="X * 2 + b", shapes=shapes)
-    assert matrix_text(derivation.gradients["b"]) == expected
+    assert formula_text(derivation.gradients["b"]) == expected
     assert {s.rule for s in derivation.steps} >= ({"broadcast-sum"} if b_shape else set())
     rng = np.random.default_rng(0)
     values = derivation.sample(rng)
@@ -187,3 +189,13 @@ def test_broadcast_is_undone_by_summing_over_the_broadcast_axes(b_shape, expecte
     grad = derivation.functions()[1](dout, **values)["b"]
     reference = dout.sum(axis=axes, keepdims=axes is not None)
     np.testing.assert_allclose(grad, reference, rtol=1e-12)
+
+
+def test_a_backslash_in_a_matrix_formula_leaves_the_generated_source_compiling():
+    """One code template: the formula text in the docstrings is escaped for matrices too
+    (\\xi in LaTeX once made the matrix forward source a SyntaxError)."""
+    derivation = derive(latex=r"\tanh(W \xi)", shapes={"W": ("n", "n"), "xi": ("n", 1)})
+    forward, backward = derivation.functions()
+    W, xi = np.eye(2) * 0.5, np.array([[1.0], [-2.0]])
+    np.testing.assert_allclose(forward(W=W, xi=xi), np.tanh(W @ xi))
+    assert "\\" not in derivation.forward_source.splitlines()[0]

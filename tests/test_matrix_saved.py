@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from matrix_helpers import derived
 
-from derive.matrix.text import matrix_text
+from derive.printers.text import formula_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,7 +30,7 @@ def test_saved_forms_are_written_in_the_output(formula, shapes):
     derivation = derived(formula=formula, shapes=shapes)
     assert derivation.saved_names == ["out"]
     for name, text in SAVED[formula, shapes].items():
-        assert matrix_text(derivation.saved_form[name]) == text
+        assert formula_text(derivation.saved_form[name]) == text
 
 
 # out = F(A) with F not one catalog function: the slope is rewritten through the scalar saved form
@@ -48,7 +48,7 @@ def test_an_elementwise_output_gives_saved_forms_without_function_calls(formula,
     derivation = derived(formula=formula, shapes=shapes)
     for form in derivation.saved_form.values():
         assert form is not None and form.has(sp.MatrixSymbol("out", *derivation.expr.shape))
-        assert not form.atoms(sp.Function), matrix_text(form)  # cheap, and cannot overflow
+        assert not form.atoms(sp.Function), formula_text(form)  # cheap, and cannot overflow
 
 
 def test_a_saved_form_that_would_call_a_function_is_not_used():

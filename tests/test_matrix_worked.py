@@ -3,8 +3,8 @@
 import sympy as sp
 from matrix_helpers import derived
 
-from derive.derivation import derive
-from derive.matrix.text import matrix_text
+from derive.pipeline import derive
+from derive.printers.text import formula_text
 
 
 def test_affine_worked_case_writes_out_every_entry_and_agrees():
@@ -27,16 +27,16 @@ def test_matrix_steps_record_differentials_and_rules():
     by_rule = {}
     for step in derivation.steps:
         by_rule.setdefault(step.rule, []).append(step)
-    to_W = next(s for s in by_rule["matrix product"] if matrix_text(s.input) == "W")
-    assert matrix_text(to_W.local) == "dW @ X"  # the differential d(W X) restricted to W
-    assert matrix_text(to_W.downstream) == "dout @ X.T"
+    to_W = next(s for s in by_rule["matrix product"] if formula_text(s.input) == "W")
+    assert formula_text(to_W.local) == "dW @ X"  # the differential d(W X) restricted to W
+    assert formula_text(to_W.downstream) == "dout @ X.T"
     (broadcast,) = by_rule["broadcast-sum"]
-    assert matrix_text(broadcast.downstream) == "sum(dout, axis=1)"
+    assert formula_text(broadcast.downstream) == "sum(dout, axis=1)"
 
 
 def test_trace_and_transpose_rules_appear_in_steps():
     derivation = derive(formula="trace(X.T @ A)", shapes={"X": ("n", "m"), "A": ("n", "m")})
     rules = [s.rule for s in derivation.steps]
     assert "trace" in rules and "transpose" in rules and "matrix product" in rules
-    assert matrix_text(derivation.gradients["X"]) == "dout*A"
-    assert matrix_text(derivation.gradients["A"]) == "dout*X"
+    assert formula_text(derivation.gradients["X"]) == "dout*A"
+    assert formula_text(derivation.gradients["A"]) == "dout*X"

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.derivation import derive
+from derive.pipeline import derive
 from derive.errors import DeriveError
-from derive.matrix.text import matrix_text
-from derive.parse import parse_formula
+from derive.printers.text import formula_text as matrix_text
+from derive.read.formula import parse_formula
 
 BN = ("mu = mean(x, axis=0); var = mean((x - mu)**2, axis=0); "
       "xhat = (x - mu)/sqrt(var + eps); out = gamma*xhat + beta")
@@ -118,7 +118,7 @@ def test_a_formula_whose_reductions_mix_axes_keeps_its_names_in_the_graph():
 
 
 def test_a_latex_aligned_block_is_the_same_as_the_sympy_definitions():
-    from derive.latex import parse_latex
+    from derive.read.latex import parse_latex
 
     shapes = {"W": ("m", "n"), "x": ("n",), "b": ("m",)}
     tex = parse_latex(r"\begin{aligned} h &= W x + b \\ s &= \sigma(h) \\ y &= s \odot h "
@@ -144,7 +144,7 @@ def test_a_latex_aligned_block_is_the_same_as_the_sympy_definitions():
      "too large once its definitions are written out"),
 ])
 def test_bad_latex_blocks_are_refused_in_one_line(tex, words):
-    from derive.latex import parse_latex
+    from derive.read.latex import parse_latex
 
     with pytest.raises(DeriveError) as info:
         parse_latex(tex)

@@ -33,8 +33,8 @@ def test_cs231n_correct_layers_pass_and_the_unbound_ones_are_listed():
     assert "inverted dropout, p = 0.6 is the keep probability" in results["dropout"].convention
     skipped = {s["target"].rpartition(":")[2]: s["reason"] for s in report.skipped}
     assert set(skipped) == {"spatial_batchnorm", "spatial_groupnorm"}  # 4-D: no operator yet
-    assert all(reason.startswith("not verified: derive has no operator named like")
-               for reason in skipped.values())
+    assert all(reason.startswith("no catalog operator is named like") for reason in
+               skipped.values())
     assert report.summary()["skipped"] == report.skipped
 
 

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.parse import parse_formula
+from derive.read.formula import parse_formula
 
 x, y = sp.symbols("x y", real=True)
 

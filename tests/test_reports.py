@@ -1,7 +1,7 @@
 """Reports without TeX: the plain-data model, golden .tex/.md, determinism, escaping of user
 text, atomic writes, and the `derive report` / `derive graph` commands.
 
-Golden files: regenerate with `.venv/bin/python -m reports.golden` (or UPDATE_GOLDEN=1).
+Golden files: regenerate with `.venv/bin/python tests/golden.py` (or UPDATE_GOLDEN=1).
 """
 
 import os
@@ -9,11 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from golden import GOLDEN_DIR, GOLDEN_OPS, golden_documents
 
 from derive.cli import main
-from derive.derivation import derive
+from derive.pipeline import derive
 from reports.build import write_atomic
-from reports.golden import GOLDEN_DIR, GOLDEN_OPS, golden_documents
 from reports.markdown import report_md
 from reports.model import build_report
 from reports.render import report_tex
@@ -37,7 +37,7 @@ def test_golden_documents(op):
             write_atomic(path, text)
         assert text == path.read_text(encoding="utf-8"), (
             f"{path.name} differs from the golden file; if the change is intended, run "
-            "`.venv/bin/python -m reports.golden` and review the diff")
+            "`.venv/bin/python tests/golden.py` and review the diff")
 
 
 def test_sigmoid_walks_the_tutorials_four_steps(sigmoid):

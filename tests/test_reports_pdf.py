@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from derive.cli import main
-from derive.derivation import derive
 from derive.errors import DeriveError
+from derive.pipeline import derive
 from reports.build import build_pdf
 from reports.write import write_report
 

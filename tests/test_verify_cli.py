@@ -95,15 +95,16 @@ def test_an_unbindable_class_is_skipped_when_scanning_and_an_error_when_named(ca
     source = tmp_path / "odd.py"
     source.write_text("class Frobnicate:\n    def forward(self, x):\n        return x\n"
                       "    def backward(self, dout):\n        return dout\n")
-    code, data = run_json(capsys, str(source))
-    assert code == 0 and data["summary"]["skipped"][0]["target"].endswith("Frobnicate")
+    code, data = run_json(capsys, str(source))  # nothing judged: exit 1, the class named
+    assert code == 1 and data["summary"]["skipped"][0]["target"].endswith("Frobnicate")
+    assert data["summary"]["unbound"] == 1 and data["summary"]["nothing_judged"]
     code, data = run_json(capsys, f"{source}:Frobnicate")
     assert code == 1 and "--op" in data["results"][0]["message"]
 
 
 @pytest.mark.parametrize("argv, words", [
     (["no/such/file.py"], "does not exist"),
-    (["tests/zoo"], "is a directory"),
+    (["tests/zoo:Affine"], "is a folder"),
     (["tests/zoo/correct.py:Nope"], "no name 'Nope'"),
     (["no_such_module_xyz"], "no module named"),
     (["layers", "--op", "nonsense"], "unknown operator"),

@@ -122,7 +122,7 @@ def test_hypothesis_shrinks_counterexamples_to_the_smallest_input():
 
 
 def test_a_layer_can_be_verified_against_a_formula_derivation(tmp_path):
-    from derive.derivation import derive
+    from derive.pipeline import derive
 
     source = tmp_path / "swish.py"
     source.write_text(textwrap.dedent("""\

@@ -80,10 +80,10 @@ def test_an_input_of_shape_n_d1_d2_is_checked_when_the_layer_flattens_it():
     for name in ("affine", "AffineBook"):  # cs231n's pair, the book's class
         checks = {c.name: c for c in verify_candidate(by_name[name], seed=1).checks}
         assert checks["nd_input"].status == "pass"
-        assert checks["nd_input"].message.startswith("X of shape (")
+        assert checks["nd_input"].message.startswith("x of shape (")  # the layer's own name
     (flat,) = [c for c in BUGGY if c.label.endswith("AffineFlattensButDxNotReshaped")]
     message = {c.name: c.message for c in verify_candidate(flat, seed=1).checks}["nd_input"]
-    assert "reshape it back to the input's shape (dX.reshape(X.shape))" in message
+    assert "reshape it back to the input's shape (dx.reshape(x.shape))" in message
     # a layer that takes (N, D) only is not asked to take more
     plain = verify_candidate(by_name["AffineRowsVectorBias"], seed=1)
     assert plain.status == "pass" and "nd_input" not in {c.name for c in plain.checks}

@@ -3,6 +3,10 @@ supermarket figure for any scalar formula — forward value on every arrow, back
 
 from __future__ import annotations
 
+import math
+
+from derive.errors import DeriveError
+
 FORMATS = ("text", "json", "pdf", "tex")
 
 
@@ -21,15 +25,15 @@ def add_arguments(parser):
 
 def run(args) -> int:
     from derive.cache import cached_derive
-    from derive.errors import DeriveError
-    from reports.values import graph_values, parse_point
+    from derive.numbers import graph_numbers
+    from reports.graph_values import graph_values
 
     if not args.at:
         raise DeriveError("derive graph: --at NAME=VALUE,... is needed, with a value for every "
                           "name in the formula")
     derivation = cached_derive(formula=args.expr)
     point = parse_point(args.at, derivation.params)
-    values = graph_values(derivation, point)
+    values = graph_values(derivation, graph_numbers(derivation, point))
     if args.format == "text":
         _print_table(values)
         return 0
@@ -81,3 +85,28 @@ def _print_json(values, derivation, point: dict) -> None:
         "arrows": [{"from": a.source, "to": a.target, "forward": a.forward,
                     "backward": a.backward or None} for a in values.arrows],
     }, indent=2, ensure_ascii=False))
+
+
+def parse_point(items: list[str], names: list[str]) -> dict[str, float]:
+    """--at NAME=VALUE,... (one or more options) as {name: float}; every name needs a value."""
+    point: dict[str, float] = {}
+    for item in ",".join(items).split(","):
+        if not item.strip():
+            continue
+        name, sep, text = (p.strip() for p in item.partition("="))
+        try:
+            value = float(text) if sep and name else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise DeriveError(f"derive graph --at {item.strip()}: expected NAME=VALUE with a "
+                              "finite number, such as x=2.5")
+        if name not in names:
+            raise DeriveError(f"derive graph --at {name}: '{name}' does not occur in the formula "
+                              f"(its names: {', '.join(names)})")
+        point[name] = value
+    missing = [n for n in names if n not in point]
+    if missing:
+        raise DeriveError(f"derive graph --at: no value for {', '.join(missing)}; give every "
+                          f"name a value, such as --at {','.join(f'{n}=1' for n in names)}")
+    return point

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from derive.errors import DeriveError
-
-DIM = re.compile(r"[1-9][0-9]{0,3}\Z|[A-Za-z][A-Za-z0-9_]{0,15}\Z")
+from derive.read.shapes import parse_shapes
 
 
 def add_formula_arguments(parser, op_nargs="?", with_op: bool = True):
@@ -24,23 +21,6 @@ def add_formula_arguments(parser, op_nargs="?", with_op: bool = True):
                         help="a name that is not differentiated (such as targets t)")
 
 
-def parse_shapes(items: list[str]) -> dict:
-    """--shape NAME=D1,D2 options as {name: (d1, d2)} with int or str dimensions."""
-    shapes = {}
-    for item in items:
-        name, sep, dims = item.partition("=")
-        parts = [p.strip() for p in dims.split(",")] if sep else []
-        if not sep or not name.strip() or not 1 <= len(parts) <= 2 or not all(
-                DIM.match(p) for p in parts):
-            raise DeriveError(f"--shape {item}: expected NAME=D1,D2 with dimensions that are "
-                              "positive numbers or names, such as W=n,m or x=3,1")
-        if name.strip() in shapes:
-            raise DeriveError(f"--shape {item}: '{name.strip()}' already has a shape; declare "
-                              "each name once")
-        shapes[name.strip()] = tuple(int(p) if p.isdigit() else p for p in parts)
-    return shapes
-
-
 def derivation_from_args(args):
     """Run the derivation the options ask for (from the cache when it is there)."""
     from derive.cache import cached_derive
@@ -48,6 +28,10 @@ def derivation_from_args(args):
     given = [x for x in (args.op, args.formula, args.latex) if x is not None]
     if len(given) != 1:
         raise DeriveError("give exactly one of OP, --formula EXPR or --latex TEX")
+    from derive.index import is_index_formula
+
+    if is_index_formula(args.formula):  # index notation reads its own --shape/--const
+        return cached_derive(formula=args.formula, shapes=args.shape, constants=tuple(args.const))
     shapes = parse_shapes(args.shape)
     if args.op is not None and (shapes or args.const):
         raise DeriveError("--shape and --const apply to --formula or --latex, not to a catalog OP")

@@ -46,6 +46,11 @@ def run(args) -> int:
     check_name(args.name)
     if (args.formula is None) == (args.latex is None):
         raise DeriveError("derive new: give exactly one of --formula EXPR or --latex TEX")
+    from derive.index import is_index_formula
+
+    if is_index_formula(args.formula):
+        raise DeriveError("derive new: layers from index-notation formulas are not generated "
+                          "yet; derive show --formula gives the derivation and its code")
     out = Path(args.out)
     check_out(out, args.out)
     shapes = parse_shapes(args.shape)

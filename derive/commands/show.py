@@ -17,7 +17,12 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(derivation.to_json(), indent=2, ensure_ascii=False))
         return 0
-    from derive.text import print_derivation
+    if hasattr(derivation, "program"):  # an index-notation derivation
+        from derive.index.text import print_index_derivation
+
+        print_index_derivation(derivation)
+        return 0
+    from derive.terminal import print_derivation
 
     print_derivation(derivation)
     return 0

@@ -1,7 +1,8 @@
 """`derive verify TARGET... [--op NAME | --formula EXPR | --latex TEX [--shape NAME=D1,D2]
-[--const NAME]] [--json] [--seed N] [--strict]`: check hand-written layers.
+[--const NAME]] [--json] [--seed N] [--strict] [--timeout SECONDS]`: check hand-written layers.
 
-Exit code 0 when nothing failed, 1 when something failed or errored, 2 for a usage error.
+Exit code 0 when at least one layer was judged and none failed; 1 when something failed or
+errored, or nothing could be judged; 2 for a usage error or a target that cannot be read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,18 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not a non-negative integer, "
                                          "give a seed such as --seed 42")
+    return value
+
+
+def _timeout(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds, "
+                                         "give a limit such as --timeout 60")
     return value
 
 
@@ -44,6 +57,9 @@ def add_arguments(parser):
                         help="seed for the random inputs (default: a fresh one, printed)")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (such as a mutated dout) as failures")
+    parser.add_argument("--timeout", type=_timeout, metavar="SECONDS",
+                        help="wall-clock limit for loading a target and for judging each layer "
+                        "(default 60)")
 
 
 def rerun_command(args, seed: int) -> str:
@@ -58,6 +74,8 @@ def rerun_command(args, seed: int) -> str:
         for value in getattr(args, option, []):
             parts += [f"--{option}", value]
     parts += ["--seed", str(seed)] + (["--strict"] if args.strict else [])
+    if getattr(args, "timeout", None) is not None:
+        parts += ["--timeout", f"{args.timeout:g}"]
     return shlex.join(parts)
 
 
@@ -76,6 +94,11 @@ def typed_derivation(args):
     if args.op is not None:
         raise DeriveError(f"--op {args.op} and a typed formula both bind the targets, "
                           "give --op or --formula/--latex, not both")
+    from derive.index import is_index_formula
+
+    if is_index_formula(args.formula):
+        raise DeriveError("derive verify: index-notation formulas are not judged yet; "
+                          "derive show --formula gives the derived backward")
     return derivation_from_args(argparse.Namespace(
         op=None, formula=args.formula, latex=args.latex, shape=args.shape, const=args.const,
         log10=args.log10))
@@ -83,11 +106,12 @@ def typed_derivation(args):
 
 def run(args) -> int:
     from derive.verify import verify
+    from derive.verify.session import DEFAULT_TIMEOUT
 
     derivation = typed_derivation(args)
     seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
     report = verify(args.targets, op=args.op, seed=seed, strict=args.strict,
-                    derivation=derivation)
+                    derivation=derivation, timeout=args.timeout or DEFAULT_TIMEOUT)
     report.rerun = rerun_command(args, seed)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=float))

@@ -15,8 +15,8 @@ import inspect
 from dataclasses import dataclass
 
 from derive import catalog
-from derive.commands.inputs import DIM
 from derive.errors import DeriveError
+from derive.read.shapes import DIM
 from derive.verify.targets import Loaded
 from derive.verify.values import is_value_class, value_operations
 
@@ -40,11 +40,7 @@ def candidates(loaded: Loaded) -> list[Candidate]:
     ns, prefix = loaded.namespace, loaded.label.rpartition(":")[0] or loaded.label
     if loaded.name is not None:
         found = _named(ns, loaded.name, loaded.label)
-        if found is None:
-            raise DeriveError(f"verify target '{loaded.label}': '{loaded.name}' is neither a class "
-                              "with forward/backward, an op_forward/op_backward pair nor an "
-                              "op_loss function")
-        return [found]
+        return [found] if found is not None else []
     found = []
     for key, value in ns.items():
         if not _defined_in(value, loaded.module_name):
@@ -79,6 +75,56 @@ def _named(ns: dict, key: str, label: str) -> Candidate | None:
     return None
 
 
+LAYER = ("a class with forward and backward, an op_forward/op_backward pair or an op_loss "
+         "function")
+
+
+def near_misses(loaded: Loaded) -> list[dict]:
+    """{target, reason} for what looks like a layer but cannot be one: a class with forward
+    and no backward (or the reverse), op_forward without op_backward; the named object."""
+    ns, prefix = loaded.namespace, loaded.label.rpartition(":")[0] or loaded.label
+    if loaded.name is not None:
+        reason = _half_layer(ns.get(loaded.name), loaded.name, ns)
+        return [{"target": loaded.label, "reason": reason}] if reason else []
+    found = []
+    for key, value in ns.items():
+        if _defined_in(value, loaded.module_name):
+            reason = _half_layer(value, key, ns)
+            if reason:
+                found.append({"target": f"{prefix}:{key}", "reason": reason})
+    return found
+
+
+def _half_layer(value, key: str, ns: dict) -> str:
+    if inspect.isclass(value):
+        has = [m for m in ("forward", "backward") if callable(getattr(value, m, None))]
+        if len(has) == 1:
+            missing = ({"forward", "backward"} - set(has)).pop()
+            return f"a class with {has[0]} but no {missing}: nothing to compare"
+        return ""
+    for mine, other in (("_forward", "_backward"), ("_backward", "_forward")):
+        stem = key.removesuffix(mine)
+        if key.endswith(mine) and stem and inspect.isfunction(value) and not inspect.isfunction(
+                ns.get(stem + other)):
+            return f"{key} has no {stem}{other} beside it: nothing to compare"
+    return ""
+
+
+def nothing_found(loaded: Loaded) -> str:
+    """What a target holds when nothing in it looks like a layer."""
+    ns = loaded.namespace
+    if loaded.name is not None:
+        value = ns.get(loaded.name)
+        what = "a class" if inspect.isclass(value) else f"a {type(value).__name__}"
+        return f"{loaded.name} is {what}, not {LAYER}"
+    mine = [v for v in ns.values() if _defined_in(v, loaded.module_name)]
+    classes = sum(inspect.isclass(v) for v in mine)
+    functions = sum(inspect.isfunction(v) for v in mine)
+    if not classes and not functions:
+        return f"it defines no class or function (nothing to verify; {LAYER} is)"
+    return (f"it defines {classes} class(es) and {functions} function(s), none of them {LAYER}")
+
+
 KIND_PREFIXES = ("layer_", "activation_")  # Layer_Dense, Activation_ReLU (nnfs.io)
 
 
@@ -93,7 +139,12 @@ def normalise(name: str) -> str:
 
 def bind(candidate: Candidate, op: str | None = None) -> list[str]:
     """Catalog operators the candidate may implement, most likely first; Unbound if none."""
-    entries = catalog.load()
+    from derive.index import is_index_formula
+
+    if op is not None and op in catalog.load() and is_index_formula(catalog.get(op).formula):
+        raise Unbound(f"'{op}' is an index-notation operator, which derive verify does not "
+                      f"judge yet (derive show {op} gives its derived backward)")
+    entries = {n: e for n, e in catalog.load().items() if not is_index_formula(e.formula)}
     if op is not None:
         return [op]
     if candidate.kind == "class":
@@ -116,9 +167,13 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
         if extended:
             return extended
-    raise Unbound(f"not verified: derive has no operator named like '{candidate.name}' "
-                  "(derive list shows those it has; --op NAME binds it to one that computes "
-                  "the same, or --formula to its formula)")
+    indexed = [n for n in catalog.load() if n not in entries and key == normalise(n)]
+    if indexed:
+        raise Unbound(f"'{indexed[0]}' is an index-notation operator, which derive verify does "
+                      f"not judge yet (derive show {indexed[0]} gives its derived backward)")
+    raise Unbound(f"no catalog operator is named like '{candidate.name}' (see derive list): "
+                  "if it implements one, give --op NAME; otherwise give its formula "
+                  "(--formula EXPR, or a formula attribute on the class)")
 
 
 def declared_formula(candidate: Candidate) -> dict | None:

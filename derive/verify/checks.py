@@ -49,7 +49,7 @@ def _gradient_items(ctx: Context, names: list[str], case, run, dout, grads) -> l
                  "hints": lambda name=name: gradient_hints(ctx, name, case, dout, run.out)}
         if name in ctx.derivation.inputs and name in case.layer:
             extra["fd"] = entry_fd(ctx, case, name, dout)
-        items.append((f"d{name}", grads.get(name), expected[name], extra))
+        items.append((ctx.label(name), grads.get(name), expected[name], extra))
     return items
 
 
@@ -93,7 +93,8 @@ def check_finite_difference(ctx: Context) -> Check:
                 numeric = _directional(ctx, case.layer, name, direction, dout, run.out)
                 user = np.asarray(grads.get(name))
                 if user.shape != np.shape(direction):
-                    raise CheckFailed("fail", f"d{name} has shape {user.shape} but {name} has "
+                    raise CheckFailed("fail", f"{ctx.label(name)} has shape {user.shape} but "
+                                      f"{name} has "
                                       f"shape {np.shape(direction)}")
                 scale = max(float(np.sum(np.abs(as_float(derived[name]) * direction))), 1e-300)
                 err_user = abs(float(np.sum(as_float(user) * direction)) - numeric) / scale
@@ -109,8 +110,9 @@ def check_finite_difference(ctx: Context) -> Check:
                     continue
                 if err_user > tol and not messages:
                     messages.append(
-                        f"d{name} disagrees with finite differences of forward along a random "
-                        f"direction v: ⟨d{name}, v⟩ = {float(np.sum(as_float(user) * direction)):.10g}, "
+                        f"{ctx.label(name)} disagrees with finite differences of forward along "
+                        f"a random direction v: ⟨{ctx.label(name)}, v⟩ = "
+                        f"{float(np.sum(as_float(user) * direction)):.10g}, "
                         f"finite difference {numeric:.10g}, derived "
                         f"{float(np.sum(as_float(derived[name]) * direction)):.10g}; relative "
                         f"error {err_user:.2e}")

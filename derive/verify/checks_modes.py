@@ -174,12 +174,12 @@ def _kept(ctx, layer, name):
 
 def batch_statistics(derivation, values: dict) -> dict:
     """Each named intermediate's value on `values` (mu, var of the batch)."""
-    from derive.matrix.codegen import matrix_function
+    from derive.codegen.source import compile_expression
 
     found = {}
     for name, value in derivation.intermediates.items():
-        fn = matrix_function(derivation.inlined(value), derivation.params, derivation.shapes,
-                             "statistic")
+        fn = compile_expression(derivation.inlined(value), derivation.params, "statistic",
+                                derivation.shapes)
         found[name] = np.asarray(fn(**{n: values[n] for n in derivation.params}), dtype=float)
     if not found:
         raise CheckFailed("error", "the derivation has no named statistics")

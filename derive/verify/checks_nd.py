@@ -47,7 +47,7 @@ def check_nd_input(ctx: Context) -> Check | None:
     sizes = dict(ctx.sizes_of_dims or {})
     if dim in sizes:
         sizes[dim] = SPLIT[0] * SPLIT[1]
-    case = ctx.variant.case(ctx.rng(90), sizes)
+    case = ctx.case_at(ctx.rng(90), sizes)
     flat = case.layer[name]
     shape = (flat.shape[0], *_axes(flat.shape[1]))
     given = {**case.layer, name: flat.reshape(shape)}
@@ -55,7 +55,7 @@ def check_nd_input(ctx: Context) -> Check | None:
         run = ctx.adapter.start(given)
     except Exception:  # the layer takes (N, D) inputs only: nothing to check  # noqa: BLE001
         return None
-    where = f"{name} of shape {shape}"
+    where = f"{ctx.input_name(name)} of shape {shape}"
     expected_out = ctx.variant.forward(case.reference)
     check = compare_all("nd_input", [(f"out for {where}", run.out, expected_out, {})],
                         tolerance(run.out), {"inputs": as_list(given)})
@@ -65,17 +65,18 @@ def check_nd_input(ctx: Context) -> Check | None:
     grads = ctx.backward(run, dout)
     found = grads.get(name)
     if np.shape(found) != shape:
-        return Check("nd_input", "fail", f"forward takes {where} but d{name} has shape "
+        return Check("nd_input", "fail", f"forward takes {where} but {ctx.label(name)} has shape "
                      f"{np.shape(found)}: reshape it back to the input's shape "
-                     f"(d{name}.reshape({name}.shape))", float("inf"),
+                     f"({ctx.label(name)}.reshape({ctx.input_name(name)}.shape))", float("inf"),
                      {"inputs": as_list(given)})
     expected = ctx.variant.backward(dout, case.reference)
-    items = [(f"d{name} for {where}", as_float(found).reshape(flat.shape), expected[name], {})]
-    items += [(f"d{n} for {where}", g, expected[n], {}) for n, g in grads.items()
+    items = [(f"{ctx.label(name)} for {where}", as_float(found).reshape(flat.shape),
+              expected[name], {})]
+    items += [(f"{ctx.label(n)} for {where}", g, expected[n], {}) for n, g in grads.items()
               if n != name and n in expected]
     check = compare_all("nd_input", items, tolerance(run.out, *grads.values()),
                         {"inputs": as_list(given), "dout": np.asarray(dout).tolist()})
     if check.status == "pass":
         check.message = (f"{where} (reshaped to {flat.shape} by the layer) gives the same "
-                         f"out and gradients; d{name} has {name}'s shape")
+                         f"out and gradients; {ctx.label(name)} has {ctx.input_name(name)}'s shape")
     return check

@@ -3,11 +3,11 @@ shared ways of running the user's code and describing a mismatch."""
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from derive.verify.blame import describe, user_line
 from derive.verify.compare import (
     as_float,
     index_text,
@@ -18,6 +18,7 @@ from derive.verify.compare import (
 from derive.verify.conventions import Case, Variant
 from derive.verify.diagnosis import guess_cause
 from derive.verify.hints import mistake_hints
+from derive.verify.limits import TimeLimit
 from derive.verify.modes import usual_values
 from derive.verify.protocols import ForwardOnly, NotImplementedLayer, ProtocolError
 from derive.verify.results import Check
@@ -38,6 +39,7 @@ class Context:
     variant: Variant
     seed: int
     strict: bool = False
+    passed: set = field(default_factory=set)   # the checks that passed so far on this layer
     usual_values: dict | None = None  # constants the layer hard-codes, as found (eps)
     notes: list = field(default_factory=list)  # conventions a check found (inverted dropout)
 
@@ -53,7 +55,12 @@ class Context:
         self.sizes_of_dims = fixed_sizes(self.derivation, self.rng(999))
 
     def case(self, k: int) -> Case:
-        case = self.variant.case(self.rng(k), self.sizes_of_dims)
+        return self.case_at(self.rng(k), self.sizes_of_dims)
+
+    def case_at(self, rng, sizes) -> Case:
+        """A case drawn with `rng` at `sizes`, with the constants the layer hard-codes (the
+        book's eps) set to the values found for it."""
+        case = self.variant.case(rng, sizes)
         if getattr(self.adapter, "protocol", {}).get("usual"):
             if self.usual_values is None:
                 self.usual_values = usual_values(self, case)
@@ -67,9 +74,11 @@ class Context:
             return 1.0
         return rng.standard_normal(np.shape(out))
 
-    def run(self, values: dict, copy: bool = True, warmup: dict | None = None):
-        """The user's forward on a fresh layer; errors become CheckFailed verdicts."""
-        return call_user(lambda: self.adapter.start(values, copy=copy, warmup=warmup), "forward")
+    def run(self, values: dict, copy: bool = True, warmup: dict | None = None, layer=None):
+        """The user's forward on a fresh layer (or on `layer`, a class-style layer used
+        before); errors become CheckFailed verdicts."""
+        return call_user(lambda: self.adapter.start(values, copy=copy, warmup=warmup,
+                                                    layer=layer), "forward", layer)
 
     def backward(self, run, dout, copy: bool = True) -> dict:
         """The user's backward, on its own copy of dout unless `copy` is False: a layer that
@@ -77,6 +86,14 @@ class Context:
         its gradients are compared with."""
         given = np.array(dout, copy=True) if copy and isinstance(dout, np.ndarray) else dout
         return call_user(lambda: run.backward(given), "backward", getattr(run, "layer", None))
+
+    def label(self, name: str) -> str:
+        """The gradient for `name` as the layer's code calls it (dx, dw), else d + name."""
+        return getattr(self.adapter, "labels", {}).get(name, f"d{name}")
+
+    def input_name(self, name: str) -> str:
+        """The input `name` as the layer's code calls it (x for the catalog's X)."""
+        return getattr(self.adapter, "spelled", {}).get(name, name)
 
     def sizes(self, values: dict) -> set:
         sizes = set()
@@ -95,14 +112,17 @@ def call_user(thunk, what: str, layer=None):
         raise CheckFailed("fail", f"not implemented: {exc}") from None
     except ProtocolError as exc:
         raise CheckFailed("fail", str(exc)) from None
-    except Exception as exc:  # the user's code raised: that is the verdict
+    except NotImplementedError as exc:  # an unfilled exercise: raise NotImplementedError
+        raise CheckFailed("fail", f"not implemented: {what} raises NotImplementedError"
+                          f"{user_line(exc)}") from None
+    except TimeLimit:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (sys.exit(), GeneratorExit: still a verdict)
         raise CheckFailed("error", raised_message(exc, what, layer)) from None
 
 
 def raised_message(exc: BaseException, what: str, layer=None) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-    text = f"{what} raised {type(exc).__name__}: {exc}{where}"
+    text = describe(exc, what)
     layer = layer if layer is not None else getattr(exc, "derive_layer", None)
     name = getattr(exc, "name", None)
     if isinstance(exc, NameError) and name and layer is not None and hasattr(layer, name):
@@ -115,7 +135,10 @@ def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None,
     """(relative error, message or None when within tolerance) for one tensor."""
     found_arr = np.asarray(found) if found is not None else None
     if found_arr is None or found_arr.dtype == object:
-        return float("inf"), f"{label} is {found!r}, not an array"
+        return float("inf"), f"{label} is {short_repr(found)}, not an array"
+    kind = number_kind(found_arr)
+    if kind:
+        return float("inf"), f"{label} {kind}"
     err = relative_error(found_arr, expected)
     if err <= tol:
         return err, None
@@ -143,6 +166,30 @@ def mismatch(label: str, found, expected, tol: float, *, values=None, dout=None,
             text += f", finite difference {number(fd_value)}"
     text += f"; relative error {err:.2e}"
     return err, text + (f"; likely cause: {cause}" if cause else "")
+
+
+def number_kind(found: np.ndarray) -> str:
+    """Why an array of this dtype cannot stand for real floating-point values ('' if it can)."""
+    if np.issubdtype(found.dtype, np.complexfloating):
+        imag = float(np.max(np.abs(found.imag), initial=0))
+        return (f"has complex dtype {found.dtype} (largest imaginary part {number(imag)}) where "
+                "real numbers are expected: a complex constant or np.emath/np.lib.scimath "
+                "function? Keep the computation real")
+    if found.dtype.kind in "biu":
+        return (f"has dtype {found.dtype} where real floating-point numbers are expected: the "
+                "values are truncated (an integer array such as np.zeros_like of an integer "
+                "input, or a comparison returned as is?)")
+    if not np.issubdtype(found.dtype, np.floating):
+        return f"has dtype {found.dtype}, not a floating-point array"
+    return ""
+
+
+def short_repr(value, limit: int = 80) -> str:
+    try:
+        text = repr(value)
+    except BaseException:  # noqa: BLE001  (a user's __repr__ may raise)
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def compare_all(name: str, items: list, tol: float, counterexample=None) -> Check:

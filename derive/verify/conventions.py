@@ -127,13 +127,8 @@ def _onehot(rng, shape, axis) -> np.ndarray:
 
 
 def related_ops(op: str) -> list[str]:
-    """Catalog operators that are another layout of `op`: one name extends the other, same names."""
-    entries = catalog.load()
-    base = entries[op]
-    names = sorted((*base.inputs, *base.constants))
-    return [n for n, e in entries.items() if n != op
-            and (n.startswith(op + "_") or op.startswith(n + "_"))
-            and sorted((*e.inputs, *e.constants)) == names]
+    """Catalog operators declared as another layout or reduction of `op` (`related`)."""
+    return list(catalog.load()[op].related)
 
 
 def variants(derivations: list, scalar_output: bool, labels_first: bool = False) -> list[Variant]:

@@ -21,7 +21,8 @@ def print_report(report, console: Console | None = None) -> None:
         style = STYLE[result.status]
         table.add_row(escape(result.target), escape(result.convention or result.op or "-"),
                       f"[{style}]{result.status}[/]", summary)
-    console.print(table)
+    if report.results:
+        console.print(table)
     for result in report.results:
         repeated = any(c.message and c.message in result.message for c in result.checks)
         if result.message and result.status != "pass" and not repeated:
@@ -35,11 +36,18 @@ def print_report(report, console: Console | None = None) -> None:
                 console.print(f"[{style}]{MARK[check.status]} {escape(result.target)} "
                               f"{check.name}[/] ({check.status}): {escape(check.message)}")
     for skipped in report.skipped:
-        console.print(f"[dim]- skipped {escape(skipped['target'])}: {escape(skipped['reason'])}[/]")
+        console.print(f"- skipped {escape(skipped['target'])}: {escape(skipped['reason'])}")
     for block in report.blocks:
         console.print(f"[yellow]! {escape(block['target'])} block {block['block']} (line "
                       f"{block['line']}) failed to run: {escape(block['error'])}[/]")
+    if report.results:  # without any, the line below says it all
+        for nothing in report.nothing:
+            console.print(f"- nothing to verify in {escape(nothing['target'])}: "
+                          f"{escape(nothing['reason'])}")
     summary = report.summary()
+    if summary["nothing_judged"]:
+        console.print(f"[red]✗ {escape(summary['nothing_judged'])}[/]")
     console.print(f"{summary['pass']} passed, {summary['fail']} failed, {summary['error']} "
-                  f"errors, {summary['warnings']} warnings, {len(report.skipped)} skipped")
+                  f"errors, {summary['warnings']} warnings, {len(report.skipped)} skipped "
+                  "(not bound)")
     console.print(f"seed {report.seed}; rerun: {escape(report.rerun)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.codegen import compile_expression
+from derive.codegen.source import compile_expression
 from derive.sweep import DOUT
 from derive.verify.slips import missing_term_slips, repeated_id_slips
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.codegen import compile_expression
+from derive.codegen.source import compile_expression
 
 _SOLVED: dict = {}
 
@@ -26,7 +26,7 @@ def _solution(derivation):
                 real = [s for s in sp.solve(sp.Eq(kink, 0), symbol) if s.is_real is not False]
                 if real:
                     fn = compile_expression(real[0], derivation.params, "kink_point")
-                    _SOLVED[key] = (str(symbol), fn, f"{symbol} = {real[0]}")
+                    _SOLVED[key] = (str(symbol), fn, f"{symbol} = {real[0]}", kink)
                     break
             if _SOLVED[key]:
                 break
@@ -41,7 +41,7 @@ def kink_case(ctx):
     solved = _solution(derivation)
     if solved is None:
         return None
-    name, fn, description = solved
+    name, fn, description, _ = solved
     case = ctx.case(80)
     shape = np.shape(case.reference[name])
     mask = (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
@@ -49,3 +49,23 @@ def kink_case(ctx):
     for values in (case.reference, case.layer):
         values[name] = np.where(mask, point, values[name])
     return case, mask, description
+
+
+def tangent(derivation, values: dict) -> dict | None:
+    """{input: component} of a direction along the kink g = 0 when g involves exactly two
+    inputs a, b (a tie such as x = y): v = (∂g/∂b, −∂g/∂a). The function is differentiable
+    along it, so every subgradient g has ⟨g, v⟩ equal to that derivative. None otherwise."""
+    solved = _solution(derivation)
+    if solved is None:
+        return None
+    kink = solved[3]
+    symbols = sorted((s for s in kink.free_symbols if str(s) in derivation.inputs), key=str)
+    if len(symbols) != 2:
+        return None
+    a, b = symbols
+    parts = {}
+    for name, expr in ((str(a), sp.diff(kink, b)), (str(b), -sp.diff(kink, a))):
+        fn = compile_expression(expr, derivation.params, "kink_tangent")
+        parts[name] = np.broadcast_to(np.asarray(fn(**values), dtype=float),
+                                      np.shape(values[name]))
+    return parts

@@ -17,6 +17,7 @@ import inspect
 import numpy as np
 
 from derive.verify import modes
+from derive.verify.spelling import assigned_attributes, returned_names, student_labels
 
 
 class ProtocolError(Exception):
@@ -67,7 +68,23 @@ def _copy(values: dict) -> dict:
     return {k: np.array(v, copy=True) for k, v in values.items()}
 
 
-def _grads_tuple(result, count: int, what: str) -> list:
+def numeric(value, what: str):
+    """`value` when it is a number or an array of numbers; else NotImplementedLayer (None)
+    or ProtocolError naming what came back (a str, a dict, a generator...)."""
+    if value is None:
+        raise NotImplementedLayer(f"{what} is None")
+    try:
+        kind = np.asarray(value).dtype.kind
+    except Exception:  # noqa: BLE001  (a ragged list, an object whose __array__ raises)
+        kind = "O"
+    if kind not in "biufc":
+        raise ProtocolError(f"{what} is a {type(value).__name__}, not an array of numbers")
+    return value
+
+
+def _grads_tuple(result, names: list[str], what: str) -> list:
+    """One gradient per name from what `what` returned; None anywhere is not implemented."""
+    count = len(names)
     if result is None:
         raise NotImplementedLayer(f"{what} returned None")
     if count == 1:
@@ -76,12 +93,13 @@ def _grads_tuple(result, count: int, what: str) -> list:
                 raise ProtocolError(f"{what} returned {len(result)} values but the layer has "
                                     "1 input: return just its gradient")
             result = result[0]
-        return [result]
+        return [numeric(result, f"the d{names[0]} that {what} returned")]
     if not isinstance(result, (tuple, list)) or len(result) != count:
         got = len(result) if isinstance(result, (tuple, list)) else 1
         raise ProtocolError(f"{what} returned {got} gradient(s) but the layer has {count} "
                             "inputs: return one gradient per input, as a tuple")
-    return list(result)
+    return [numeric(g, f"gradient {k} of {count} that {what} returned")
+            for k, g in enumerate(result, start=1)]
 
 
 class Run:
@@ -128,10 +146,21 @@ class ClassAdapter:
         self.param_attrs += [("d" + d, d) for d in self.attrs if d in inputs]
         # a loss layer may define backward(self) with no dout at all
         self.takes_dout = bool(_positional(cls.backward, True)) or _has_varargs(cls.backward)
+        spelled = dict(zip(self.forward_names, forward_args)) if matched == self.forward_names \
+            else {}
+        spelled.update({d: a for a, d in self.init})
+        self.spelled = spelled
+        self.labels = student_labels(spelled, returned_names(cls.backward, len(self.grad_names)),
+                                     self.grad_names)
+        assigned = assigned_attributes(cls.backward)
+        for attr, name in self.param_attrs:
+            own = next((a for a in assigned if a.lower() == attr.lower()), None)
+            self.labels[name] = own or attr
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         given, values = values, _copy(values) if copy else values
-        layer = self._construct(values)
+        layer = self._construct(values) if layer is None else layer  # reused: state persists
         for name, value in self.state.items():  # running statistics set by a check
             setattr(layer, name, np.array(value, copy=True))
         flag = {self.flag: self.mode == "train"} if self.flag else {}
@@ -147,20 +176,22 @@ class ClassAdapter:
             out = getattr(layer, "output", None)  # nnfs.io style: forward sets self.output
         if out is None:
             raise NotImplementedLayer("forward returned None")
+        out = numeric(out, "the output of forward")
         modes.recover_drawn(self.drawn, given, layer, values.get(self.forward_names[0]), out)
 
         def backward(dout):
             result = layer.backward(dout) if self.takes_dout else layer.backward()
             if result is None and len(self.grad_names) == 1:
                 result = getattr(layer, "dinputs", None)  # nnfs.io: backward sets self.dinputs
-            grads = dict(zip(self.grad_names, _grads_tuple(result, len(self.grad_names),
+            grads = dict(zip(self.grad_names, _grads_tuple(result, self.grad_names,
                                                            "backward")))
             for attr, name in self.param_attrs:
-                value = _attribute(layer, getattr(self, "own_names", {}).get(attr, attr))
-                if value is None:
+                own = getattr(self, "own_names", {}).get(attr, attr)
+                value = _attribute(layer, own)
+                if value is None and not _has_attribute(layer, own):
                     raise ProtocolError(f"after backward the layer has no gradient attribute "
                                         f"{attr} (the gradient for parameter {name})")
-                grads[name] = value
+                grads[name] = numeric(value, f"self.{own} after backward")
             return grads
 
         run = Run(out, backward)
@@ -199,6 +230,10 @@ def _spellings(name: str) -> tuple[str, ...]:
     return (name.lower(), *SPELLINGS.get(name.lower(), ()))
 
 
+def _has_attribute(layer, attr: str) -> bool:
+    return hasattr(layer, attr) or any(a.lower() == attr.lower() for a in vars(layer))
+
+
 def _attribute(layer, attr: str):
     """layer.<attr>, else the one attribute spelled so but for case (dw for dW), else None."""
     value = getattr(layer, attr, None)
@@ -231,8 +266,13 @@ class PairAdapter:
         self.forward_names = matched
         self.config = len(required) > len(names)  # a trailing config dict such as bn_param
         self.grad_names = [n for n in matched if n in inputs]
+        self.spelled = dict(zip(matched, required))
+        self.labels = student_labels(self.spelled,
+                                     returned_names(backward, len(self.grad_names)),
+                                     self.grad_names)
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         given, values = values, _copy(values) if copy else values
         config = modes.config_dict(self.protocol, values, self.config_constants, self.mode,
                                    self.state)
@@ -247,11 +287,12 @@ class PairAdapter:
         out, cache = result
         if out is None:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None for out")
+        out = numeric(out, f"the out that {self.forward.__name__} returned")
         modes.recover_drawn(self.drawn, given, cache, values.get(self.forward_names[0]), out)
 
         def backward(dout):
             grads = self.backward(dout, cache)
-            return dict(zip(self.grad_names, _grads_tuple(grads, len(self.grad_names),
+            return dict(zip(self.grad_names, _grads_tuple(grads, self.grad_names,
                                                           self.backward.__name__)))
 
         return Run(out, backward)
@@ -267,11 +308,17 @@ class LossFunctionAdapter:
         self.func = func
         self.forward_names = [*inputs, *constants]
         self.grad_names = list(inputs)
-        if len(_positional(func, False)) < len(self.forward_names):
+        params = [p.name for p in _positional(func, False)]
+        if len(params) < len(self.forward_names):
             raise ProtocolError(f"{func.__name__} takes fewer arguments than the operator's "
                                 f"{', '.join(self.forward_names)}")
+        self.spelled = dict(zip(self.forward_names, params))
+        self.labels = student_labels(self.spelled,
+                                     returned_names(func, len(self.grad_names), skip=1),
+                                     self.grad_names)
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         values = _copy(values) if copy else values
         result = self.func(*[values[n] for n in self.forward_names])
         if result is None:
@@ -286,4 +333,7 @@ class LossFunctionAdapter:
         loss, *grads = result
         if loss is None:
             raise NotImplementedLayer(f"{self.func.__name__} returned None for the loss")
+        loss = numeric(loss, f"the loss that {self.func.__name__} returned")
+        grads = [numeric(g, f"the {self.labels.get(n, 'd' + n)} that {self.func.__name__} "
+                            "returned") for n, g in zip(self.grad_names, grads)]
         return Run(loss, lambda dout: dict(zip(self.grad_names, grads)))

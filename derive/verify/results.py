@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 STATUSES = ("pass", "warn", "fail", "error")
+MESSAGE_LIMIT = 2000
+# terminal control sequences (CSI, OSC) and other control characters a layer's text may carry
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text) -> str:
+    """`text` fit for a terminal and for JSON: escape sequences and control characters
+    removed, line breaks as spaces, at most MESSAGE_LIMIT characters."""
+    if not isinstance(text, str):
+        return text
+    text = _CONTROL.sub("", _ESCAPES.sub("", text)).replace("\n", " ").replace("\t", " ")
+    if len(text) > MESSAGE_LIMIT:
+        text = text[:MESSAGE_LIMIT] + f"… [{len(text) - MESSAGE_LIMIT} more characters]"
+    return text
+
+
+def clean_result(result: "Result") -> "Result":
+    result.target, result.message = clean(result.target), clean(result.message)
+    result.convention = clean(result.convention)
+    for check in result.checks:
+        check.message = clean(check.message)
+    return result
 
 
 @dataclass
@@ -52,20 +76,33 @@ class Report:
 
     results: list[Result]
     seed: int
-    skipped: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)   # layer-like, not bound: why
     blocks: list[dict] = field(default_factory=list)
     rerun: str = ""
+    nothing: list[dict] = field(default_factory=list)   # targets with nothing layer-like
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "pass" for r in self.results)
+        """At least one layer judged, and every judged layer passed."""
+        return bool(self.results) and all(r.status == "pass" for r in self.results)
+
+    def nothing_judged(self) -> str:
+        """Why nothing was verified ('' when something was)."""
+        if self.results:
+            return ""
+        found = [f"{n['target']}: {n['reason']}" for n in self.nothing]
+        if self.skipped:
+            found.append(f"{len(self.skipped)} layer-like class(es) or function(s) could not "
+                         "be bound (listed above)")
+        return "nothing was verified: " + ("; ".join(found) or "no target held a layer")
 
     def summary(self) -> dict:
         counts = {s: sum(r.status == s for r in self.results) for s in ("pass", "fail", "error")}
         return {"targets": len(self.results), **counts,
                 "warnings": sum(c.status == "warn" for r in self.results for c in r.checks),
-                "skipped": self.skipped, "failed_blocks": self.blocks,
-                "seed": self.seed, "rerun": self.rerun}
+                "skipped": self.skipped, "unbound": len(self.skipped),
+                "nothing_found": self.nothing, "nothing_judged": self.nothing_judged(),
+                "failed_blocks": self.blocks, "seed": self.seed, "rerun": self.rerun}
 
     def to_json(self) -> dict:
         return {"results": [r.to_json() for r in self.results], "summary": self.summary()}

@@ -12,8 +12,16 @@ import itertools
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.verify import checks, checks_modes, checks_more, checks_nd
-from derive.verify.binding import Candidate, Unbound, bind, candidates, declared_formula
+from derive.verify import (
+    checks,
+    checks_dtype,
+    checks_extreme,
+    checks_modes,
+    checks_more,
+    checks_nd,
+    checks_state,
+)
+from derive.verify.binding import Candidate, Unbound, bind, declared_formula
 from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
@@ -26,9 +34,8 @@ from derive.verify.protocols import (
     PairAdapter,
     ProtocolError,
 )
-from derive.verify.results import Check, Report, Result, verdict
+from derive.verify.results import Check, Result, verdict
 from derive.verify.search import smallest_counterexample
-from derive.verify.targets import load_target
 from derive.verify.values import ValueAdapter
 
 CHECKS = [
@@ -37,10 +44,10 @@ CHECKS = [
     ("param_gradients", checks.check_param_gradients),
     ("finite_difference", checks.check_finite_difference),
     ("side_effects", checks_more.check_side_effects),
-    ("extreme_inputs", checks_more.check_extreme_inputs),
-    ("dtype_shape", checks_more.check_dtype_shape),
+    ("extreme_inputs", checks_extreme.check_extreme_inputs),
+    ("dtype_shape", checks_dtype.check_dtype_shape),
     ("linearity", checks_more.check_linearity),
-    ("state", checks_more.check_state),
+    ("state", checks_state.check_state),
     ("kink_convention", checks_more.check_kink_convention),
     ("nd_input", checks_nd.check_nd_input),
     ("running_stats", checks_modes.check_running_stats),
@@ -48,31 +55,6 @@ CHECKS = [
     ("mask_reuse", checks_modes.check_mask_reuse),
 ]
 SEARCH_SECONDS = 5.0
-
-
-def verify(targets: list[str], op: str | None = None, seed: int = 0,
-           strict: bool = False, derivation=None) -> Report:
-    """Load every target (DeriveError if one cannot be loaded), then verify what it offers.
-
-    `derivation` (a Derivation, e.g. of a --formula) binds every candidate to it instead of
-    to a catalog operator.
-    """
-    if op is not None and derivation is None:
-        from derive import catalog
-
-        catalog.get(op)
-    loaded = [load_target(t) for t in targets]
-    report = Report([], seed)
-    for item in loaded:
-        report.blocks.extend({"target": item.label, **b} for b in item.failed_blocks)
-        for candidate in candidates(item):
-            result = verify_candidate(candidate, op, seed, strict,
-                                      explicit=item.name is not None, derivation=derivation)
-            if isinstance(result, Result):
-                report.results.append(result)
-            else:
-                report.skipped.append({"target": candidate.label, "reason": result})
-    return report
 
 
 def make_adapter(candidate: Candidate, derivation):
@@ -273,6 +255,8 @@ def run_checks(ctx: Context, candidate: Candidate) -> list[Check]:
             continue
         if result.status == "fail" and name in ("forward", "backward"):
             _attach_search(ctx, result, name)
+        if result.status == "pass":
+            ctx.passed.add(name)
         found.append(result)
     return found
 
@@ -285,10 +269,10 @@ def _attach_search(ctx: Context, result: Check, which: str) -> None:
         shrunk = None
     if shrunk is not None:
         result.counterexample = shrunk
-        result.message += f" (smallest failing input found: {_describe(shrunk)})"
+        result.message += f" (smallest failing input found: {_describe(shrunk, ctx)})"
 
 
-def _describe(example: dict) -> str:
+def _describe(example: dict, ctx: Context) -> str:
     import numpy as np
 
     parts = []
@@ -296,6 +280,7 @@ def _describe(example: dict) -> str:
         value = np.asarray(value) if value is not None else None
         if value is None or value.dtype == object:
             continue
+        name = ctx.input_name(name)
         parts.append(f"{name} = {value.ravel()[0]:.6g}" if value.size == 1
                      else f"{name} of shape {value.shape}")
     return ", ".join(parts)

@@ -46,9 +46,11 @@ def _is_number(d) -> bool:
         return False
 
 
-def sample_values(derivation, rng: np.random.Generator, sizes: dict | None = None) -> dict:
-    """float64 values for every parameter of the derivation."""
+def sample_values(derivation, rng: np.random.Generator, sizes=None) -> dict:
+    """float64 values for every parameter of the derivation (`sizes`: {dimension: size} for a
+    matrix derivation, the array shape for an elementwise one)."""
     if not derivation.shapes:
-        return derivation.sample(rng, size=ELEMENTWISE_SHAPE)
+        return derivation.sample(rng, entries=sizes if isinstance(sizes, tuple)
+                                 else ELEMENTWISE_SHAPE)
     sizes = fixed_sizes(derivation, rng) if sizes is None else sizes
-    return {k: np.asarray(v, dtype=float) for k, v in derivation.sample(rng, size=sizes).items()}
+    return {k: np.asarray(v, dtype=float) for k, v in derivation.sample(rng, sizes).items()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derive.catalog import DEFAULT_DOMAIN
 from derive.verify.compare import relative_error, tolerance
 
 MAX_EXAMPLES = 40
@@ -58,7 +59,7 @@ def _scalar_strategy(ctx, st):
     from derive.verify.conventions import Case
 
     derivation = ctx.derivation
-    floats = {n: st.floats(*derivation.domains.get(n, (-3.0, 3.0)), allow_nan=False,
+    floats = {n: st.floats(*derivation.domains.get(n, DEFAULT_DOMAIN), allow_nan=False,
                            allow_infinity=False) for n in derivation.params}
     floats["dout"] = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
 
@@ -81,7 +82,7 @@ def _matrix_strategy(ctx, st):
     def make(point):
         sizes, seed = point
         rng = np.random.default_rng(seed)
-        case = ctx.variant.case(rng, dict(zip(dims, sizes)))
+        case = ctx.case_at(rng, dict(zip(dims, sizes)))
         return case, None
 
     return strategy, make
@@ -110,7 +111,7 @@ _KINKS: dict = {}
 def _near_kink(derivation, values) -> bool:
     if not derivation.kinks:
         return False
-    from derive.codegen import compile_expression
+    from derive.codegen.source import compile_expression
 
     key = (derivation.name, str(derivation.expr))
     if key not in _KINKS:

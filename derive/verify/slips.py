@@ -41,8 +41,8 @@ def forward_slips(variant, values: dict) -> dict:
 
 @lru_cache(maxsize=64)
 def _slip_forward(op: str, index: int):
-    from derive.matrix.codegen import matrix_function
-    from derive.parse import parse_formula
+    from derive.codegen.source import compile_expression
+    from derive.read.formula import parse_formula
 
     entry = catalog.get(op)
     try:
@@ -51,7 +51,7 @@ def _slip_forward(op: str, index: int):
     except DeriveError:
         return None
     shapes = {n: tuple(s.shape) for n, s in ((n, parsed.symbol(n)) for n in parsed.shapes)}
-    return matrix_function(parsed.expr, parsed.names, shapes, "slip"), parsed.names
+    return compile_expression(parsed.expr, parsed.names, "slip", shapes), parsed.names
 
 
 def _sizes(derivation, values: dict) -> dict:
@@ -95,21 +95,21 @@ def _inner_sum(expr):
 
 
 def _evaluate(derivation, expr, values: dict, dout):
-    from derive.matrix.codegen import matrix_function
+    from derive.codegen.source import compile_expression
 
     expr = derivation.inlined(expr)
     shapes = {**derivation.shapes, "dout": tuple(derivation.expr.shape)}
     params = [*derivation.params, "dout"]
-    function = matrix_function(expr, params, shapes, "slip")
+    function = compile_expression(expr, params, "slip", shapes)
     with np.errstate(all="ignore"):
         return function(**{n: values[n] for n in derivation.params}, dout=np.asarray(dout))
 
 
 def _mean_text(expr) -> str:
     """`expr` in formula syntax with (±1/N)*sum(a, axis=k) written ±mean(a, axis=k)."""
-    from derive.matrix.text import matrix_text
+    from derive.printers.text import formula_text
 
-    text = _without_broadcasts(matrix_text(expr))
+    text = _without_broadcasts(formula_text(expr))
     text = re.sub(r"\(-1/\w+\)\*sum\(", "-mean(", text)
     text = re.sub(r"\(1/\w+\*sum\(([^()]*(?:\([^()]*\))*[^()]*)\)\)", r"mean(\1)", text)
     return re.sub(r"\b1/\w+\*sum\(", "mean(", text).replace("+ -", "- ")

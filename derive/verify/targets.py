@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from derive import workers
 from derive.errors import DeriveError
-from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.blame import describe
+from derive.verify.limits import quiet, time_limit
 
 OPENING = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^`\n]*)$")
 # info strings: python, py, Python3, ipython, {python} (R Markdown), {.python} (pandoc),
@@ -46,8 +48,51 @@ class Loaded:
     failed_blocks: list[dict] = field(default_factory=list)
 
 
-def load_target(text: str) -> Loaded:
-    """Load one TARGET string; DeriveError naming the target when that is impossible."""
+def readable_targets(text: str) -> list[str]:
+    """The targets TARGET stands for — itself, or each Python file of a folder — checked to be
+    readable without running any of its code; DeriveError (exit code 2) when it is not."""
+    where, _, name = text.rpartition(":") if _has_name(text) else (text, "", "")
+    where = where or text
+    path = Path(where)
+    folder = path.is_dir() and (os.sep in where or "/" in where
+                                or not (path / "__init__.py").is_file())
+    if folder:
+        if name:
+            raise DeriveError(f"verify target '{text}': {path} is a folder, give a file in it "
+                              "with ':Name', or the folder alone")
+        return [str(p) for p in sorted(path.rglob("*.py")) if not _hidden(p.relative_to(path))]
+    suffix = path.suffix.lower()
+    if suffix in MARKDOWN_SUFFIXES or suffix == ".ipynb":
+        if name:
+            raise DeriveError(f"verify target '{text}': a Markdown file or notebook is verified "
+                              "as a whole, drop the ':Name'")
+        source = _read(path, text, "notebook" if suffix == ".ipynb" else "Markdown file")
+        if suffix == ".ipynb" and not notebook_cells(source, text):
+            raise DeriveError(f"verify target '{text}': {path} has no code cells, give a "
+                              "notebook with code, a .py file or a module")
+        if suffix != ".ipynb" and not python_blocks(source):
+            raise DeriveError(f"verify target '{text}': {path} has no Python code blocks "
+                              "(```python fences), give a tutorial with code, a .py file or a "
+                              "module")
+    elif path.suffix == ".py" or os.sep in where or "/" in where:
+        source = _read(path, text, "Python file")
+        try:
+            compile(source, str(path), "exec")
+        except (SyntaxError, ValueError) as exc:
+            line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+            raise DeriveError(f"verify target '{text}': {path} is not valid Python{line}: "
+                              f"{getattr(exc, 'msg', exc)}; fix it or give another file") from None
+    return [text]
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith((".", "__pycache__")) or part in ("site-packages", "node_modules")
+               for part in relative.parts)
+
+
+def load_target(text: str, skip_blocks: dict | None = None) -> Loaded:
+    """Load one TARGET string; DeriveError naming the target when that is impossible.
+    `skip_blocks` maps the numbers of Markdown/notebook blocks not to run to the reason."""
     where, _, name = text.rpartition(":") if _has_name(text) else (text, "", "")
     where = where or text
     path = Path(where)
@@ -56,8 +101,8 @@ def load_target(text: str) -> Loaded:
             raise DeriveError(f"verify target '{text}': a Markdown file or notebook is verified "
                               "as a whole, drop the ':Name'")
         if path.suffix.lower() == ".ipynb":
-            return _load_notebook(path, text)
-        return _load_markdown(path, text)
+            return _load_notebook(path, text, skip_blocks or {})
+        return _load_markdown(path, text, skip_blocks or {})
     if path.suffix == ".py" or os.sep in where or "/" in where:
         loaded = _load_file(path, text)
     else:
@@ -83,11 +128,14 @@ def _load_module(name: str, text: str) -> Loaded:
         with quiet():
             module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
+        if exc.name is not None and not name.startswith(exc.name):
+            raise DeriveError(f"verify target '{text}': {describe(exc, 'importing it')}, "
+                              "fix the module first") from None
         raise DeriveError(f"verify target '{text}': no module named '{exc.name}', give a module "
                           "importable from here, a .py file or a .md file") from None
-    except (Exception, TimeLimit) as exc:
-        raise DeriveError(f"verify target '{text}': importing it raised "
-                          f"{type(exc).__name__}: {exc}, fix the module first") from None
+    except BaseException as exc:  # noqa: BLE001  (sys.exit() at import is the module's error)
+        raise DeriveError(f"verify target '{text}': {describe(exc, 'importing it')}, fix the "
+                          "module first") from None
     return Loaded(text, _module_namespace(module), module.__name__)
 
 
@@ -121,9 +169,9 @@ def _load_file(path: Path, text: str) -> Loaded:
     try:
         with quiet(), time_limit(BLOCK_SECONDS):
             spec.loader.exec_module(module)
-    except (Exception, TimeLimit) as exc:
-        raise DeriveError(f"verify target '{text}': running {path} raised "
-                          f"{type(exc).__name__}: {exc}, fix the file first") from None
+    except BaseException as exc:  # noqa: BLE001  (sys.exit() at import is the file's error)
+        raise DeriveError(f"verify target '{text}': {describe(exc, f'running {path}')}, fix "
+                          "the file first") from None
     finally:
         sys.path.remove(str(path.resolve().parent))
     return Loaded(str(path), vars(module), module_name)
@@ -200,12 +248,12 @@ def _read(path: Path, text: str, what: str) -> str:
                           f"give a UTF-8 {what}") from None
 
 
-def _load_markdown(path: Path, text: str) -> Loaded:
+def _load_markdown(path: Path, text: str, skip: dict) -> Loaded:
     blocks = python_blocks(_read(path, text, "Markdown file"))
     if not blocks:
         raise DeriveError(f"verify target '{text}': {path} has no Python code blocks (```python "
                           "fences), give a tutorial with code, a .py file or a module")
-    return _run_blocks(path, blocks)
+    return _run_blocks(path, blocks, skip)
 
 
 def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:
@@ -221,26 +269,31 @@ def notebook_cells(source: str, where: str) -> list[tuple[int, str]]:
     return [(number, MAGIC.sub("# ", code)) for number, code in codes if isinstance(code, str)]
 
 
-def _load_notebook(path: Path, text: str) -> Loaded:
+def _load_notebook(path: Path, text: str, skip: dict) -> Loaded:
     cells = notebook_cells(_read(path, text, "notebook"), text)
     if not cells:
         raise DeriveError(f"verify target '{text}': {path} has no code cells, give a notebook "
                           "with code, a .py file or a module")
-    return _run_blocks(path, [(1, code) for _, code in cells])
+    return _run_blocks(path, [(1, code) for _, code in cells], skip)
 
 
-def _run_blocks(path: Path, blocks: list[tuple[int, str]]) -> Loaded:
-    """Run code blocks in order in one namespace (numpy imported); failures are recorded."""
+def _run_blocks(path: Path, blocks: list[tuple[int, str]], skip: dict) -> Loaded:
+    """Run code blocks in order in one namespace (numpy imported); failures are recorded,
+    and the blocks in `skip` (number → why) are recorded as failed without running."""
     module_name = f"derive_markdown_{_identifier(path.stem)}"
     namespace = {"__name__": module_name, "np": np, "numpy": np}
     failed = []
     for number, (line, code) in enumerate(blocks, start=1):
+        if number in skip:
+            failed.append({"block": number, "line": line, "error": skip[number]})
+            continue
+        workers.send(("block", number, line))  # a block that ends the process is named
         try:
             # leading newlines make tracebacks give the line number in the Markdown file
             compiled = compile("\n" * (line - 1) + code, str(path), "exec")
             with quiet(), time_limit(BLOCK_SECONDS):
                 exec(compiled, namespace)  # noqa: S102  (the user asked to run this file's code)
-        except (Exception, TimeLimit) as exc:
+        except BaseException as exc:  # noqa: BLE001  (sys.exit() in a block ends only the block)
             failed.append({"block": number, "line": line,
-                           "error": f"{type(exc).__name__}: {exc}"})
+                           "error": describe(exc, "it").removeprefix("it raised ")})
     return Loaded(str(path), namespace, module_name, failed_blocks=failed)

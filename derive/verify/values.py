@@ -56,7 +56,8 @@ class ValueAdapter:
         self.cls, self.method = cls, method
         self.forward_names = self.grad_names = list(inputs)
 
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None) -> Run:
+    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
+              layer=None) -> Run:
         arrays = np.broadcast_arrays(*[np.asarray(values[n]) for n in self.forward_names])
         dtype = np.result_type(*arrays)
         dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64

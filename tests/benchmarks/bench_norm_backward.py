@@ -5,7 +5,7 @@ deviation; derive's backward takes mu, var and xhat). Target: ratio ≤ 1.2."""
 import numpy as np
 from timing import interleaved, ratios
 
-from derive.derivation import derive
+from derive.pipeline import derive
 
 N, D = 4096, 1024
 EPS = 1e-5

@@ -1,25 +1,79 @@
-"""Start-up time of `derive --help` and `derive list`, against `python -c pass`."""
+"""Wall time of the commands a user types first: `derive --help`, `derive list`, `derive show`
+with a cold and a warm cache, and `derive report --all --format pdf`, against `python -c pass`."""
 
+import os
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
-from timing import interleaved, ratios
+from timing import interleaved, ratios, seconds_text
+
+REPORT_CAP = 600.0
 
 
-def _run(*args):
-    return lambda: subprocess.run([sys.executable, *args], check=True, capture_output=True)
+def _command(*args, cache=None, cwd=None, timeout=None):
+    env = {**os.environ, "DERIVE_CACHE_DIR": cache} if cache else os.environ
+    return subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env,
+                          cwd=cwd, timeout=timeout)
 
 
-def test_startup():
-    timing = interleaved({
-        "python -c pass": _run("-c", "pass"),
-        "derive --help": _run("-m", "derive", "--help"),
-        "derive list": _run("-m", "derive", "list"),
-    }, repeats=9)
+def _startup(section, results):
+    with tempfile.TemporaryDirectory() as cache:
+        timing = interleaved({
+            "python -c pass": lambda: _command("-c", "pass"),
+            "derive --help": lambda: _command("-m", "derive", "--help", cache=cache),
+            "derive list": lambda: _command("-m", "derive", "list", cache=cache),
+        }, repeats=9)
     base = timing["python -c pass"]
-    print(f"\n{'command':16} {'median s':>9} {'target s':>9} {'ratio to python':>16}")
-    for command, target in (("python -c pass", None), ("derive --help", 0.3), ("derive list", 0.8)):
+    for command, target in (("python -c pass", None), ("derive --help", 0.3),
+                            ("derive list", 0.8)):
         median, _, samples = timing[command]
-        ratio = ratios(samples, base[2])[0]
-        print(f"{command:16} {median:9.3f} {target or '':>9} {ratio:16.1f}")
-    assert timing["derive --help"][0] > 0
+        section.rows.append([command, seconds_text(median),
+                             f"{ratios(samples, base[2])[0]:.1f}×", f"{target} s" if target else ""])
+        if target:
+            results.target(f"`{command}` ≤ {target} s", seconds_text(median), median <= target,
+                           "absolute: read it against the load average")
+
+
+def _show(section):
+    cold, warm = [], []
+    for _ in range(5):
+        with tempfile.TemporaryDirectory() as cache:
+            for samples in (cold, warm):
+                start = time.perf_counter()
+                _command("-m", "derive", "show", "sigmoid", cache=cache)
+                samples.append(time.perf_counter() - start)
+    section.rows.append(["derive show sigmoid (cold cache)", seconds_text(statistics.median(cold)),
+                         "", ""])
+    speedup = statistics.median(c / w for c, w in zip(cold, warm))
+    section.rows.append(["derive show sigmoid (warm cache)", seconds_text(statistics.median(warm)),
+                         f"{speedup:.1f}× faster than cold", ""])
+
+
+def _report(section):
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        try:
+            _command("-m", "derive", "report", "--all", "--format", "pdf", "--out", out,
+                     cache=cache, timeout=REPORT_CAP)
+            took = seconds_text(time.perf_counter() - start)
+        except subprocess.TimeoutExpired:
+            took = f"> {REPORT_CAP:g} s"
+        except subprocess.CalledProcessError as exc:
+            took = f"failed: {exc.stderr.decode(errors='replace').strip()[-200:]}"
+        documents = len([f for f in os.listdir(out) if f.endswith(".pdf")])
+    section.rows.append([f"derive report --all --format pdf ({documents} PDFs, cold cache)",
+                         took, "", ""])
+
+
+def test_startup_and_reports(results):
+    section = results.section("Start-up and reports (wall time of the command)",
+                              ["command", "median", "vs python -c pass", "target"])
+    _startup(section, results)
+    _show(section)
+    _report(section)
+    section.notes.append("medians of 9 interleaved runs (start-up), 5 runs (show), one run "
+                         f"(report, capped at {REPORT_CAP:g} s)")
+    assert section.rows

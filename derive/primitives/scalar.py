@@ -1,0 +1,155 @@
+"""Scalar primitives: one registry entry per node type, one row per elementary function.
+
+Their local derivatives come from sympy.diff of each node's own function (registry); what
+is declared here is the rule name, the label the tutorial draws, the formula names that
+build the node, and printing where SymPy's differs from derive's. Non-differentiable points
+follow the common convention (vocab.kinks.at_kinks_zero).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.str import StrPrinter
+
+from derive.primitives.registry import Primitive, register
+from derive.vocab.functions import ArraySum
+from derive.vocab.shapes import is_variable
+
+
+def _number(value) -> str:
+    text = str(value)
+    return f"({text.replace('-', '−')})" if text.startswith("-") else text
+
+
+def _constants(expr):
+    return [a for a in expr.args if not is_variable(a)]
+
+
+def _add_label(expr, children):
+    constants = _constants(expr)
+    return "+" + (_number(sp.Add(*constants)) if constants else "")
+
+
+def _mul_label(expr, children):
+    constants = _constants(expr)
+    factor = sp.Mul(*constants)
+    if len(children) == 1 and constants:
+        return "×" + _number(factor)
+    return "×" if factor == 1 else f"×{_number(factor)}"
+
+
+def _pow_rule(expr, children):
+    base, exponent = expr.args
+    if exponent == -1:
+        return "reciprocal"
+    return "exponential" if not is_variable(base) else "power"
+
+
+def _pow_label(expr, children):
+    base, exponent = expr.args
+    if exponent == -1:
+        return "/"
+    if exponent == sp.Rational(1, 2):
+        return "sqrt"
+    if not is_variable(exponent):
+        return f"**{_number(exponent)}"
+    return f"{_number(base)}**" if not is_variable(base) else "**"
+
+
+register(Primitive((sp.Add,), "sum", _add_label))
+register(Primitive((sp.Mul,), lambda e, c: "constant multiple" if len(c) == 1 else "product",
+                   _mul_label))
+register(Primitive((sp.Pow,), _pow_rule, _pow_label, functions={"sqrt": (1, sp.sqrt)}))
+
+# Elementary functions of one argument: (SymPy function, formula name, rule, NumPy code or
+# None where SymPy's NumPy printer is right). Adding one is adding a row.
+ELEMENTARY = [
+    (sp.exp, "exp", "exp", None),
+    (sp.log, "log", "log", None),
+    (sp.sin, "sin", "trig", None),
+    (sp.cos, "cos", "trig", None),
+    (sp.tan, "tan", "trig", None),
+    (sp.asin, "asin", "trig", None),
+    (sp.acos, "acos", "trig", None),
+    (sp.atan, "atan", "trig", None),
+    (sp.sinh, "sinh", "hyperbolic", None),
+    (sp.cosh, "cosh", "hyperbolic", None),
+    (sp.tanh, "tanh", "hyperbolic", None),
+    (sp.asinh, "asinh", "inverse hyperbolic", None),
+    (sp.atanh, "atanh", "inverse hyperbolic", None),
+    (sp.erf, "erf", "erf", "scipy.special.erf({})"),
+]
+
+for function, name, rule, code in ELEMENTARY:
+    register(Primitive(
+        (function,), rule, name, functions={name: (1, function)},
+        code=None if code is None else (
+            lambda p, e, code=code: code.format(p._print(e.args[0])))))
+
+
+# --- piecewise functions: kinks where a condition or argument is 0 ---
+
+def _piecewise_children(expr):
+    parts = []
+    for value, cond in expr.args:
+        for part in (value, cond):
+            if isinstance(part, sp.core.relational.Relational):
+                parts.extend(a for a in part.args if is_variable(a))
+            elif not isinstance(part, sp.logic.boolalg.BooleanAtom) and is_variable(part):
+                parts.append(part)
+    return parts
+
+
+def _piecewise_code(printer, expr):
+    *pieces, (last_value, last_cond) = expr.args
+    if last_cond != True:  # SymPy's true is compared by value
+        return NumPyPrinter._print_Piecewise(printer, expr)
+    code = printer._print(last_value)
+    for value, cond in reversed(pieces):
+        code = f"numpy.where({printer._print(cond)}, {printer._print(value)}, {code})"
+    return code
+
+
+def _piecewise_text(printer, expr):
+    *pieces, (last, condition) = expr.args
+    if condition != True:
+        return StrPrinter._print_Piecewise(printer, expr)
+    text = printer._print(last)
+    for value, condition in reversed(pieces):
+        text = f"where({printer._print(condition)}, {printer._print(value)}, {text})"
+    return text
+
+
+def _fold(function):
+    def code(printer, expr):
+        text = printer._print(expr.args[0])
+        for arg in expr.args[1:]:
+            text = f"{function}({text}, {printer._print(arg)})"
+        return text
+    return code
+
+
+def _heaviside_code(printer, expr):
+    at_zero = printer._print(expr.args[1]) if len(expr.args) > 1 else "0"
+    return f"numpy.heaviside({printer._print(expr.args[0])}, {at_zero})"
+
+
+PIECEWISE = "max/piecewise"
+register(Primitive((sp.Piecewise,), PIECEWISE, "where", children=_piecewise_children,
+                   code=_piecewise_code, text=_piecewise_text))
+register(Primitive((sp.Max,), PIECEWISE, "max", functions={"max": (2, sp.Max)},
+                   code=_fold("numpy.maximum")))
+register(Primitive((sp.Min,), PIECEWISE, "min", functions={"min": (2, sp.Min)},
+                   code=_fold("numpy.minimum")))
+register(Primitive((sp.Abs,), PIECEWISE, "abs", functions={"abs": (1, sp.Abs)}))
+register(Primitive((sp.sign,), PIECEWISE, "sign",
+                   code=lambda p, e: f"numpy.sign({p._print(e.args[0])})"))
+register(Primitive((sp.Heaviside,), PIECEWISE, "Heaviside", code=_heaviside_code))
+
+# sum(e) over every entry of an array formula: its local derivative is 1 for every entry
+register(Primitive(
+    (ArraySum,), "broadcast-sum", "sum", functions={"sum": (1, ArraySum)},
+    code=lambda p, e: f"numpy.sum({p._print(e.args[0])})",
+    text=lambda p, e: f"sum({p._print(e.args[0])})",
+    latex=lambda p, e: rf"\sum {p.parenthesize(e.args[0], 1000)}"))

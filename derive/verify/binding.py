@@ -167,7 +167,8 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
         if extended:
             return extended
-    indexed = [n for n in catalog.load() if n not in entries and key == normalise(n)]
+    indexed = [n for n, e in catalog.load().items() if n not in entries
+               and key in (normalise(n), *(normalise(a) for a in e.aliases))]
     if indexed:
         raise Unbound(f"'{indexed[0]}' is an index-notation operator, which derive verify does "
                       f"not judge yet (derive show {indexed[0]} gives its derived backward)")

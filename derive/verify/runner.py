@@ -26,11 +26,11 @@ from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
 from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.loss_adapter import LossFunctionAdapter
 from derive.verify.modes import layer_protocol
 from derive.verify.protocols import (
     ClassAdapter,
     ForwardOnly,
-    LossFunctionAdapter,
     PairAdapter,
     ProtocolError,
 )

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.pipeline import derive
 from derive.errors import DeriveError
+from derive.pipeline import derive
 from derive.printers.text import formula_text as matrix_text
 from derive.read.formula import parse_formula
 

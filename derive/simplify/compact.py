@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.simplify.entry_form import AxisMean, EntryForm, NotEntrywise
-from derive.vocab.nodes import AxisSum, SumAll, broadcast_to
 from derive.simplify.matrix import scaled, split
+from derive.vocab.nodes import AxisSum, SumAll, broadcast_to
 
 
 @dataclass

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.simplify.matrix import scaled, split
 from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, SumAll, U, broadcast_to
 from derive.vocab.shapes import is_matrix, shape_of
-from derive.simplify.matrix import scaled, split
 
 
 class AxisMean(sp.Function):

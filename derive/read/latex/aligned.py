@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.read.latex.tokens import Token, fail, top_level_equals
 from derive.read.formula import check_written_out_size
+from derive.read.latex.tokens import Token, fail, top_level_equals
 
 ENVIRONMENTS = ("aligned", "align", "align*", "gathered", "split")
 

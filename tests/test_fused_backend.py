@@ -18,8 +18,9 @@ def _pair(name):
     d = derive(name)
     try:
         return d, d.functions()[1], d.functions(backend="numexpr")[1]
-    except NotFusable as exc:
-        pytest.skip(f"{name}: {exc}")
+    except NotFusable as exc:  # refused by name (gelu's erf): the NumPy backward is the one
+        assert "numexpr has no" in str(exc)
+        return d, None, None
 
 
 def _assert_same(reference: dict, fused: dict):
@@ -33,9 +34,11 @@ def _assert_same(reference: dict, fused: dict):
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_numexpr_backward_equals_numpy_backward(name):
     d, numpy_backward, fused_backward = _pair(name)
+    if fused_backward is None:
+        return
     forward = d.functions()[0]
     rng = np.random.default_rng(7)
-    values = d.sample(rng, size=(4, 6))
+    values = d.sample(rng, entries=(4, 6))
     out = forward(**values)
     dout = rng.standard_normal(np.shape(out)) if np.ndim(out) else 1.0
     _assert_same(numpy_backward(dout, **values), fused_backward(dout, **values))
@@ -47,6 +50,8 @@ def test_numexpr_backward_equals_numpy_backward(name):
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_numexpr_backward_has_no_overflow_where_numpy_has_none(name):
     d, numpy_backward, fused_backward = _pair(name)
+    if fused_backward is None:
+        return
     x = np.array([-1000.0, -30.0, 0.5, 30.0, 1000.0])
     values = {n: np.clip(x, *d.domains[n]) if n in d.constants else x for n in d.params}
     with np.errstate(all="ignore"):

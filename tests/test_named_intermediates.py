@@ -149,3 +149,24 @@ def test_bad_latex_blocks_are_refused_in_one_line(tex, words):
     with pytest.raises(DeriveError) as info:
         parse_latex(tex)
     assert words in str(info.value)
+
+
+def test_the_batchnorm_report_walks_the_named_graph_to_the_compact_form(tmp_path):
+    import contextlib
+    import io
+
+    from derive.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["report", "batchnorm", "--format", "md", "--out", str(tmp_path)])
+    assert code == 0
+    text = (tmp_path / "batchnorm.md").read_text()
+    rewriting = text[text.index("## From the long form to the compact one"):]
+    stages = [line for line in rewriting.splitlines() if line.startswith("Stage ")]
+    assert stages[0] == "Stage 1: entry by entry, with means along the axis."
+    assert stages[-1] == "Stage 6: collect." and len(stages) == 6
+    final = rewriting[rewriting.index("Stage 6"):]
+    assert (r"\left(\mathrm{dout} - \mathit{xhat} \cdot \overline{\mathrm{dout} \cdot "
+            r"\mathit{xhat}} - \overline{\mathrm{dout}}\right)") in final
+    graph = text[text.index("## The computational graph"):text.index("## The reverse sweep")]
+    assert all(name in graph for name in (r"\mu", r"\mathit{var}", r"\mathit{xhat}"))

@@ -24,7 +24,7 @@ def fixed_sizes(derivation, rng: np.random.Generator) -> dict | None:
     while len(sizes) < len(dims):
         sizes.append(int(rng.integers(2, 6)))
     chosen = dict(zip(dims, sizes))
-    least = _least_sizes(derivation)
+    least = least_sizes(derivation)
     for dim in dims:  # a batch of 2 normalises to ±1 whatever x is: no gradient to check
         if str(dim) in least and chosen[dim] < least[str(dim)]:
             taken = set(chosen.values())
@@ -32,7 +32,8 @@ def fixed_sizes(derivation, rng: np.random.Generator) -> dict | None:
     return chosen
 
 
-def _least_sizes(derivation) -> dict:
+def least_sizes(derivation) -> dict:
+    """{dimension name: the smallest size its protocol allows} (batch norm: N >= 3)."""
     from derive.verify.modes import layer_protocol
 
     return layer_protocol(derivation).get("least_sizes", {})

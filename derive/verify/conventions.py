@@ -112,10 +112,11 @@ def _is_mean(text: str) -> bool:
     return isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "mean"
 
 
-def _labels(derivation) -> list:
+def _labels(derivation) -> dict:
+    """{constant: its one-hot axis} for constants a layer is given as integer ids."""
     from derive.verify.modes import layer_protocol
 
-    return list(layer_protocol(derivation).get("labels", ()))
+    return dict(layer_protocol(derivation).get("labels", {}))
 
 
 def _onehot(rng, shape, axis) -> np.ndarray:
@@ -144,7 +145,7 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         if derivation.constants and scalar_output:  # targets are a loss's
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
         elif _labels(derivation):  # embedding's ids: one-hot in the formula, integers in layers
-            targets += [("labels", a) for a in axes]
+            targets += [("labels", axis) for axis in sorted(set(_labels(derivation).values()))]
         for reduction, target, vectors in itertools.product(reductions, targets,
                                                             _vector_choices(derivation)):
             found.append(Variant(derivation, reduction, target, position > 0, vectors))

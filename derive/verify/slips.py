@@ -146,16 +146,16 @@ def repeated_id_slips(derivation, name: str, values: dict, dout) -> dict:
 
     found = {}
     _, backward = derivation.functions()
-    for constant in layer_protocol(derivation).get("labels", ()):
+    for constant, axis in layer_protocol(derivation).get("labels", {}).items():
         onehot = np.asarray(values.get(constant), dtype=float)
         if onehot.ndim != 2:
             continue
-        ids = np.argmax(onehot, axis=1)
+        ids = np.argmax(onehot, axis=axis)
         last = np.zeros(len(ids), dtype=bool)
         last[[len(ids) - 1 - list(ids[::-1]).index(i) for i in set(ids.tolist())]] = True
         if last.all():
             continue
-        kept = onehot * last[:, None]
+        kept = onehot * np.expand_dims(last, axis)
         found[REPEATED_IDS] = backward(np.asarray(dout, dtype=float),
                                        **{**values, constant: kept})[name]
     return found

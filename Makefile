@@ -79,11 +79,12 @@ demo-graph:
 # Every catalog operator's derivation report as PDF, plus the index, in build/reports.
 demo-reports:
 	@start=$$(date +%s); \
-	$(VENV)/bin/derive report --all --format pdf --out build/reports; \
+	$(VENV)/bin/derive report --all --format pdf --out build/reports --force; \
 	echo "reports: $(CURDIR)/build/reports/index.pdf and one PDF per operator next to it" \
 	     "($$(( $$(date +%s) - start )) s)"
 
+# (--force: build/ is the demo's own folder; files from before derive marked its outputs are replaced)
 # A new activation from its formula alone: build/new/mish.py (layer class), mish.pdf (report),
 # mish.verify.json (the verifier's result on the generated class).
 demo-new:
-	$(VENV)/bin/derive new mish --formula "x*tanh(softplus(x))" --out build/new
+	$(VENV)/bin/derive new mish --formula "x*tanh(softplus(x))" --out build/new --force

@@ -8,6 +8,7 @@ any kind ends as one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import re
@@ -59,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         command = f"derive {args.command}"
-        return _command_module(args.command).run(args)
+        from derive.budget import max_nodes
+
+        with max_nodes(getattr(args, "max_nodes", None)), _terminate_as_interrupt():
+            return _command_module(args.command).run(args)
     except (UsageError, DeriveError) as exc:
         print(_one_line(str(exc)), file=sys.stderr)
         return 2
@@ -84,6 +88,26 @@ def main(argv: list[str] | None = None) -> int:
                         "bug in derive, please report it (DERIVE_DEBUG=1 shows the traceback)"),
               file=sys.stderr)
         return 2
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM ends derive the way Ctrl-C does: workers killed, staging folders removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _formulas_as_values(parser, argv: list[str]) -> list[str]:

@@ -69,6 +69,16 @@ class Derivation:
 
         return inline_names(expr, self.intermediates)
 
+    @property
+    def teaching(self) -> dict:
+        """name -> derive.teaching.Lesson: the checked rewrites from the swept gradient to the
+        textbook form, worked out on first use (the reports read them)."""
+        if "_teaching" not in self.__dict__:
+            from derive.teaching import teach
+
+            self._teaching = teach(self)
+        return self._teaching
+
     def functions(self, backend: str = "numpy"):
         """The compiled (forward, backward) pair; backend="numexpr" evaluates an elementwise
         backward with numexpr (the optional extra derive[fused], see derive.codegen.fused)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive import catalog
+from derive.budget import check_entries, check_expression, check_work
 from derive.codegen.source import backward_source, forward_source
 from derive.derivation import Derivation
 from derive.errors import DeriveError
@@ -85,6 +86,10 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
 def _derive(parsed: Formula, name, inputs, constants, domains, entry, assumptions=(),
             identities=()) -> Derivation:
     _check_names(parsed)
+    what = f"formula '{_short(parsed.text)}'"
+    check_expression(parsed.expr, what)
+    check_work(len(inputs), parsed.expr, what)
+    check_entries(parsed.shapes, "--shape", kind="entries")
     shapes = {n: tuple(matrix_symbol(n, d).shape) for n, d in parsed.shapes.items()}
     expr = parsed.expr
     dout = dout_symbol(expr)
@@ -134,6 +139,10 @@ def _compact(gradients: dict, parsed: Formula, shapes: dict, identities: dict):
         return compact
     size = sum(sp.count_ops(g) for g in compact.gradients.values())
     return compact if size < sum(sp.count_ops(g) for g in gradients.values()) else None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _conventions(entry, steps, kinks, shapes, expr) -> list[str]:

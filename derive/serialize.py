@@ -12,6 +12,13 @@ def expr_text(expr) -> str:
     return formula_text(expr)
 
 
+def latex_text(expr) -> str:
+    """`expr` in LaTeX; a name with `__` is printed as written (SymPy reads x__y as x^y)."""
+    literal = {s: r"\mathrm{" + s.name.replace("_", r"\_") + "}"
+               for s in expr.free_symbols if "__" in getattr(s, "name", "")}
+    return sp.latex(expr, symbol_names=literal)
+
+
 def step_json(step) -> dict:
     return {
         "id": step.node_id,
@@ -30,7 +37,7 @@ def derivation_json(d) -> dict:
         "name": d.name,
         "formula": expr_text(d.expr),
         "formula_as_typed": d.text,
-        "latex": sp.latex(d.expr),
+        "latex": latex_text(d.expr),
         "inputs": list(d.inputs),
         "constants": list(d.constants),
         "shapes": {k: [str(v) for v in dims] for k, dims in d.shapes.items()},

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.budget import Meter
 from derive.graph import Graph
 from derive.primitives import array_valued, local_derivatives, rule_name, vjp
 from derive.simplify.scalar import saved_form
@@ -49,16 +50,24 @@ def reverse_sweep(graph: Graph, wrt: list[str], dout: sp.Basic = DOUT) -> Sweep:
     grads: dict[int, sp.Basic] = {graph.output.id: dout}
     scalars = frozenset() if array_valued(graph.output.expr) else frozenset({dout})
     steps = []
+    meter = Meter()
     for node in reversed(graph.nodes):
         if node.is_leaf or node.id not in needed or node.id not in grads:
             continue
         upstream = grads[node.id]
+        if not isinstance(node.expr, sp.Add):  # a sum's local derivatives are all 1
+            meter.expect(len(node.args) * meter.stats(node.expr).size,
+                         f"the local derivatives of node {node.label}")
         locals_ = local_derivatives(node)
         rule = rule_name(node)
+        if rule == "product" and sum(c in needed for c in node.args) == 1 or (
+                rule == "matrix product" and len(node.args) == 1):
+            rule = "constant multiple"  # x·t with t constant, ×(−1) of a matrix: one factor varies
         for index, child_id in enumerate(node.args):
             if child_id not in needed:
                 continue
             downstream = vjp(node, index, upstream, locals_[index], scalars)
+            meter.charge(downstream, "the gradients of the formula")
             child = graph.node(child_id)
             steps.append(Step(node.id, node.label, node.expr, child.expr, rule,
                               locals_[index], upstream, downstream))

@@ -33,6 +33,9 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             handle.write(raw)
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, path)
+    except OSError as exc:
+        Path(handle.name).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None  # the file, not its temp
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
@@ -47,18 +50,24 @@ def tex_environment(folder: str) -> dict:
     return env
 
 
-def build_pdf(tex_source: str, pdf_path: Path, what: str = "report") -> Path:
-    """Compile `tex_source` with latexmk -pdf into `pdf_path`; a TeX failure is a DeriveError
-    quoting the relevant lines of the log."""
+def build_pdf(tex_source: str, pdf_path: Path, what: str = "report",
+              engine: str = "-pdf") -> Path:
+    """Compile `tex_source` with latexmk (`engine`: -pdf for pdflatex, -xelatex) into
+    `pdf_path`; a TeX failure is a DeriveError quoting the relevant lines of the log."""
     latexmk = shutil.which("latexmk")
-    if latexmk is None or shutil.which("pdflatex") is None:
-        raise DeriveError(f"{what}: latexmk and pdflatex are needed for --format pdf; install "
+    program = "xelatex" if engine == "-xelatex" else "pdflatex"
+    if latexmk is None or shutil.which(program) is None:
+        raise DeriveError(f"{what}: latexmk and {program} are needed for --format pdf; install "
                           "TeX Live (scripts/ensure-tex.sh) or use --format tex or md")
-    with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
+    # compiled beside the output (its staging folder): the same disk, removed with it
+    with tempfile.TemporaryDirectory(prefix="tex-", dir=Path(pdf_path).parent) as folder:
         source = Path(folder) / "document.tex"
         source.write_text(tex_source, encoding="utf-8")
-        command = [latexmk, "-pdf", "-norc", "-no-shell-escape", "-interaction=nonstopmode",
+        command = [latexmk, engine, "-norc", "-no-shell-escape", "-interaction=nonstopmode",
                    "-halt-on-error", "-file-line-error", "-quiet", source.name]
+        if shutil.which("setpriv"):  # latexmk and the pdflatex it starts die with derive
+            command[1:1] = ["-pdflatex=setpriv --pdeathsig KILL pdflatex %O %S"]
+            command = ["setpriv", "--pdeathsig", "KILL", *command]
         try:
             done = subprocess.run(command, cwd=folder, env=tex_environment(folder),
                                   stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -8,13 +8,14 @@ Drawing is plain data; `tikz` turns it into a picture, `markdown` into a Mermaid
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reports.texfmt import expr_tex, node_label_tex, short_number
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
 ROW_SEP = 2.0  # cm between rows
 MIN_GAP = 2.8  # cm between columns
+MAX_ACROSS = 24.0  # cm: a wider graph is drawn top to bottom (its picture still fits a page)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class DrawnNode:
     kind: str  # "input", "op" or "end"
     caption: str  # LaTeX math: the node's name (u_{3}, out), or ""
     text: str = ""  # the label as plain text (×(−1), exp, x) for charts without LaTeX
+    active: bool = False  # the node a step figure is about (drawn highlighted)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class DrawnEdge:
 class Drawing:
     nodes: tuple[DrawnNode, ...]
     edges: tuple[DrawnEdge, ...]
+    legend: tuple[tuple[str, str], ...] = ()  # (short name on an arrow, what it stands for)
+    vertical: bool = False  # drawn top to bottom (a graph too deep to fit across the page)
 
     def arrows(self):
         """(source node, target node, edge) for every arrow, in drawing order."""
@@ -55,29 +59,40 @@ def visible_width(tex: str) -> int:
     return len(re.sub(r"[{}^_ ]", "", text))
 
 
-def draw_graph(graph, names, steps, order=()) -> Drawing:
+def draw_graph(graph, names, steps, order=(), upto=None) -> Drawing:
     """The report's picture: expressions (or node names) above the arrows, the gradient
-    flowing back (in node names) below them."""
+    flowing back (in node names) below them; a gradient too long for its arrow is written
+    as a short name (∂L/∂u₂, or g₃ where a value feeds several nodes) listed in the legend.
+    With `upto`, only the first `upto` steps are drawn and the last one's node is active."""
     ids = {n.expr: n.id for n in graph.nodes}
-    below = {}
-    for number, step in enumerate(steps, start=1):
+    users = {n.id: sum(n.id in m.args for m in graph.nodes) for n in graph.nodes}
+    below, legend = {}, []
+    shown = steps if upto is None else steps[:upto]
+    for number, step in enumerate(shown, start=1):
         child = ids.get(step.input)
         text = expr_tex(names.rename(step.downstream))
-        below[(child, step.node_id)] = text if visible_width(text) <= SHORT_LABEL + 4 \
-            else rf"\text{{(step {number})}}"
+        if visible_width(text) > SHORT_LABEL + 4:
+            short = (rf"\tfrac{{\partial L}}{{\partial {expr_tex(names.symbol(child))}}}"
+                     if child is not None and users[child] == 1 else f"g_{{{number}}}")
+            legend.append((short, text))
+            text = short
+        below[(child, step.node_id)] = text
 
     def above(node):
         text = expr_tex(node.expr)
         return text if visible_width(text) <= SHORT_LABEL else expr_tex(names.symbol(node.id))
 
     forward = {n.id: above(n) for n in graph.nodes}
-    backward = {k: v for k, v in below.items()}
+    backward = dict(below)
     backward[(graph.output.id, None)] = expr_tex(steps[0].upstream) if steps else ""
     captions = {n.id: ("" if n.is_leaf else expr_tex(names.symbol(n.id))) for n in graph.nodes}
-    return layout(graph, forward, backward, captions, order)
+    active = shown[-1].node_id if upto else None
+    drawing = layout(graph, forward, backward, captions, order, active)
+    return replace(drawing, legend=tuple(dict(legend).items()))
 
 
-def layout(graph, forward: dict, backward: dict, captions: dict, order=()) -> Drawing:
+def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
+           active=None) -> Drawing:
     """Place the nodes; `forward[node_id]` is written above every arrow leaving that node,
     `backward[(child_id, parent_id)]` below it (parent None: the arrow out of the output).
     Inputs are stacked top to bottom in `order` (names), then in the graph's order."""
@@ -104,7 +119,8 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=()) -> Dr
         label = f"${expr_tex(node.expr)}$" if node.is_leaf else node_label_tex(node)
         nodes.append(DrawnNode(f"n{node.id}", label, x_of[column[node.id]],
                                round(-rows[node.id] * ROW_SEP, 2) + 0.0, kind,
-                               captions.get(node.id, ""), short_number(node.label)))
+                               captions.get(node.id, ""), short_number(node.label),
+                               node.id == active))
     out_y = round(-rows[graph.output.id] * ROW_SEP, 2) + 0.0
     end = DrawnNode("sink", "", x_of[last + 1], out_y, "end", "", "output")
     edges = []
@@ -115,7 +131,13 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=()) -> Dr
                                    _bend(graph, column, rows, child, node.id)))
     edges.append(DrawnEdge(f"n{graph.output.id}", "sink", forward.get(graph.output.id, ""),
                            backward.get((graph.output.id, None), ""), 0))
-    return Drawing(tuple(nodes) + (end,), tuple(edges))
+    drawn = (*nodes, end)
+    vertical = x_of[last + 1] > MAX_ACROSS  # too wide for the page: top to bottom instead
+    if vertical:  # columns become rows ROW_SEP apart; labels sit beside the arrows
+        rank = {x: i for i, x in enumerate(sorted({n.x for n in drawn}))}
+        drawn = tuple(replace(n, x=round(-n.y * 1.8, 2) + 0.0,
+                              y=round(-rank[n.x] * ROW_SEP, 2) + 0.0) for n in drawn)
+    return Drawing(drawn, tuple(edges), vertical=vertical)
 
 
 def reading_order(graph, order=()) -> list[int]:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from reports.language import text
 from reports.render import render
 
 
 def report_md(report) -> str:
     """The Markdown document of one operator's derivation."""
-    return render("report.md.j2", r=report)
+    return render("report.md.j2", r=report, t=text(report.lang))
 
 
 def index_md(rows) -> str:

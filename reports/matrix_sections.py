@@ -4,6 +4,7 @@ tutorial writes out Affine's gradient entry by entry before the matrix form."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from reports.layout import visible_width
@@ -84,10 +85,15 @@ def matrix_sections(d):
 
 def _engine_text_tex(text: str) -> str:
     """An expression the engine wrote as text, read back with derive's safe parser."""
+    import sympy as sp
+
     from derive.errors import DeriveError
     from derive.read.formula import parse_formula
 
+    stand_in = "upstreamgradient"  # dout is reserved for the reader; it is one here
     try:
-        return expr_tex(parse_formula(str(text), where="worked case").expr)
+        expr = parse_formula(re.sub(r"\bdout\b", stand_in, str(text)), where="worked case").expr
+        return expr_tex(expr.xreplace({s: sp.Symbol("dout") for s in expr.free_symbols
+                                       if s.name == stand_in}))
     except DeriveError:
         return rf"\texttt{{{escape_tex(text)}}}"

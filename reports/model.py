@@ -7,17 +7,20 @@ printed from parsed expressions (see `texfmt`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
 from reports.chain import gradient_chain
+from reports.figures import collapsed_drawing, numeric_example
 from reports.layout import Drawing, draw_graph, visible_width
+from reports.lessons import LessonView, lesson_view
 from reports.matrix_sections import MatrixSection, matrix_sections
 from reports.naming import NodeNames, local_forms
 from reports.texfmt import expr_tex, node_label_tex, product_tex, short_number
 
 MAX_EXTRA_FORM = 160  # visible characters
+MAX_STEP_FIGURES = 6  # a graph with more steps gets no figure per step
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class StepView:
     local_forms: tuple[str, ...]
     product_tex: str  # upstream × local as written (for a matrix node: the upstream gradient)
     downstream_forms: tuple[str, ...]  # the result: in node names, in the inputs
+    drawing: Drawing | None = None  # the graph with this step's node highlighted
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,20 @@ class GradientView:
     chain: tuple[ChainLine, ...]
     result_tex: str
     saved_tex: str | None
+    lesson: LessonView | None = None
+
+    @property
+    def final_tex(self) -> str:
+        """The form the report ends on: the lesson's, else the saved-value or plain one."""
+        if self.lesson is not None:
+            return self.lesson.result_tex
+        return self.saved_tex or self.result_tex
+
+    @property
+    def final_with_names_tex(self) -> str:
+        """final_tex followed by what its saved names stand for (…, y = σ(x))."""
+        names = self.lesson.names if self.lesson is not None else ()
+        return self.final_tex + "".join(rf", \quad {a} = {b}" for a, b in names)
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,10 @@ class Report:
     matrix_sections: tuple[MatrixSection, ...]
     backward_code: str
     saved_values: tuple[str, ...] = field(default_factory=tuple)
+    lang: str = "en"
+    intuition: tuple[str, ...] = ()  # the rules of the steps, in order of first use
+    example: object = None  # reports.graph_values.GraphValues at a sample point, or None
+    collapsed: Drawing | None = None
 
     @property
     def has_differentials(self) -> bool:
@@ -112,11 +134,15 @@ class Report:
             "verified" if self.verification is not None else "checked")
 
 
-def build_report(derivation, verification=None) -> Report:
+def build_report(derivation, verification=None, lang: str = "en") -> Report:
     """Gather `derivation` (and an optional verification result) into a Report."""
     d = derivation
     names = NodeNames(d.graph, d.params)
     steps = tuple(_step_view(i + 1, s, d, names) for i, s in enumerate(d.steps))
+    if len(steps) <= MAX_STEP_FIGURES:
+        steps = tuple(replace(s, drawing=draw_graph(d.graph, names, d.steps, d.params, s.number))
+                      for s in steps)
+    gradients = tuple(_gradient_view(d, name, names) for name in d.inputs)
     return Report(
         name=d.name, description=d.description or "", typed=d.text,
         formula_tex=expr_tex(d.expr), formula_code=_code_text(d),
@@ -130,7 +156,7 @@ def build_report(derivation, verification=None) -> Report:
                             expr_tex(n.expr))
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
-        gradients=tuple(_gradient_view(d, name, names) for name in d.inputs),
+        gradients=gradients,
         notes=(*d.conventions, *d.assumptions),
         checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), c.detail)
                      for c in d.checks),
@@ -139,6 +165,10 @@ def build_report(derivation, verification=None) -> Report:
         matrix_sections=tuple(matrix_sections(d)),
         backward_code=_listing_safe(d.backward_source),
         saved_values=tuple(d.saved_names),
+        lang=lang,
+        intuition=tuple(dict.fromkeys(s.rule for s in d.steps)),
+        example=numeric_example(d),
+        collapsed=collapsed_drawing(d, gradients),
     )
 
 
@@ -189,11 +219,14 @@ def _distinct(items) -> tuple[str, ...]:
 
 def _gradient_view(d, name: str, names: NodeNames) -> GradientView:
     saved = d.saved_form.get(name)
+    name_tex = expr_tex(sp.Symbol(name))
+    lesson = d.teaching.get(name)
     return GradientView(
-        name=name, name_tex=expr_tex(sp.Symbol(name)),
+        name=name, name_tex=name_tex,
         chain=tuple(ChainLine(tex, note) for tex, note in gradient_chain(d, name, names)),
         result_tex=expr_tex(d.gradients[name]),
-        saved_tex=None if saved is None else expr_tex(saved))
+        saved_tex=None if saved is None else expr_tex(saved),
+        lesson=None if lesson is None else lesson_view(lesson, name_tex))
 
 
 def _code_text(d) -> str:
@@ -220,6 +253,6 @@ def error_text(error) -> str:
 
 
 def _listing_safe(code: str) -> str:
-    """Code for a verbatim listing: ASCII only, and nothing that could end the listing."""
-    code = "".join(c if ord(c) < 128 else "?" for c in code)
+    """Code for a verbatim listing: nothing that could end the listing (characters beyond
+    ASCII, such as a name 大米, are kept: such a document is compiled by xelatex)."""
     return code.replace("\\end{lstlisting}", "\\end {lstlisting}").replace("`"*3, "'"*3)

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from reports.build import build_pdf, write_atomic
+from reports.language import tex_engine
 from reports.markdown import graph_md, index_md, report_md
 from reports.model import Report, build_report
 from reports.render import graph_tex, index_tex, report_tex
@@ -24,31 +25,39 @@ def file_stem(name: str) -> str:
     return stem or "formula"
 
 
-def _write(latex: str, markdown, fmt: str, path: Path, what: str) -> Path:
+def _write(latex: str, markdown, fmt: str, path: Path, what: str, lang: str = "en") -> Path:
     if fmt == "pdf":
-        return build_pdf(latex, path, what)
+        return build_pdf(latex, path, what, engine=tex_engine(lang, latex))
     return write_atomic(path, latex if fmt == "tex" else markdown())
 
 
-def write_report(derivation, fmt: str, out: Path, verification=None) -> tuple[Report, Path]:
-    """Render one derivation's report into `out` as pdf, tex or md."""
-    report = build_report(derivation, verification)
-    path = Path(out) / (file_stem(report.name) + SUFFIX[fmt])
+def report_file(name: str, fmt: str) -> str:
+    """The file name of the report called `name` in format `fmt`."""
+    return file_stem(name) + SUFFIX[fmt]
+
+
+def write_report(derivation, fmt: str, out: Path, verification=None,
+                 stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
+    """Render one derivation's report into `out` as pdf, tex or md, in language `lang`
+    (named `stem`, else after the derivation)."""
+    report = build_report(derivation, verification, lang)
+    path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt != "md" else ""
     return report, _write(latex, lambda: report_md(report), fmt, path,
-                          f"report {derivation.name}")
+                          f"report {derivation.name}", lang)
 
 
-def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path) -> Path:
+def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
+                lang: str = "en") -> Path:
     """The index of `entries`: every operator with formula, gradients, status, file."""
     rows = [(report, path.name) for report, path in entries]
-    path = Path(out) / ("index" + SUFFIX[fmt])
-    latex = index_tex(rows) if fmt != "md" else ""
-    return _write(latex, lambda: index_md(rows), fmt, path, "report index")
+    path = Path(out) / report_file("index", fmt)
+    latex = index_tex(rows, lang) if fmt != "md" else ""
+    return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang)
 
 
-def write_graph(values, fmt: str, out: Path) -> Path:
+def write_graph(values, fmt: str, out: Path, lang: str = "en") -> Path:
     """The drawn graph of `derive graph` as graph.tex or graph.pdf (graph.md for md)."""
-    path = Path(out) / ("graph" + SUFFIX[fmt])
-    latex = graph_tex(values) if fmt != "md" else ""
-    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph")
+    path = Path(out) / report_file("graph", fmt)
+    latex = graph_tex(values, lang) if fmt != "md" else ""
+    return _write(latex, lambda: graph_md(values), fmt, path, "derive graph", lang)

@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Make sure the TeX tools derive's reports need are installed: pdflatex, latexmk, pdftotext and
-# the TikZ and Latin Modern packages. Installs the Debian TeX Live packages only when something is
+# Make sure the TeX tools derive's reports need are installed: pdflatex, latexmk, pdftotext, the
+# TikZ and Latin Modern packages, and for Chinese reports (--lang zh, names such as 大米) xelatex,
+# ctex and the Noto CJK fonts. Installs the Debian TeX Live packages only when something is
 # missing (sudo is used only when not root).   Usage: scripts/ensure-tex.sh [--check]
 #   --check   report what is missing and exit 1 instead of installing
 set -euo pipefail
 
 PACKAGES=(texlive-latex-base texlive-latex-recommended texlive-pictures
-          texlive-fonts-recommended latexmk poppler-utils lmodern)
+          texlive-fonts-recommended latexmk poppler-utils lmodern
+          texlive-xetex texlive-lang-chinese fonts-noto-cjk fontconfig)
 
 missing() {
   local tool style
-  for tool in latexmk pdflatex pdftotext kpsewhich; do
+  for tool in latexmk pdflatex xelatex pdftotext kpsewhich fc-list; do
     command -v "$tool" >/dev/null 2>&1 || echo "$tool"
   done
   if command -v kpsewhich >/dev/null 2>&1; then
-    for style in tikz.sty lmodern.sty; do
+    for style in tikz.sty lmodern.sty ctex.sty; do
       [ -n "$(kpsewhich "$style" 2>/dev/null)" ] || echo "$style"
     done
+  fi
+  if command -v fc-list >/dev/null 2>&1; then
+    fc-list "Noto Serif CJK SC" 2>/dev/null | grep -q . || echo "Noto-Serif-CJK-SC"
   fi
 }
 

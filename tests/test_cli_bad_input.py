@@ -65,7 +65,7 @@ SHOW = [
     ("Ellipsis", ["show", "--formula", "..."]),
     ("null byte", ["show", "--formula", "x\x00"]),
     ("newline", ["show", "--formula", "x\ny"]),
-    ("non-ASCII name", ["show", "--formula", "é*x"]),
+    ("non-letter symbol in a name", ["show", "--formula", "€*x"]),  # 大米, é are names now
     ("reserved name dout", ["show", "--formula", "dout*x"]),
     ("reserved name out", ["show", "--formula", "out + x"]),
     ("and", ["show", "--formula", "x and y"]),

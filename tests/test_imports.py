@@ -92,7 +92,7 @@ def test_reports_use_no_sympy_calculus():
 
 # The engine's layers, lowest first: a module imports only from its own layer or lower ones.
 LAYERS = [
-    ("derive.errors", "derive.catalog", "derive.vocab"),
+    ("derive.errors", "derive.catalog", "derive.vocab", "derive.budget"),
     ("derive.printers",),
     ("derive.simplify",),
     ("derive.primitives",),
@@ -104,7 +104,8 @@ LAYERS = [
     ("derive.selfcheck",),
     ("derive.derivation", "derive.serialize"),
     ("derive.pipeline",),
-    ("derive.cache", "derive.layergen", "derive.terminal", "derive.verify", "derive.testing",
+    ("derive.cache", "derive.cache_format", "derive.srepr_reader", "derive.outputs",
+     "derive.layergen", "derive.terminal", "derive.verify", "derive.testing",
      "derive.pytest_plugin"),
     ("reports",),
     ("derive.commands", "derive.cli", "derive.__main__"),

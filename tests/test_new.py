@@ -154,7 +154,9 @@ def test_a_latex_formula_gives_a_layer_that_saves_its_output(tmp_path):
     assert Logistic.formula == "1/(1 + exp(-x))"  # the LaTeX in formula syntax
 
 
-def test_a_layer_that_fails_verification_exits_1_with_its_findings(tmp_path, monkeypatch):
+def test_a_layer_that_fails_verification_writes_nothing_or_with_keep_a_failed_name(
+        tmp_path, monkeypatch):
+    """Behaviour changed (issue 12): a failing layer is no longer written as NAME.py."""
     import derive.layergen
 
     real = derive.layergen.layer_source
@@ -166,9 +168,15 @@ def test_a_layer_that_fails_verification_exits_1_with_its_findings(tmp_path, mon
     code, out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path), "--format", "md")
     assert code == 1, err
     assert "Sq: verification FAILED" in out and "backward (fail)" in out
-    (result,) = json.loads((tmp_path / "sq.verify.json").read_text())["results"]
-    assert result["status"] == "fail"
-    assert "| backward | fail |" in (tmp_path / "sq.md").read_text()
+    assert "no files written" in out and list(tmp_path.iterdir()) == []
+    code, out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path), "--format", "md",
+                             "--keep")
+    assert code == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sq.failed.md", "sq.failed.py",
+                                                           "sq.failed.verify.json"]
+    (result,) = json.loads((tmp_path / "sq.failed.verify.json").read_text())["results"]
+    assert result["status"] == "fail" and result["target"].endswith("sq.failed.py:Sq")
+    assert "| backward | fail |" in (tmp_path / "sq.failed.md").read_text()
 
 
 def test_matrix_parameters_go_to_init_and_their_gradients_to_attributes(tmp_path):
@@ -219,21 +227,22 @@ def test_unwritable_out_is_refused_and_nothing_is_left(tmp_path):
 
 
 def test_a_failure_while_moving_takes_back_what_was_moved(tmp_path, monkeypatch):
-    import reports.build
+    import os
 
-    real, calls = reports.build.write_atomic, []
+    real, calls = os.replace, []
 
-    def flaky(path, data):
-        calls.append(path)
+    def flaky(src, dst, *args, **kwargs):
+        calls.append(dst)
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(path, data)
+            raise OSError(28, "No space left on device", str(src))
+        return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(reports.build, "write_atomic", flaky)
+    monkeypatch.setattr(os, "replace", flaky)
     code, _out, err = run_new("sq", "--formula", "x**2", "--out", str(tmp_path / "new" / "deep"),
                              "--format", "md")
     assert code == 2 and "No space left on device" in err and err.count("\n") == 1
-    assert len(calls) == 2 and list(tmp_path.iterdir()) == []
+    assert ".derive-staging" not in err and str(tmp_path / "new" / "deep") in err
+    assert len(calls) >= 2 and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.requires_tex

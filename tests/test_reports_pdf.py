@@ -37,7 +37,7 @@ def test_sigmoid_pdf_names_the_operator_rules_and_result(tmp_path):
     for step in ("Step 1: node / (reciprocal rule)", "Step 2: node +1 (sum rule)",
                  "Step 3: node exp (exp rule)", "Step 4: node ×(−1) (constant multiple rule)"):
         assert step in text
-    assert "= dout · out · (1 − out)" in text
+    assert "= dout · y · (1 − y)" in text  # the lesson's final form, y the saved output
     assert "Verification of the hand-written layer Sigmoid" in text
     assert [p.name for p in tmp_path.iterdir()] == ["sigmoid.pdf"]  # no TeX leftovers
 

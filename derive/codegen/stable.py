@@ -52,10 +52,39 @@ def softplus_form(expr: sp.Basic) -> sp.Basic:
 
 
 def stable_body(body: sp.Basic) -> sp.Basic:
-    """`body` with each log of exponentials split into a sum of logs of positive factors
+    """`body` with products of exponentials merged (exp(x)·exp(1 − x) = e, never inf·0),
+    hyperbolic functions written as exponentials where several meet (sinh/cosh: inf/inf), and
+    each log of exponentials split into a sum of logs of positive factors
     (log(sigmoid(u)) = −log(1 + exp(−u))), so that log(1 + exp(v)) parts become softplus."""
+    body = hyperbolic_as_exp(merge_exponentials(body))
     return softplus_form(body.replace(lambda e: isinstance(e, sp.log) and e.args[0].has(sp.exp),
                                       _split_log))
+
+
+def merge_exponentials(expr: sp.Basic) -> sp.Basic:
+    """exp(a)·exp(b)·r as exp(a + b)·r in every product (each factor alone may overflow)."""
+    def several(e):
+        return isinstance(e, sp.Mul) and sum(isinstance(a, sp.exp) for a in e.args) > 1
+
+    def merged(e):
+        exps = [a for a in e.args if isinstance(a, sp.exp)]
+        rest = [a for a in e.args if not isinstance(a, sp.exp)]
+        return sp.Mul(sp.exp(sp.Add(*[a.args[0] for a in exps])), *rest)
+
+    return expr.replace(several, merged)
+
+
+HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh)
+
+
+def hyperbolic_as_exp(expr: sp.Basic) -> sp.Basic:
+    """sinh, cosh (and tanh with them) as exponentials when the expression has sinh or cosh
+    and another exponential: sinh(x)/cosh(x) at x = 800 is inf/inf in NumPy, while the
+    exponential form is split by exp_branches into branches that never overflow."""
+    atoms = expr.atoms(sp.exp, *HYPERBOLIC)
+    if len(atoms) < 2 or not any(isinstance(a, (sp.sinh, sp.cosh)) for a in atoms):
+        return expr
+    return expr.replace(lambda e: isinstance(e, HYPERBOLIC), lambda e: e.rewrite(sp.exp))
 
 
 def _split_log(term: sp.log) -> sp.Basic:
@@ -82,14 +111,15 @@ def exp_branches(expr: sp.Basic, tag: str) -> ExpBranches | None:
         return None
     denominator = reduce(sp.ilcm, [r.q for r in ratios], 1)
     u = sp.expand(base / denominator)
-    if u.is_nonpositive:
+    if all(e.args[0].is_nonpositive for e in exps):  # none of them can overflow
         return None
     e_symbol = sp.Symbol(f"_E{tag}", positive=True)
     f_symbol = sp.Symbol(f"_F{tag}", positive=True)
     replaced = expr.xreplace({e: e_symbol ** int(r * denominator) for e, r in zip(exps, ratios)})
     if replaced.has(sp.exp) or not _rational_in(replaced, e_symbol):
         return None
-    if not sp.denom(sp.together(replaced)).has(e_symbol):
+    mixed = any(r > 0 for r in ratios) and any(r < 0 for r in ratios)  # exp(u)·exp(−u): inf·0
+    if not mixed and not sp.denom(sp.together(replaced)).has(e_symbol):
         return None
     small = sp.factor(sp.cancel(sp.together(replaced)))
     large = sp.factor(sp.cancel(sp.together(replaced.xreplace({e_symbol: 1 / f_symbol}))))

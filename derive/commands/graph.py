@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 
+from derive.commands.inputs import add_budget_argument
 from derive.errors import DeriveError
 
-FORMATS = ("text", "json", "pdf", "tex")
+FORMATS = ("text", "json", "pdf", "tex", "md")
 
 
 def add_arguments(parser):
@@ -16,11 +17,15 @@ def add_arguments(parser):
                         help="the value of every name in EXPR, such as --at x=2.6,n=10")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text: a table in the terminal (default); json: the same numbers "
-                        "as one JSON object; tex or pdf: a drawn graph")
+                        "as one JSON object; tex or pdf: a drawn graph; md: Markdown with a Mermaid "
+                        "chart")
     parser.add_argument("--json", action="store_const", const="json", dest="format",
                         help="same as --format json")
     parser.add_argument("--out", metavar="DIR", default=".",
                         help="folder for graph.tex / graph.pdf (default: the current folder)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a graph file derive did not write, or that was edited")
+    add_budget_argument(parser)
 
 
 def run(args) -> int:
@@ -42,9 +47,12 @@ def run(args) -> int:
         return 0
     from pathlib import Path
 
-    from reports.write import write_graph
+    from derive.outputs import Outputs
+    from reports.write import report_file, write_graph
 
-    path = write_graph(values, args.format, Path(args.out))
+    with Outputs(Path(args.out), args.out, args.force) as outputs:
+        outputs.check([report_file("graph", args.format)])
+        (path,) = outputs.commit([write_graph(values, args.format, outputs.path).name])
     print(f"wrote {path}")
     return 0
 

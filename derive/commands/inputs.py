@@ -19,6 +19,14 @@ def add_formula_arguments(parser, op_nargs="?", with_op: bool = True):
                         help="declare NAME a matrix of shape D1×D2 (numbers or symbols)")
     parser.add_argument("--const", action="append", default=[], metavar="NAME",
                         help="a name that is not differentiated (such as targets t)")
+    add_budget_argument(parser)
+
+
+def add_budget_argument(parser):
+    """--max-nodes N: the expression budget of derive.budget."""
+    parser.add_argument("--max-nodes", type=int, metavar="N",
+                        help="the largest expression derived, in nodes (default 20000, or "
+                        "DERIVE_MAX_NODES)")
 
 
 def derivation_from_args(args):

@@ -2,9 +2,11 @@
 [--out DIR] [--format pdf|tex|md] [--seed N]`: write a generated layer class `NAME.py`, its
 report and its verification result `NAME.verify.json`.
 
-Everything is built in a temporary folder first and moved into --out only when all of it is
-there, so a failure leaves no file behind. Exit code 0 when the generated layer passes the
-verifier, 1 when it does not, 2 for bad input.
+Everything is built in a staging folder beside --out and moved in only when all of it is there
+(derive.outputs), so a failure leaves the folder as it was; a file derive did not write, or one
+edited since, is not replaced without --force. A layer that fails its own verification is not
+written at all (exit code 1), or with --keep as NAME.failed.*. Exit code 0 when the generated
+layer passes the verifier, 1 when it does not, 2 for bad input.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 from derive.commands.inputs import add_formula_arguments
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-SHADOWED = {"numpy", "scipy"} | set(sys.stdlib_module_names)
+SHADOWED = {"numpy", "scipy", "derive", "reports", "layers"} | set(sys.stdlib_module_names)
 
 
 def add_arguments(parser):
@@ -32,18 +34,22 @@ def add_arguments(parser):
                         help="the report's format: pdf (default; needs TeX Live), tex or md")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed for the verifier's random inputs (default 0)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace files derive did not write, or that were edited since")
+    parser.add_argument("--keep", action="store_true",
+                        help="write a layer that fails its verification, as NAME.failed.*")
 
 
 def run(args) -> int:
     import json
-    import tempfile
     from pathlib import Path
 
     from derive.commands.inputs import parse_shapes
     from derive.errors import DeriveError
     from derive.layergen import class_name
+    from derive.outputs import Outputs
 
-    check_name(args.name)
+    check_name(args.name, Path(args.out))
     if (args.formula is None) == (args.latex is None):
         raise DeriveError("derive new: give exactly one of --formula EXPR or --latex TEX")
     from derive.index import is_index_formula
@@ -52,25 +58,38 @@ def run(args) -> int:
         raise DeriveError("derive new: layers from index-notation formulas are not generated "
                           "yet; derive show --formula gives the derivation and its code")
     out = Path(args.out)
-    check_out(out, args.out)
-    shapes = parse_shapes(args.shape)
-    derivation = _derive(args, shapes)
     cls = class_name(args.name)
-    with tempfile.TemporaryDirectory(prefix="derive-new-") as staging:
-        staging = Path(staging)
-        layer, report, verification = _build(derivation, args, cls, staging)
+    with Outputs(out, args.out, args.force) as outputs:
+        outputs.check(file_names(args.name, args.format, failed=args.keep))
+        derivation = _derive(args, parse_shapes(args.shape))
+        layer, report, verification = _build(derivation, args, cls, outputs.path)
+        passed = verified(verification)
+        stem = args.name if passed else f"{args.name}.failed"
         verification.rerun = rerun_command(args)
         for result in verification.results:  # name the file where it will be, not the staging copy
-            result.target = f"{out / args.name}.py:{cls}"
-        (staging / f"{args.name}.verify.json").write_text(
+            result.target = f"{out / stem}.py:{cls}"
+        (outputs.path / f"{stem}.verify.json").write_text(
             json.dumps(verification.to_json(), indent=2, ensure_ascii=False, default=float) + "\n",
             encoding="utf-8")
-        files = [layer, report, staging / f"{args.name}.verify.json"]
-        written = move_all(files, out, args.out)
+        written = []
+        if passed or args.keep:
+            names = file_names(args.name, args.format, failed=not passed)
+            for staged, name in zip((layer, report), names):
+                staged.rename(outputs.path / name)
+            written = outputs.commit(names)
     for path in written:
         print(f"wrote {path}")
     print(summary_line(cls, derivation, verification))
-    return 0 if verified(verification) else 1
+    if not (passed or args.keep):
+        print(f"no files written: the generated layer failed its own verification (--keep "
+              f"writes them as {args.name}.failed.*)")
+    return 0 if passed else 1
+
+
+def file_names(name: str, fmt: str, failed: bool = False) -> list[str]:
+    """The layer, its report and its verification result (NAME.failed.* when it failed)."""
+    stem = f"{name}.failed" if failed else name
+    return [f"{stem}.py", f"{stem}.{fmt}", f"{stem}.verify.json"]
 
 
 def verified(verification) -> bool:
@@ -78,34 +97,40 @@ def verified(verification) -> bool:
     return bool(verification.results) and verification.ok
 
 
-def check_name(name: str) -> None:
-    """Refuse a NAME that cannot name both a file `NAME.py` and a class."""
+def check_name(name: str, out=None) -> None:
+    """Refuse a NAME that cannot name both a file `NAME.py` and a class, or whose file would
+    hide an installed module (rich.py in a folder breaks `import rich` there)."""
     from derive.errors import DeriveError
     from derive.layergen import class_name
 
     if not NAME.match(name):
         raise DeriveError(f"derive new NAME '{name}': use a letter, then letters, digits and _ "
                           "(at most 64 characters), such as mish or leaky_relu2")
-    if keyword.iskeyword(class_name(name)) or name in SHADOWED:
+    if keyword.iskeyword(class_name(name)) or keyword.iskeyword(name) or shadows_module(name,
+                                                                                       out):
         raise DeriveError(f"derive new NAME '{name}': {name}.py or class {class_name(name)} "
-                          "would clash with Python or a module the layer imports, pick another "
-                          "name")
+                          "would clash with Python or an installed module of that name, pick "
+                          "another name")
 
 
-def check_out(out, given: str) -> None:
-    """Fail early when --out cannot become a writable folder."""
+def shadows_module(name: str, out=None) -> bool:
+    """True if `import NAME` finds a module other than a file in the current folder or --out."""
+    import importlib.util
     import os
+    from pathlib import Path
 
-    from derive.errors import DeriveError
-
-    if out.exists() and not out.is_dir():
-        raise DeriveError(f"--out {given}: not a folder, give a folder for the generated files")
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise DeriveError(f"--out {given}: {existing} is not a writable folder, give a folder "
-                          "you can write to")
+    if name in SHADOWED or name in sys.builtin_module_names:
+        return True
+    mine = {Path.cwd().resolve(), *([Path(out).resolve()] if out is not None else [])}
+    saved = sys.path[:]
+    sys.path[:] = [p for p in saved if p not in ("", ".")
+                   and Path(os.path.abspath(p)).resolve() not in mine]
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return True
+    finally:
+        sys.path[:] = saved
 
 
 def _derive(args, shapes):
@@ -130,32 +155,6 @@ def _build(derivation, args, cls, staging) -> tuple:
     _, report = write_report(derivation, args.format, staging,
                              verification=verification_rows(verification))
     return layer, report, verification
-
-
-def move_all(files, out, given: str) -> list:
-    """Move every staged file into `out` (each atomically); on failure take back what moved."""
-    from pathlib import Path
-
-    from derive.errors import DeriveError
-    from reports.build import write_atomic
-
-    created = [p for p in [out, *out.parents] if not p.exists()]
-    written = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for path in files:
-            written.append(write_atomic(out / Path(path).name, Path(path).read_bytes()))
-    except BaseException as exc:  # an interrupt, too, must not leave some of the files
-        for path in written:
-            path.unlink(missing_ok=True)
-        for folder in created:
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        if isinstance(exc, OSError):
-            raise DeriveError(f"--out {given}: cannot write there ({exc.strerror or exc}), "
-                              "give a folder you can write to") from None
-        raise
-    return written
 
 
 def rerun_command(args) -> str:

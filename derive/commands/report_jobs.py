@@ -8,13 +8,14 @@ from pathlib import Path
 from derive.errors import DeriveError
 
 
-def catalog_report(op: str, fmt: str, out: str):
-    """(Report, path) for catalog operator `op`; a module-level function, for process pools."""
+def catalog_report(op: str, fmt: str, out: str, lang: str = "en"):
+    """(Report, path) for catalog operator `op` in language `lang`; a module-level function,
+    for process pools."""
     from derive.cache import cached_derive
     from reports.write import write_report
 
     derivation = cached_derive(op=op)
-    return write_report(derivation, fmt, Path(out), verification_for(derivation))
+    return write_report(derivation, fmt, Path(out), verification_for(derivation), lang=lang)
 
 
 def verification_for(derivation):

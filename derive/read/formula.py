@@ -15,18 +15,19 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from derive.budget import Meter
 from derive.errors import DeriveError
 from derive.primitives import FUNCTIONS
 from derive.read.matrix_ops import binary, call
-from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES
+from derive.vocab.functions import CONSTANTS, MATRIX_ONLY_FUNCTIONS, RESERVED_NAMES, negated
 from derive.vocab.shapes import is_matrix, matrix_symbol
 
 MAX_LENGTH = 10000
 MAX_DEPTH = 60
 MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30
-MAX_WRITTEN_OUT = 5000  # nodes of a formula with its named intermediates written out
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
+# a letter (any script: x, W, 大米), then letters, digits and _: what Python reads as a name
+NAME_PATTERN = re.compile(r"[^\W\d_]\w{0,31}\Z")
 
 
 @dataclass
@@ -73,6 +74,7 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
     builder = _Builder(text, shapes or {}, where)
     try:
         expr = _build_statements(builder, tree.body)
+        builder.meter.check(expr, where)
     except RecursionError:
         raise DeriveError(f"{where}: formula nested too deeply") from None
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -82,51 +84,19 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
                    named_output=builder.named_output if builder.definitions else None)
 
 
-def check_written_out_size(expr, where: str) -> None:
-    """Refuse definitions whose written-out formula is too large (`b = a*a + a` doubles it:
-    40 such lines would be 2**40 nodes). The size is counted on the shared structure, in time
-    linear in it."""
-    sizes: dict = {}
-    for node in _unique_postorder(expr):
-        sizes[node] = 1 + sum(sizes[a] for a in node.args)
-    total = sizes.get(expr, 1)
-    if total > MAX_WRITTEN_OUT:
-        raise DeriveError(f"{where}: formula too large once its definitions are written out "
-                          f"({total} nodes, limit {MAX_WRITTEN_OUT})")
-
-
-def _unique_postorder(expr):
-    """Each distinct subexpression once, children before parents."""
-    seen, order, stack = set(), [], [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        stack.extend((a, False) for a in node.args if a not in seen)
-    return order
-
-
 def _build_statements(builder, statements) -> sp.Basic:
     """One expression, or named intermediates `name = expr` separated by `;` or new lines whose
     last one is the output (`...; out = gamma*xhat + beta`, or a bare last expression)."""
     for index, statement in enumerate(statements):
         last = index == len(statements) - 1
         if isinstance(statement, ast.Expr) and last:
-            value = builder.build_both(statement.value)
-            check_written_out_size(value, builder.where)
-            return value
+            return builder.build_both(statement.value)
         if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
                 and isinstance(statement.targets[0], ast.Name)):
             builder.fail(statement, "a formula is one expression, or definitions 'name = "
                          "expression' separated by ';' whose last one is the output")
         target = statement.targets[0].id
         value = builder.build_both(statement.value)
-        check_written_out_size(value, builder.where)
         if last:
             return value
         builder.define(statement.targets[0], target, value)
@@ -161,6 +131,7 @@ class _Builder:
         self.shapes = shapes
         self.where = where
         self.names: list[str] = []
+        self.meter = Meter()
         self.definitions: dict[str, sp.Basic] = {}
         self.named: dict[str, sp.Basic] = {}
         self.named_output = None
@@ -170,8 +141,9 @@ class _Builder:
         """Bind a named intermediate; later statements read `name` as `value`."""
         self._check_name(node, name)
         if name in self.definitions or name in self.names:
-            self.fail(node, f"'{name}' is already {'defined' if name in self.definitions else 'an input'}; "
-                      "each name is defined once, before it is used")
+            what = "defined" if name in self.definitions else "an input"
+            self.fail(node, f"'{name}' is already {what}; each name is defined once, before it "
+                      "is used")
         self.definitions[name] = value
         self.named[name] = self.named_output
 
@@ -189,7 +161,8 @@ class _Builder:
         if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
             self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
         if name in RESERVED_NAMES:
-            self.fail(node, f"name '{name}' is reserved; choose another variable name")
+            self.fail(node, f"name '{name}' is reserved (a constant, or a name the generated "
+                      "code uses); choose another variable name")
 
     def fail(self, node, message):
         col = getattr(node, "col_offset", None)
@@ -236,24 +209,50 @@ class _Builder:
     def _UnaryOp(self, node, depth):
         operand = self.build(node.operand, depth)
         if isinstance(node.op, ast.USub):
-            return -operand
+            return negated(operand)  # -(a + b) stays one ×(−1) node, as typed
         if isinstance(node.op, ast.UAdd):
             return operand
         self.fail(node, f"operator '{ast.unparse(node)}' is not allowed")
 
     def _BinOp(self, node, depth):
+        """A chain of binary operations (`a + b - c*d + ...`, left-associated in the tree) is
+        built in a loop, so a long flat sum is not deep nesting; terms are added at once."""
+        chain = []
+        while isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow):
+            chain.append(node)
+            node = node.left
+        if isinstance(node, ast.BinOp):
+            value = self._binary(node, self.build(node.left, depth), self.build(node.right, depth))
+        else:
+            value = self.build(node, depth)
+        terms = []
+        for link in reversed(chain):
+            right = self.build(link.right, depth)
+            if isinstance(link.op, (ast.Add, ast.Sub)) and not (is_matrix(value)
+                                                                or is_matrix(right)):
+                terms.append(-right if isinstance(link.op, ast.Sub) else right)
+                continue
+            if terms:
+                value, terms = sp.Add(value, *terms), []
+            value = self._binary(link, value, right)
+        if terms:
+            value = sp.Add(value, *terms)
+        self.meter.check(value, self.where)
+        return value
+
+    def _binary(self, node, left, right):
         op = _BINOPS.get(type(node.op))
         if op is None:
             self.fail(node, f"operator in '{ast.unparse(node)}' is not allowed (use + - * / ** @)")
-        left = self.build(node.left, depth)
-        right = self.build(node.right, depth)
         if op == "**":
             self._check_power(node, left, right)
         if is_matrix(left) or is_matrix(right):
             return binary(op, left, right, lambda msg: self.fail(node, msg))
         if op == "@":
             self.fail(node, "'@' needs matrices: declare their shapes with --shape NAME=D1,D2")
-        return _SCALAR_BINARY[op](left, right)
+        value = _SCALAR_BINARY[op](left, right)
+        self.meter.check(value, self.where)
+        return value
 
     def _check_power(self, node, base, exponent):
         if exponent.is_number:
@@ -311,7 +310,9 @@ class _Builder:
         if name == "where" and not isinstance(args[0], (sp.core.relational.Relational,
                                                          sp.logic.boolalg.BooleanAtom)):
             self.fail(node, "the first argument of where() must be a comparison such as x > 0")
-        return builder(*args)
+        value = builder(*args)
+        self.meter.check(value, self.where)
+        return value
 
 
 _SCALAR_BINARY = {

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.budget import Meter, check_entries
 from derive.vocab.nodes import AxisSum, Broadcast, Elementwise, LogSumExp, Softmax, SumAll, U
 from derive.vocab.shapes import is_matrix
 
 
 def explicit(expr, env: dict, sizes: dict):
-    """`expr` with matrices from `env` (name -> sympy.Matrix or scalar) and sizes for dims."""
+    """`expr` with matrices from `env` (name -> sympy.Matrix or scalar) and sizes for dims;
+    refused (derive.budget) as soon as a part grows over the node limit."""
+    meter = Meter()
+
     def size(d):
         return int(sizes.get(d, d))
 
@@ -36,16 +40,16 @@ def explicit(expr, env: dict, sizes: dict):
             body = e.body
             return ev(e.arg).applyfunc(lambda v: body.xreplace({U: v}))
         args = [ev(a) for a in e.args]
-        return _combine(e, args, size)
+        return meter.check_entries(_combine(e, args, size, meter), "the explicit matrices check")
 
     return ev(expr)
 
 
-def _combine(e, args, size):
+def _combine(e, args, size, meter):
     if isinstance(e, sp.MatMul):
         result = args[0]
         for a in args[1:]:
-            result = result * a
+            result = meter.check_entries(result * a, "the explicit matrices check")
         return result
     if isinstance(e, sp.MatAdd):
         return sum(args[1:], args[0])
@@ -94,6 +98,8 @@ def _combine(e, args, size):
 
 def symbolic_env(shapes: dict, sizes: dict) -> dict:
     """A sympy.Matrix of entry symbols X_i_j (1-based, as the tutorial writes them) per name."""
+    check_entries({name: (int(sizes.get(r, r)), int(sizes.get(c, c)))
+                   for name, (r, c) in shapes.items()}, "the explicit matrices check")
     env = {}
     for name, (rows, cols) in shapes.items():
         r, c = int(sizes.get(rows, rows)), int(sizes.get(cols, cols))

@@ -68,10 +68,16 @@ def mean(u):
     return ArraySum(u) / ArraySize(u)
 
 
+def negated(u):
+    """−u as typed: a sum stays whole under ×(−1) (SymPy would push the −1 into every term,
+    and the graph would no longer be the formula the learner wrote)."""
+    return sp.Mul(sp.S.NegativeOne, u, evaluate=False) if isinstance(u, sp.Add) else -u
+
+
 # Composite functions: name -> (number of arguments, builder of primitives). The names of
 # primitive functions (exp, tanh, sum, ...) are declared with their registry entries.
 COMPOSITE_FUNCTIONS = {
-    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(-u))),
+    "sigmoid": (1, lambda u: 1 / (1 + sp.exp(negated(u)))),
     "softplus": (1, lambda u: sp.log(1 + sp.exp(u))),
     "relu": (1, relu),
     "where": (3, where),
@@ -86,5 +92,7 @@ CONSTANTS = {"pi": sp.pi}
 DOUT = sp.Symbol("dout", real=True)  # the upstream gradient of a scalar output
 OUT = sp.Symbol("out", real=True)  # the forward output, in saved forms
 
-# Names a formula may not use for its own variables: they mean something in generated code.
-RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "math", "size", "e", "E", "I"})
+# Names a formula may not use for its own variables: they mean something in generated code
+# (the modules it calls: a parameter named scipy would hide scipy.special.erf).
+RESERVED_NAMES = frozenset({"dout", "out", "np", "numpy", "scipy", "math", "size", "e", "E",
+                            "I"})

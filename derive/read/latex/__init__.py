@@ -25,7 +25,7 @@ from derive.read.latex.aligned import aligned_lines, read_definitions
 from derive.read.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
 
 MAX_LENGTH = 600
-MAX_TOKENS = 300
+MAX_TOKENS = 600  # every symbol is at least one character: the length limit is the one that binds
 MAX_NESTING = 20
 MAX_BARS = 6  # |...| is ambiguous to the grammar: many bars take it exponential time
 

@@ -2,8 +2,8 @@
 
     \\begin{aligned} h &= W x + b \\\\ s &= \\sigma(h) \\\\ y &= s \\odot h \\end{aligned}
 
-is `h = W @ x + b; s = sigmoid(h); y = s*h` in SymPy syntax (derive.read.formula): each line defines the
-name on the left of its `=` (`&` marks are dropped), later lines use the earlier names, and the
+is `h = W @ x + b; s = sigmoid(h); y = s*h` in SymPy syntax (derive.read.formula): each line
+defines the name on the left of its `=` (`&` marks are dropped), later lines use the earlier names, and the
 last line is the output. The environments `aligned`, `align`, `align*`, `gathered` and `split`
 are read so; any other is refused by the normalizer as before.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.read.formula import check_written_out_size
+from derive.budget import Meter
 from derive.read.latex.tokens import Token, fail, top_level_equals
 
 ENVIRONMENTS = ("aligned", "align", "align*", "gathered", "split")
@@ -56,7 +56,7 @@ def _environment(tokens: list[Token], start: int) -> tuple[str, int]:
 def read_definitions(lines: list[list[Token]], shapes: dict, read) -> tuple:
     """(output expression, input names, definitions, definitions in earlier names, output in
     names) of a block; `read(tokens, shapes)` reads one side as parse_latex does."""
-    definitions, named, names = {}, {}, []
+    definitions, named, names, meter = {}, {}, [], Meter()
     output = named_output = None
     for number, line in enumerate(lines, start=1):
         equals = top_level_equals(line)
@@ -73,7 +73,7 @@ def read_definitions(lines: list[list[Token]], shapes: dict, read) -> tuple:
         value, value_names = read(line[equals[0] + 1:], shapes)
         named_output = value
         value = _inlined(value, definitions)
-        check_written_out_size(value, "--latex")
+        meter.check(value, "--latex")  # b = a a + a doubles the written-out formula
         names += [n for n in value_names if n not in definitions and n not in names]
         output = value
         if number < len(lines):

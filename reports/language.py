@@ -1,0 +1,36 @@
+"""The languages of the documents: English (default) and Chinese (--lang zh).
+
+The prose lives in reports/templates/text/<lang>.toml (LaTeX text, read by the templates as
+`t.KEY`); a Chinese document is compiled with xelatex and ctex, an English one with pdflatex.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("en", "zh")
+TEXTS = Path(__file__).parent / "templates" / "text"
+
+
+@cache
+def text(lang: str) -> dict:
+    """The prose of language `lang` (a key missing there falls back to English)."""
+    english = tomllib.loads((TEXTS / "en.toml").read_text(encoding="utf-8"))
+    english.setdefault("rule_names", {})  # English shows the engine's own names
+    english.setdefault("chain_notes", {})
+    english.setdefault("gettext", {})
+    if lang == "en":
+        return english
+    own = tomllib.loads((TEXTS / f"{lang}.toml").read_text(encoding="utf-8"))
+    merged = {**english, **own}
+    for table in ("rules", "intuition_text", "tutorial", "rule_names", "chain_notes", "gettext"):
+        merged[table] = {**english.get(table, {}), **own.get(table, {})}
+    return merged
+
+
+def tex_engine(lang: str, source: str = "") -> str:
+    """latexmk's engine option for a document in `lang` (xelatex also for any LaTeX source
+    beyond ASCII, which the templates then set up for Unicode)."""
+    return "-xelatex" if lang == "zh" or not source.isascii() else "-pdf"

@@ -1,0 +1,115 @@
+"""Reports that teach, read back from the PDFs: familiar final forms, named arrows, no lost
+characters, no overfull boxes; the Chinese edition and the tutorial chapter."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from derive.pipeline import derive
+from reports.write import write_report
+
+needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("xelatex") is None,
+                               reason="TeX Live with xelatex is needed")
+
+
+def _compile(tex_path):
+    """Compile a .tex written by derive with the engine derive uses; (text, log)."""
+    from reports.language import tex_engine
+
+    source = tex_path.read_text(encoding="utf-8")
+    engine = tex_engine("zh" if "ctex" in source else "en", source)
+    subprocess.run(["latexmk", engine, "-interaction=nonstopmode", "-quiet", tex_path.name],
+                   cwd=tex_path.parent, capture_output=True, check=True, timeout=300)
+    pdf = tex_path.with_suffix(".pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text, tex_path.with_suffix(".log").read_text(errors="replace")
+
+
+def _report(op, tmp_path, lang="en"):
+    _, path = write_report(derive(op), "tex", tmp_path, lang=lang)
+    return _compile(path)
+
+
+def _flat(text):
+    return re.sub(r"\s+", "", text)
+
+
+@needs_tex
+@pytest.mark.parametrize("op, forms", [
+    ("sigmoid", ["dout·y·(1−y)"]),
+    ("tanh", ["dout·1−y2"]),  # pdftotext drops \\left( \\right)
+    ("softmax_cross_entropy", ["dout·(y−t)", "t11+t21+t31=1"]),
+    ("affine", ["WT·dout", "dout·XT", "dout·1"]),
+])
+def test_familiar_forms_in_the_pdf(op, forms, tmp_path):
+    text, log = _report(op, tmp_path)
+    flat = _flat(text)
+    for form in forms:
+        assert form in flat, (op, form)
+    assert "(step" not in text
+    assert "?" not in text.replace("?)", "")  # no character lost on the way to the PDF
+    assert "Overfull \\hbox" not in log
+
+
+@needs_tex
+def test_affine_pdf_shows_the_transposes(tmp_path):
+    text, _ = _report("affine", tmp_path)
+    assert "cyclic trace" in text
+    assert "=WT·dout" in _flat(text) and "=dout·XT" in _flat(text)
+
+
+@needs_tex
+def test_chinese_report_and_tutorial(tmp_path):
+    from reports.tutorial import write_tutorial
+
+    text, _ = _report("sigmoid", tmp_path, lang="zh")
+    assert "计算图" in text and "反向传播" in text
+    tex = write_tutorial("tex", tmp_path, "zh")
+    text, log = _compile(tex)
+    assert "Overfull \\hbox" not in log
+    flat = _flat(text)
+    for word in ("计算图", "反向传播", "大米", "局部导数", "dout·(y−t)"):
+        assert word in flat, word
+    assert "(step" not in text
+
+
+def test_chinese_names_are_read_and_printed(tmp_path):
+    derivation = derive(formula="大米*数量 + 苹果")
+    _, path = write_report(derivation, "tex", tmp_path)
+    source = path.read_text(encoding="utf-8")
+    assert "大米" in source and "?" not in source.split("begin{lstlisting}")[0].split(
+        "\\begin{document}")[1].replace("?)", "")
+
+
+@needs_tex
+def test_index_of_piecewise_and_long_formulas_compiles(tmp_path):
+    from reports.model import build_report
+    from reports.write import write_index
+
+    entries = [(build_report(derive(op)), tmp_path / f"{op}.pdf")
+               for op in ("elu", "leaky_relu", "sigmoid", "mse_mean")]
+    tex = write_index(entries, "tex", tmp_path)
+    text, log = _compile(tex)
+    assert "dout·y·(1−y)" in _flat(text) and "Overfull \\hbox" not in log
+
+
+def test_cli_lang_tutorial_and_graph_markdown(tmp_path):
+    from cli_harness import run_batch
+
+    out = tmp_path / "out"
+    cases = [["report", "--tutorial", "sigmoid", "--out", str(out)],
+             ["report", "sigmoid", "--lang", "fr", "--out", str(out)],
+             ["report", "sigmoid", "--lang", "zh", "--format", "md", "--out", str(out)],
+             ["graph", "rice*rice_num + flour*flour_num", "--format", "md", "--out", str(out),
+              "--at", "rice=2.6,rice_num=10,flour=2.4,flour_num=10"]]
+    tutorial, language, chinese, graph = run_batch(cases, tmp_path / "work")
+    for refused in (tutorial, language):
+        assert refused["code"] == 2 and len(refused["stderr"].strip().splitlines()) == 1
+    assert "--tutorial" in tutorial["stderr"] and "'fr'" in language["stderr"]
+    assert chinese["code"] == 0 and (out / "sigmoid.md").is_file()
+    assert graph["code"] == 0
+    chart = (out / "graph.md").read_text()
+    assert '-- "2.6 / 10" -->' in chart and '-- "26 / 1" -->' in chart

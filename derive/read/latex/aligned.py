@@ -3,8 +3,8 @@
     \\begin{aligned} h &= W x + b \\\\ s &= \\sigma(h) \\\\ y &= s \\odot h \\end{aligned}
 
 is `h = W @ x + b; s = sigmoid(h); y = s*h` in SymPy syntax (derive.read.formula): each line
-defines the name on the left of its `=` (`&` marks are dropped), later lines use the earlier names, and the
-last line is the output. The environments `aligned`, `align`, `align*`, `gathered` and `split`
+defines the name on the left of its `=` (`&` marks are dropped), later lines use the earlier
+names, and the last line is the output. The environments `aligned`, `align`, `align*`, `gathered` and `split`
 are read so; any other is refused by the normalizer as before.
 """
 

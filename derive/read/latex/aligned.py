@@ -4,8 +4,8 @@
 
 is `h = W @ x + b; s = sigmoid(h); y = s*h` in SymPy syntax (derive.read.formula): each line
 defines the name on the left of its `=` (`&` marks are dropped), later lines use the earlier
-names, and the last line is the output. The environments `aligned`, `align`, `align*`, `gathered` and `split`
-are read so; any other is refused by the normalizer as before.
+names, and the last line is the output. The environments `aligned`, `align`, `align*`,
+`gathered` and `split` are read so; any other is refused by the normalizer as before.
 """
 
 from __future__ import annotations

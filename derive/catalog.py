@@ -38,6 +38,10 @@ class Entry:
     identities: tuple[str, ...] = ()  # equations it assumes: 'sum(t, axis=0) = 1'
     config_keys: dict = field(default_factory=dict)  # constant -> its key in a config dict
     outputs: tuple[str, ...] = ()   # several outputs, in the order forward returns them
+    # how hand-written layers of it are called and what they keep (derive.verify.modes):
+    # config dict values, constants the layer draws or hard-codes, running statistics
+    protocol: dict = field(default_factory=dict, hash=False)
+    slips: tuple = ()  # usual mistakes as formulas: ({"says": ..., "formula": ...}, ...)
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -80,6 +84,8 @@ def entries_of(raw: dict) -> dict[str, Entry]:
             identities=tuple(item.get("identities", ())),
             config_keys=dict(item.get("config_keys", {})),
             outputs=tuple(item.get("outputs", ())),
+            protocol=dict(item.get("protocol", {})),
+            slips=tuple(dict(s) for s in item.get("slips", ())),
         )
     return entries
 

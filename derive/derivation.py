@@ -49,6 +49,8 @@ class Derivation(RichDisplay):
     description: str = ""
     identities: dict = field(default_factory=dict)
     invertible: list = field(default_factory=list)
+    intermediates: dict = field(default_factory=dict)  # name -> value, in earlier names
+    rewrites: list = field(default_factory=list)  # simplify.compact.Rewrite: long → compact
 
     @property
     def params(self) -> list[str]:
@@ -56,7 +58,17 @@ class Derivation(RichDisplay):
 
     @property
     def saved_names(self) -> list[str]:
+        """The saved values backward may be given: the named intermediates its saved forms
+        use (mu, var, xhat), else `out` when a saved form uses the output."""
+        if self.intermediates:
+            return list(self.intermediates)
         return ["out"] if any(v is not None for v in self.saved_form.values()) else []
+
+    def inlined(self, expr):
+        """`expr` with the named intermediates it uses written in the inputs."""
+        from derive.simplify.compact import inline_names
+
+        return inline_names(expr, self.intermediates)
 
     @property
     def teaching(self) -> dict:

@@ -28,6 +28,7 @@ class Node:
     placeholders: tuple[sp.Symbol, ...] = ()
     is_matrix: bool = False
     child_exprs: tuple[sp.Basic, ...] = ()
+    name: str = ""  # the user's name for this value (a named intermediate), if any
 
     @property
     def is_leaf(self) -> bool:
@@ -49,9 +50,11 @@ class Graph:
         return self.nodes[node_id]
 
 
-def build_graph(expr: sp.Basic) -> Graph:
+def build_graph(expr: sp.Basic, names: dict | None = None) -> Graph:
     """Decompose `expr` into primitive nodes (UnknownPrimitive for a node type with no
-    registry entry)."""
+    registry entry); `names` maps named intermediates to their expressions, and the node
+    computing one carries its name."""
+    named = {value: name for name, value in (names or {}).items()}
     graph = Graph()
     index: dict[sp.Basic, int] = {}
     stack = [(expr, False)]
@@ -75,7 +78,8 @@ def build_graph(expr: sp.Basic) -> Graph:
             graph.nodes.append(Node(
                 node_id, current, label_of(current, children),
                 args=tuple(index[c] for c in children), func=func, placeholders=holders,
-                is_matrix=is_matrix(current), child_exprs=tuple(children)))
+                is_matrix=is_matrix(current), child_exprs=tuple(children),
+                name=named.get(current, "")))
         index[current] = node_id
     return graph
 

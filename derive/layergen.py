@@ -118,7 +118,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     _check_names(d, params)
     formula = formula or _one_line(expr_text(d.expr))
     forward_args = [n for n in d.params if n not in params]
-    saved = bool(d.saved_names)
+    saved = "out" in d.saved_names  # named intermediates are recomputed by backward
     needed = _names_backward_needs(d)
     cached = [(n, n, "") if n in needed else
               (n, f"_like({n})", f"backward needs only {n}'s shape and dtype")
@@ -181,8 +181,11 @@ def _names_backward_needs(d) -> set[str]:
     the other names backward reads only the shapes and dtypes."""
     names = set()
     for n in d.inputs:
-        form = _shown_gradient(d, n)
-        names |= {str(s) for s in form.free_symbols} & set(d.params)
+        forms = [_shown_gradient(d, n)]
+        if getattr(d, "intermediates", None):  # backward computes mu, xhat from the inputs
+            forms.append(d.gradients[n])
+        for form in forms:
+            names |= {str(s) for s in form.free_symbols} & set(d.params)
     return names
 
 

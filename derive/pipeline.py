@@ -8,6 +8,8 @@ identities, their sampling draws random sizes, and their check is on explicit ma
 
 from __future__ import annotations
 
+import sympy as sp
+
 from derive import catalog
 from derive.budget import check_entries, check_expression, check_work
 from derive.codegen.source import backward_source, forward_source
@@ -22,6 +24,7 @@ from derive.read.identities import declared_identities
 from derive.sampling import infer_domains, invertible_arguments, kinks_of
 from derive.selfcheck import self_check
 from derive.simplify import saved_forms, simplify_gradients
+from derive.simplify.compact import compact_forms
 from derive.sweep import dout_symbol, reverse_sweep
 from derive.vocab.kinks import has_tie
 from derive.vocab.shapes import matrix_symbol
@@ -92,28 +95,50 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry, assumption
     dout = dout_symbol(expr)
     identities = declared_identities([*(entry.identities if entry else ()), *identities],
                                      parsed.shapes)
-    graph = build_graph(expr)
+    graph = build_graph(expr, parsed.definitions)
     sweep = reverse_sweep(graph, inputs, dout)
     gradients = simplify_gradients(sweep.gradients, shapes, identities)
     params = [*inputs, *constants]
     kinks = kinks_of(expr, graph, shapes)
+    compact = _compact(gradients, parsed, shapes, identities)
+    if compact is not None:
+        gradients = {n: compact.inlined(g) for n, g in compact.gradients.items()}
     d = Derivation(
         name=name, text=parsed.text, expr=expr, inputs=inputs, constants=constants,
         shapes=shapes, domains=dict(domains), graph=graph, steps=sweep.steps,
         raw_gradients=sweep.gradients, gradients=gradients, saved_form={},
-        forward_source=forward_source(name, parsed.text if shapes else str(expr), expr,
-                                      params, shapes),
+        forward_source=forward_source(
+            name, parsed.text if shapes else str(expr), expr, params, shapes,
+            {**parsed.named, "out": parsed.named_output} if shapes and parsed.definitions
+            else None),
         backward_source="", conventions=_conventions(entry, sweep.steps, kinks, shapes, expr),
         assumptions=[*(entry.assumptions if entry else ()), *assumptions], kinks=kinks,
         layer=entry.layer if entry else None, description=entry.description if entry else "",
-        identities=identities, invertible=invertible_arguments(graph))
+        identities=identities, invertible=invertible_arguments(graph),
+        intermediates={n: parsed.named[n] for n in compact.used} if compact else {},
+        rewrites=compact.steps if compact else [])
     infer_domains(d, parsed.names, domains)
     d.saved_form = saved_forms(expr, gradients, inputs, params, d.domains, shapes)
+    if compact is not None:  # the compact form in the named intermediates is the saved form
+        d.saved_form = {n: g if {m.name for m in g.atoms(sp.MatrixSymbol)} & set(compact.used)
+                        else None for n, g in compact.gradients.items()}
     d.backward_source = backward_source(name, parsed.text if shapes else str(expr), params,
                                         inputs, gradients, d.saved_form, shapes,
-                                        tuple(getattr(dout, "shape", ())))
+                                        tuple(getattr(dout, "shape", ())), d.intermediates)
     d.checks = self_check(d, {n: parsed.symbol(n) for n in parsed.names})
     return d
+
+
+def _compact(gradients: dict, parsed: Formula, shapes: dict, identities: dict):
+    """The gradients rewritten into the compact form (simplify.compact) of a matrix formula
+    reducing along one axis: in its named intermediates, or without names when shorter."""
+    if not shapes or identities:
+        return None
+    compact = compact_forms(gradients, parsed.definitions, shapes)
+    if compact is None or parsed.definitions:
+        return compact
+    size = sum(sp.count_ops(g) for g in compact.gradients.values())
+    return compact if size < sum(sp.count_ops(g) for g in gradients.values()) else None
 
 
 def _short(text: str, limit: int = 60) -> str:

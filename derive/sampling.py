@@ -37,6 +37,7 @@ MAX_CONDITION = 1e3
 SAMPLE_TRIES = 100
 KINK_GAP = 1e-3
 PROBE_ENTRIES = (64,)
+PROBE_DRAWS = 8
 
 
 @dataclass(frozen=True)
@@ -157,12 +158,14 @@ def infer_domains(d, names: list[str], declared: dict) -> dict:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                values = sample_values(d, np.random.default_rng(0), entries=PROBE_ENTRIES)
-                result = np.asarray(probe(**values), dtype=complex)
+                # several draws: a matrix formula samples few entries (eps < 0 may pass once)
+                results = [np.asarray(probe(**sample_values(d, rng, entries=PROBE_ENTRIES)),
+                                      dtype=complex)
+                           for rng in (np.random.default_rng(k) for k in range(PROBE_DRAWS))]
             except (OverflowError, ValueError, TypeError, ZeroDivisionError,
                     np.linalg.LinAlgError):
                 continue
-        if np.all(np.isfinite(result)) and not np.any(np.abs(result.imag) > 0):
+        if all(np.all(np.isfinite(r)) and not np.any(np.abs(r.imag) > 0) for r in results):
             return d.domains
     ranges = ", ".join(f"({low:g}, {high:g})" for low, high in CANDIDATE_DOMAINS)
     raise DeriveError(f"formula '{d.text}': not finite and real at random inputs in any of "

@@ -44,6 +44,7 @@ def derivation_json(d) -> dict:
         "gradients": {n: expr_text(g) for n, g in d.gradients.items()},
         "saved_form": {n: (None if g is None else expr_text(g)) for n, g in d.saved_form.items()},
         "saved_values": d.saved_names,
+        "intermediates": {n: expr_text(v) for n, v in getattr(d, "intermediates", {}).items()},
         "forward_source": d.forward_source,
         "backward_source": d.backward_source,
         "steps": [step_json(s) for s in d.steps],

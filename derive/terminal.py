@@ -24,8 +24,9 @@ def print_derivation(d, console: Console | None = None) -> None:
         console.print(d.description)
     nodes = [n for n in d.graph.nodes if not n.is_leaf]
     console.print(escape("graph: " + " ; ".join(
-        f"[{n.id}] {n.label}(" + ", ".join(d.graph.node(a).label if d.graph.node(a).is_leaf
-                                           else f"[{a}]" for a in n.args) + ")" for n in nodes)))
+        f"[{n.id}] {n.name + ' = ' if n.name else ''}{n.label}(" + ", ".join(
+            d.graph.node(a).label if d.graph.node(a).is_leaf else
+            (d.graph.node(a).name or f"[{a}]") for a in n.args) + ")" for n in nodes)))
     table = Table(title="reverse sweep: upstream × local = downstream")
     for column in ("node", "rule", "to", "upstream", "local", "downstream"):
         table.add_column(column, overflow="fold")
@@ -33,10 +34,18 @@ def print_derivation(d, console: Console | None = None) -> None:
         table.add_row(escape(f"[{s.node_id}] {s.node}"), s.rule,
                       *(escape(expr_text(e)) for e in (s.input, s.upstream, s.local, s.downstream)))
     console.print(table)
+    intermediates = getattr(d, "intermediates", {})
+    for name, value in intermediates.items():
+        console.print(escape(f"where {name} = {expr_text(value)}"))
     for name in d.inputs:
+        saved = d.saved_form.get(name)
+        if intermediates and saved is not None:  # the compact form is the answer
+            console.print(f"[bold]dL/d{escape(name)}[/bold] = {escape(expr_text(saved))}")
+            console.print(escape(f"  in the inputs: {expr_text(d.gradients[name])}"))
+            continue
         console.print(f"[bold]dL/d{escape(name)}[/bold] = {escape(expr_text(d.gradients[name]))}")
-        if d.saved_form.get(name) is not None:
-            console.print(escape(f"  in saved values: {expr_text(d.saved_form[name])}"
+        if saved is not None:
+            console.print(escape(f"  in saved values: {expr_text(saved)}"
                                  f"   (out = {formula})"))
     for note in [*d.conventions, *d.assumptions]:
         console.print(f"note: {escape(str(note))}")

@@ -24,8 +24,40 @@ class MatrixSection:
     lines: tuple[tuple[str, str], ...]  # (kind, content): kind is "text" or "math"
 
 
+REWRITE_INTRO = ("Every reduction runs along one axis, so each entry of the result is a "
+                 "scalar formula in the entries and in means along that axis (a bar over an "
+                 "expression is its mean), and a mean is linear: what is constant along its axis "
+                 "comes out of it. Starting from the gradient the reverse sweep gives, these "
+                 "stages turn it into the compact form in the named intermediates.")
+
+
+def rewrite_sections(d):
+    """The stages from the reverse sweep's long gradient to the compact one (compact.py)."""
+    rewrites = getattr(d, "rewrites", None) or []
+    if not rewrites:
+        return
+    lines = [("text", REWRITE_INTRO)]
+    for name, value in getattr(d, "intermediates", {}).items():
+        lines.append(("math", f"{symbol_tex(name)} = {expr_tex(value)}"))
+    for number, stage in enumerate(rewrites, start=1):
+        lines.append(("text", f"Stage {number}: {stage.title}."))
+        for name, value in stage.gradients.items():
+            tex = expr_tex(value)
+            if visible_width(tex) > 3 * MAX_ENTRY_FORM:
+                tex = r"	ext{(" + str(len(str(value))) + r" characters: too long to print)}"
+            lines.append(("math", rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = {tex}"))
+    for name in d.inputs:
+        saved = d.saved_form.get(name)
+        if saved is not None:
+            lines.append(("math", (rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = "
+                                   f"{expr_tex(saved)}")))
+    yield MatrixSection("From the long form to the compact one", tuple(lines))
+
+
 def matrix_sections(d):
-    """Sections the matrix engine provides: the element-by-element case at size 2."""
+    """Sections the matrix engine provides: the rewriting into the compact form, and the
+    element-by-element case at size 2."""
+    yield from rewrite_sections(d)
     rows = getattr(d, "worked_case", None) or []
     if not rows:
         return

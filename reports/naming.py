@@ -26,6 +26,8 @@ class NodeNames:
             matrix = node.is_matrix
             if node is graph.output:
                 symbol = OUT
+            elif node.name:  # a named intermediate keeps the user's name
+                symbol = sp.Symbol(node.name, real=True)
             else:
                 symbol = sp.Symbol(f"{prefix}_{count}", real=True)
             self._symbols[node.id] = symbol if not matrix else _matrix_name(node, symbol)

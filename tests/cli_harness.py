@@ -121,7 +121,8 @@ def load_pair(doc: dict):
 
 def saved_names(doc: dict) -> set:
     """Names the saved forms use beyond dout, the inputs and the constants (such as out)."""
-    known = {"dout", *doc["inputs"], *doc["constants"]}
+    dims = {str(d) for shape in doc.get("shapes", {}).values() for d in shape}
+    known = {"dout", *doc["inputs"], *doc["constants"], *dims}  # N in 1/N*sum(...)
     names = set()
     for form in doc["saved_form"].values():
         if form is not None:
@@ -147,7 +148,8 @@ def _constant_value(shape, rng, stochastic: bool):
 
 def sample_values(doc: dict, rng, magnitude=(0.3, 2.0), signed=True) -> dict:
     """Random float64 values for every input and constant, shaped as the document declares
-    (symbolic dimensions get small random sizes; vectors of 5 for unshaped names)."""
+    (symbolic dimensions get small random sizes; unshaped names are scalars in a matrix
+    formula and vectors of 5 in an elementwise one)."""
     stochastic = bool(doc.get("assumptions"))
     sizes = _sizes(doc, rng, equal=stochastic)
     values = {}
@@ -159,7 +161,9 @@ def sample_values(doc: dict, rng, magnitude=(0.3, 2.0), signed=True) -> dict:
         if name in values:
             continue
         dims = doc["shapes"].get(name)
-        shape = tuple(int(d) if d.isdigit() else sizes[d] for d in dims) if dims else (5,)
+        # an unshaped name is a scalar in a matrix formula (eps), a vector of 5 otherwise
+        unshaped = () if doc["shapes"] else (5,)
+        shape = tuple(int(d) if d.isdigit() else sizes[d] for d in dims) if dims else unshaped
         if name in doc["constants"]:
             values[name] = _constant_value(shape, rng, stochastic)
             continue
@@ -218,7 +222,7 @@ def check_sources(doc: dict, rng, points=2, tolerance=1e-5) -> float:
     of forward; and give the same result when the saved values (out) are passed in.
     """
     forward, backward = load_pair(doc)
-    extra = saved_names(doc)
+    extra = saved_names(doc) - set(doc.get("intermediates", {}))  # named in the formula
     assert extra <= {"out"}, f"saved forms use values with no documented meaning: {extra}"
     worst = 0.0
     for _ in range(points):

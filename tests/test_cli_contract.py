@@ -228,10 +228,10 @@ def test_show_saved_forms_of_the_tutorial(shown):
     assert all(form is not None and "out" in form for form in forms.values()), forms
 
 
-def _sympy_text(text):
+def _sympy_text(text, extra=()):
     import sympy
 
-    names = {n: sympy.Symbol(n, real=True) for n in ("x", "y", "t", "dout", "out")}
+    names = {n: sympy.Symbol(n, real=True) for n in ("x", "y", "t", "dout", "out", *extra)}
     return sympy.sympify(text, locals=names)
 
 
@@ -246,15 +246,16 @@ def test_gradients_and_saved_forms_are_sympy_syntax_for_the_vjp(shown, op):
     import sympy
 
     doc = _document(shown[("op", op)])
-    formula = _sympy_text(doc["formula"])
+    names = (*doc["inputs"], *doc["constants"])  # dropout's mask
+    formula = _sympy_text(doc["formula"], names)
     dout = sympy.Symbol("dout", real=True)
     rng = np.random.default_rng(7)
     for name in doc["inputs"]:
         var = sympy.Symbol(name, real=True)
         expected = dout * sympy.diff(formula, var)
-        forms = [_sympy_text(doc["gradients"][name])]
+        forms = [_sympy_text(doc["gradients"][name], names)]
         if doc["saved_form"].get(name):
-            forms.append(_sympy_text(doc["saved_form"][name]).subs(
+            forms.append(_sympy_text(doc["saved_form"][name], names).subs(
                 sympy.Symbol("out", real=True), formula))
         for form in forms:
             for _ in range(4):

@@ -254,3 +254,26 @@ def test_the_default_report_is_a_pdf_with_the_verification(tmp_path, tex):
     text = subprocess.run([tex.pdftotext, str(tmp_path / "mish.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "mish" in text and "tanh" in text and "finite_difference" in text
+
+
+def test_a_formula_with_named_intermediates_gives_a_batch_norm_layer(tmp_path):
+    code, _out, err = run_new(
+        "bn", "--formula", "mu = mean(x, axis=0); var = mean((x - mu)**2, axis=0); "
+        "xhat = (x - mu)/sqrt(var + eps); out = gamma*xhat + beta",
+        "--shape", "x=N,D", "--shape", "gamma=1,D", "--shape", "beta=1,D", "--const", "eps",
+        "--param", "gamma", "--param", "beta", "--out", str(tmp_path), "--format", "md")
+    assert code == 0, err
+    source = (tmp_path / "bn.py").read_text()
+    assert ("# dL/dx = gamma*1/sqrt(eps + var)*(dout - mean(dout, axis=0) - "
+            "xhat*mean(dout*xhat, axis=0))") in source
+    rng = np.random.default_rng(5)
+    x, gamma, beta = rng.normal(size=(6, 3)), rng.normal(size=(1, 3)), rng.normal(size=(1, 3))
+    layer = load_layer(tmp_path / "bn.py", "Bn")(gamma, beta)
+    out = layer.forward(x, 1e-5)
+    xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+    np.testing.assert_allclose(out, gamma * xhat + beta, rtol=1e-10)
+    dout = rng.normal(size=(6, 3))
+    dx = layer.backward(dout)
+    numeric = numerical_gradient(lambda v: float(np.sum(layer.forward(v, 1e-5) * dout)), x)
+    np.testing.assert_allclose(dx, numeric, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(layer.dgamma, np.sum(dout * xhat, axis=0, keepdims=True))

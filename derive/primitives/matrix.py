@@ -13,7 +13,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.primitives.registry import Primitive, register
 from derive.printers.text import formula_text, implicit_broadcasts
-from derive.vocab.nodes import SumAll
+from derive.vocab.nodes import AxisSum, SumAll
 from derive.vocab.shapes import is_matrix, is_variable
 
 
@@ -62,12 +62,29 @@ def _matmul_code(printer, expr):
     return "*".join(scalars + [f"({code})" if len(matrices) > 1 and scalars else code])
 
 
+def _as_mean(expr):
+    """("" or "-", the AxisSum) for ±1/n * sum(a, axis) where n is a's size along the axis
+    (printed mean(a, axis=k), which reads back as the same 1/n * sum), else None."""
+    matrices = [a for a in expr.args if is_matrix(a)]
+    if len(matrices) != 1 or not isinstance(matrices[0], AxisSum):
+        return None
+    summed = matrices[0]
+    coefficient = sp.Mul(*[a for a in expr.args if not is_matrix(a)])
+    length = summed.arg.shape[summed.axis]
+    sign = {1 / length: "", -1 / length: "-"}.get(coefficient)
+    return None if sign is None else (sign, summed)
+
+
 def _matmul_text(printer, expr):
     scalars = [a for a in expr.args if not is_matrix(a)]
     matrices = [a for a in expr.args if is_matrix(a)]
     product_text = " @ ".join(printer.parenthesize(m, PRECEDENCE["Mul"]) for m in matrices)
     if not scalars:
         return product_text
+    mean = _as_mean(expr)
+    if mean is not None:
+        sign, summed = mean
+        return f"{sign}mean({printer._print(summed.arg)}, axis={summed.axis})"
     coefficient = sp.Mul(*scalars)
     if coefficient == -1:
         if len(matrices) == 1:
@@ -107,8 +124,15 @@ def _hadamard_print(printer, expr):
                     for a in implicit_broadcasts(expr.args))
 
 
+def _hadamard_text(printer, expr):
+    """As the code, with a mean(a, axis=k) factor left unparenthesised (a call)."""
+    return "*".join(printer._print(a) if isinstance(a, sp.MatMul) and _as_mean(a) is not None
+                    and _as_mean(a)[0] == "" else printer.parenthesize(a, PRECEDENCE["Mul"])
+                    for a in implicit_broadcasts(expr.args))
+
+
 register(Primitive((sp.HadamardProduct,), "hadamard", "⊙", _hadamard,
-                   code=_hadamard_print, text=_hadamard_print))
+                   code=_hadamard_print, text=_hadamard_text))
 
 
 def _hadamard_power(expr, p, d, G):

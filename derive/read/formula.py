@@ -38,6 +38,11 @@ class Formula:
     expr: sp.Expr
     names: list[str]
     shapes: dict[str, tuple] = field(default_factory=dict)
+    # named intermediates `mu = mean(x, axis=0); ...`: name -> its expression in the inputs
+    definitions: dict[str, sp.Basic] = field(default_factory=dict)
+    # the same as typed, in the earlier names (mu, var as symbols), and the output so too
+    named: dict[str, sp.Basic] = field(default_factory=dict)
+    named_output: sp.Basic | None = None
 
     def symbol(self, name: str):
         return symbol_for(name, self.shapes)
@@ -60,7 +65,7 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
     if depth > MAX_DEPTH:
         raise DeriveError(f"{where}: formula nested too deeply ({depth} levels, limit {MAX_DEPTH})")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.strip(), mode="exec")
     except SyntaxError as exc:
         col = (exc.offset or 1)
         raise DeriveError(f"{where}: syntax error at column {col}: {exc.msg}") from None
@@ -68,7 +73,7 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
         raise DeriveError(f"{where}: formula too complex to parse") from None
     builder = _Builder(text, shapes or {}, where)
     try:
-        expr = builder.build(tree.body, 0)
+        expr = _build_statements(builder, tree.body)
         builder.meter.check(expr, where)
     except RecursionError:
         raise DeriveError(f"{where}: formula nested too deeply") from None
@@ -77,7 +82,28 @@ def parse_formula(text: str, shapes: dict | None = None, where: str = "formula")
     if expr.has(sp.I):
         raise DeriveError(f"{where}: formula is not real (it evaluates to {expr}); use "
                           "constants inside each function's domain, such as acosh(2)")
-    return Formula(text=text.strip(), expr=expr, names=builder.names, shapes=dict(shapes or {}))
+    return Formula(text=text.strip(), expr=expr, names=builder.names, shapes=dict(shapes or {}),
+                   definitions=dict(builder.definitions), named=dict(builder.named),
+                   named_output=builder.named_output if builder.definitions else None)
+
+
+def _build_statements(builder, statements) -> sp.Basic:
+    """One expression, or named intermediates `name = expr` separated by `;` or new lines whose
+    last one is the output (`...; out = gamma*xhat + beta`, or a bare last expression)."""
+    for index, statement in enumerate(statements):
+        last = index == len(statements) - 1
+        if isinstance(statement, ast.Expr) and last:
+            return builder.build_both(statement.value)
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            builder.fail(statement, "a formula is one expression, or definitions 'name = "
+                         "expression' separated by ';' whose last one is the output")
+        target = statement.targets[0].id
+        value = builder.build_both(statement.value)
+        if last:
+            return value
+        builder.define(statement.targets[0], target, value)
+    builder.fail(None, "empty formula")
 
 
 def _bracket_depth(text: str) -> int:
@@ -111,6 +137,37 @@ class _Builder:
         self.meter = Meter()
         # a declared dimension's name (N in x=N,C) is that size, as derive prints it (sum/N)
         self.dimensions = {d.name: d for d in dimension_symbols(shapes)}
+        self.definitions: dict[str, sp.Basic] = {}
+        self.named: dict[str, sp.Basic] = {}
+        self.named_output = None
+        self.as_symbols = False
+
+    def define(self, node, name: str, value):
+        """Bind a named intermediate; later statements read `name` as `value`."""
+        self._check_name(node, name)
+        if name in self.definitions or name in self.names:
+            what = "defined" if name in self.definitions else "an input"
+            self.fail(node, f"'{name}' is already {what}; each name is defined once, before it "
+                      "is used")
+        self.definitions[name] = value
+        self.named[name] = self.named_output
+
+    def build_both(self, node):
+        """The expression with the named intermediates written out, and (in named_output)
+        with them as symbols of their shapes."""
+        self.as_symbols = True
+        self.named_output = self.build(node, 0)
+        self.as_symbols = False
+        return self.build(node, 0)
+
+    def _check_name(self, node, name):
+        if name in FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
+            self.fail(node, f"'{name}' is a function; choose another name")
+        if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
+            self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
+        if name in RESERVED_NAMES:
+            self.fail(node, f"name '{name}' is reserved (a constant, or a name the generated "
+                      "code uses); choose another variable name")
 
     def fail(self, node, message):
         col = getattr(node, "col_offset", None)
@@ -141,13 +198,15 @@ class _Builder:
         name = node.id
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in self.definitions:
+            value = self.definitions[name]
+            if not self.as_symbols:
+                return value
+            return sp.MatrixSymbol(name, *value.shape) if is_matrix(value) else sp.Symbol(
+                name, real=True)
         if name in FUNCTIONS or name in MATRIX_ONLY_FUNCTIONS:
             self.fail(node, f"function '{name}' used without arguments")
-        if name.startswith("_") or not NAME_PATTERN.match(name) or keyword.iskeyword(name):
-            self.fail(node, f"name '{name}' is not allowed (use letters, digits and _; no leading _)")
-        if name in RESERVED_NAMES:
-            self.fail(node, f"name '{name}' is reserved (a constant, or a name the generated "
-                      "code uses); choose another variable name")
+        self._check_name(node, name)
         if name in self.dimensions and name not in self.shapes:
             return self.dimensions[name]
         if name not in self.names:

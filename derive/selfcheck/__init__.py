@@ -30,7 +30,7 @@ def self_check(d, symbols: dict) -> list[CheckResult]:
         checks = check_symbolic(d.expr, d.gradients, symbols, d.domains)
     forward, backward = d.functions()
     checks.append(check_finite_differences(forward, backward, d.sample, d.inputs,
-                                           bool(d.saved_names), rounds=4 if d.shapes else 3))
+                                           "out" in d.saved_names, rounds=4 if d.shapes else 3))
     return checks
 
 

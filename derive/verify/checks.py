@@ -17,6 +17,7 @@ from derive.verify.context import (
 from derive.verify.guards import LARGEST as GUARD_LARGEST
 from derive.verify.guards import find_log_guard, guard_text
 from derive.verify.results import Check
+from derive.verify.slips import forward_slips
 
 FD_ROUNDS = 2
 FD_DIRECTIONS = 2
@@ -27,7 +28,9 @@ def check_forward(ctx: Context) -> Check:
     run = ctx.run(case.layer)
     expected = ctx.variant.forward(case.reference)
     tol = tolerance(run.out)
-    check = compare_all("forward", [("out", run.out, expected, {"sizes": ctx.sizes(case.layer)})],
+    slips = {"sizes": ctx.sizes(case.layer),
+             "hints": lambda: forward_slips(ctx.variant, case.reference)}
+    check = compare_all("forward", [("out", run.out, expected, slips)],
                         tol, {"inputs": as_list(case.layer)})
     if check.status == "fail":
         guard = find_log_guard(ctx.variant, case.reference, run.out, expected)

@@ -47,7 +47,7 @@ def check_nd_input(ctx: Context) -> Check | None:
     sizes = dict(ctx.sizes_of_dims or {})
     if dim in sizes:
         sizes[dim] = SPLIT[0] * SPLIT[1]
-    case = ctx.variant.case(ctx.rng(90), sizes)
+    case = ctx.case_at(ctx.rng(90), sizes)
     flat = case.layer[name]
     shape = (flat.shape[0], *_axes(flat.shape[1]))
     given = {**case.layer, name: flat.reshape(shape)}

@@ -19,6 +19,7 @@ from derive.verify.conventions import Case, Variant
 from derive.verify.diagnosis import guess_cause
 from derive.verify.hints import mistake_hints
 from derive.verify.limits import TimeLimit
+from derive.verify.modes import usual_values
 from derive.verify.protocols import ForwardOnly, NotImplementedLayer, ProtocolError
 from derive.verify.results import Check
 from derive.verify.sampling import fixed_sizes
@@ -39,6 +40,8 @@ class Context:
     seed: int
     strict: bool = False
     passed: set = field(default_factory=set)   # the checks that passed so far on this layer
+    usual_values: dict | None = None  # constants the layer hard-codes, as found (eps)
+    notes: list = field(default_factory=list)  # conventions a check found (inverted dropout)
 
     @property
     def derivation(self):
@@ -52,7 +55,18 @@ class Context:
         self.sizes_of_dims = fixed_sizes(self.derivation, self.rng(999))
 
     def case(self, k: int) -> Case:
-        return self.variant.case(self.rng(k), self.sizes_of_dims)
+        return self.case_at(self.rng(k), self.sizes_of_dims)
+
+    def case_at(self, rng, sizes) -> Case:
+        """A case drawn with `rng` at `sizes`, with the constants the layer hard-codes (the
+        book's eps) set to the values found for it."""
+        case = self.variant.case(rng, sizes)
+        if getattr(self.adapter, "protocol", {}).get("usual"):
+            if self.usual_values is None:
+                self.usual_values = usual_values(self, case)
+            for name, value in self.usual_values.items():
+                case.layer[name] = case.reference[name] = np.asarray(value)
+        return case
 
     def dout(self, out, rng) -> np.ndarray | float:
         """1.0 for a scalar (loss) output, else a random array shaped like out."""

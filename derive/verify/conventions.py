@@ -127,6 +127,13 @@ def _is_mean(text: str) -> bool:
     return isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "mean"
 
 
+def _labels(derivation) -> dict:
+    """{constant: its one-hot axis} for constants a layer is given as integer ids."""
+    from derive.verify.modes import layer_protocol
+
+    return dict(layer_protocol(derivation).get("labels", {}))
+
+
 def _onehot(rng, shape, axis) -> np.ndarray:
     if len(shape) == 0 or axis >= len(shape):
         return np.ones(shape)
@@ -150,8 +157,10 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         reductions = [None] + ([(k, a) for k in ("mean", "sum") for a in axes]
                                if scalar_output else [])
         targets = [None]
-        if derivation.constants:
+        if derivation.constants and scalar_output:  # targets are a loss's
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
+        elif _labels(derivation):  # embedding's ids: one-hot in the formula, integers in layers
+            targets += [("labels", axis) for axis in sorted(set(_labels(derivation).values()))]
         for reduction, target, vectors in itertools.product(reductions, targets,
                                                             _vector_choices(derivation)):
             found.append(Variant(derivation, reduction, target, position > 0, vectors))
@@ -161,9 +170,9 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
 
 
 def _vector_choices(derivation) -> list[tuple]:
-    """() first, then each name declared (1, M) or (M, 1), which a layer may take as a vector
-    of shape (M,), alone, then all of them together (not every subset: the variants multiply)."""
+    """() first, then the names declared (1, M) or (M, 1), which a layer may take as vectors
+    of shape (M,), all together, then each alone (not every subset: the variants multiply)."""
     names = [n for n, shape in derivation.shapes.items() if len(shape) == 2
              and sum(str(d) == "1" for d in shape) == 1 and n in derivation.params]
-    choices = [(), *((n,) for n in names)]
-    return choices + [tuple(names)] if len(names) > 1 else choices
+    together = [tuple(names)] if len(names) > 1 else []
+    return [(), *together, *((n,) for n in names)]  # all together first: cs231n's γ and β

@@ -18,6 +18,7 @@ import inspect
 
 import numpy as np
 
+from derive.verify import modes
 from derive.verify.outputs import joined, split
 from derive.verify.spelling import assigned_attributes, returned_names, student_labels
 
@@ -51,10 +52,16 @@ def _has_varargs(func) -> bool:
 
 
 def _match(arg_names: list[str], names: list[str]) -> list[str] | None:
-    """The operator name for each argument, by case-insensitive name, else by position."""
+    """The operator name for each argument, by case-insensitive name (the others by position
+    among the names left), else by position."""
     lower = {n.lower(): n for n in names}
     if all(a.lower() in lower for a in arg_names):
         return [lower[a.lower()] for a in arg_names]
+    by_name = [lower.get(a.lower()) for a in arg_names]
+    rest = [n for n in names if n not in by_name]
+    if any(by_name) and sum(m is None for m in by_name) <= len(rest):
+        # word_embedding_forward(x, W): W by name, x the name left (ids)
+        return [m if m is not None else rest.pop(0) for m in by_name]
     if len(arg_names) <= len(names):
         return names[:len(arg_names)]
     return None
@@ -121,12 +128,17 @@ class ClassAdapter:
     kind = "class"
     assumes_unit_dout = False
 
-    def __init__(self, cls, inputs: list[str], constants: list[str]):
+    def __init__(self, cls, inputs: list[str], constants: list[str], protocol=None):
         self.cls = cls
-        names = [*inputs, *constants]
+        self.protocol, self.mode, self.state = protocol or {}, "train", {}
+        self.drawn = list(self.protocol.get("drawn", ()))
+        self.flag = modes.mode_flag(cls.forward)
+        forward_args = [p.name for p in _positional(cls.forward, True) if p.name != self.flag]
         own_init = cls.__init__ is not object.__init__
         params = _positional(cls.__init__, True) if own_init else []
         init_args = [p.name for p in params if p.default is p.empty]
+        optional = modes.optional_constants(self.protocol) - {*forward_args, *init_args}
+        names = [*inputs, *(c for c in constants if c not in optional)]
         lower = {spelling: n for n in names for spelling in _spellings(n)}
         self.sizes = [a for a in init_args if a.lower() not in lower]
         self.init = [(a, lower[a.lower()]) for a in init_args if a.lower() in lower]
@@ -136,7 +148,6 @@ class ClassAdapter:
                               in constants]
         taken = {d for _, d in [*self.init, *self.init_keywords]}
         rest = [n for n in names if n not in taken]
-        forward_args = [p.name for p in _positional(cls.forward, True)]
         matched = _match(forward_args[:len(rest)], rest) if forward_args else []
         fits = matched and (len(matched) == len(rest) or self.sizes)
         self.forward_names = matched if fits else rest
@@ -163,12 +174,16 @@ class ClassAdapter:
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
               layer=None) -> Run:
-        values = _copy(values) if copy else values
+        given, values = values, _copy(values) if copy else values
         layer = self._construct(values) if layer is None else layer  # reused: state persists
+        for name, value in self.state.items():  # running statistics set by a check
+            setattr(layer, name, np.array(value, copy=True))
+        flag = {self.flag: self.mode == "train"} if self.flag else {}
         try:
             if warmup is not None:
-                layer.forward(*[_copy(warmup)[n] for n in self.forward_names])
-            out = layer.forward(*[values[n] for n in self.forward_names])
+                layer.forward(*[_copy(warmup)[n] for n in self.forward_names], **flag)
+            modes.seed_draws(self.drawn)
+            out = layer.forward(*[values[n] for n in self.forward_names], **flag)
         except Exception as exc:
             exc.derive_layer = layer  # lets the message suggest self.<name> for a NameError
             raise
@@ -177,6 +192,7 @@ class ClassAdapter:
         if out is None:
             raise NotImplementedLayer("forward returned None")
         out = numeric(out, "the output of forward")
+        modes.recover_drawn(self.drawn, given, layer, values.get(self.forward_names[0]), out)
 
         def backward(dout):
             result = layer.backward(dout) if self.takes_dout else layer.backward()
@@ -251,15 +267,19 @@ class PairAdapter:
     assumes_unit_dout = False
 
     def __init__(self, forward, backward, inputs: list[str], constants: list[str],
-                 config_keys: dict | None = None, outputs: int = 1):
+                 config_keys: dict | None = None, outputs: int = 1, protocol=None):
         self.forward, self.backward, self.outputs = forward, backward, outputs
+        self.protocol, self.mode, self.state, self.config_used = protocol or {}, "train", {}, None
+        self.drawn = list(self.protocol.get("drawn", ()))
         params = _positional(forward, False)
         required = [p.name for p in params if p.default is p.empty]
         taken = {a.lower() for a in required}
         # constants the function does not take by name travel in its config dict
         self.in_config = {n: k for n, k in (config_keys or {}).items()
                           if n.lower() not in taken and k.lower() not in taken}
-        names = [*inputs, *(c for c in constants if c not in self.in_config)]
+        optional = modes.optional_constants(self.protocol) - set(required)
+        names = [*inputs, *(c for c in constants if c not in optional and c not in self.in_config)]
+        self.config_constants = [c for c in constants if c in optional and c not in self.drawn]
         matched = _match(required[:len(names)], names)
         if matched is None:
             raise ProtocolError(f"{forward.__name__} takes {len(required)} arguments but the "
@@ -277,9 +297,13 @@ class PairAdapter:
 
     def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
               layer=None) -> Run:
-        values = _copy(values) if copy else values
-        config = {key: _scalar(values[n]) for n, key in self.in_config.items()}
+        given, values = values, _copy(values) if copy else values
+        config = modes.config_dict(self.protocol, values, self.config_constants, self.mode,
+                                   self.state)
+        config.update({key: _scalar(values[n]) for n, key in self.in_config.items()})
+        self.config_used = config
         args = [values[n] for n in self.forward_names] + ([config] if self.config else [])
+        modes.seed_draws(self.drawn)
         result = self.forward(*args)
         if result is None:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None")
@@ -292,6 +316,7 @@ class PairAdapter:
             raise NotImplementedLayer(f"{self.forward.__name__} returned None for out")
         outs = [numeric(o, f"the out that {self.forward.__name__} returned") for o in outs]
         out = outs[0] if self.outputs == 1 else joined(outs)
+        modes.recover_drawn(self.drawn, given, cache, values.get(self.forward_names[0]), out)
 
         def backward(dout):
             upstreams = (dout,) if self.outputs == 1 else split(dout, [np.shape(o)
@@ -301,44 +326,3 @@ class PairAdapter:
                                                           self.backward.__name__)))
 
         return Run(out, backward)
-
-
-class LossFunctionAdapter:
-    """cs231n loss style: `op_loss(x, y) -> (loss, dx)`, dx for dout = 1."""
-
-    kind = "loss"
-    assumes_unit_dout = True
-
-    def __init__(self, func, inputs: list[str], constants: list[str]):
-        self.func = func
-        self.forward_names = [*inputs, *constants]
-        self.grad_names = list(inputs)
-        params = [p.name for p in _positional(func, False)]
-        if len(params) < len(self.forward_names):
-            raise ProtocolError(f"{func.__name__} takes fewer arguments than the operator's "
-                                f"{', '.join(self.forward_names)}")
-        self.spelled = dict(zip(self.forward_names, params))
-        self.labels = student_labels(self.spelled,
-                                     returned_names(func, len(self.grad_names), skip=1),
-                                     self.grad_names)
-
-    def start(self, values: dict, copy: bool = True, warmup: dict | None = None,
-              layer=None) -> Run:
-        values = _copy(values) if copy else values
-        result = self.func(*[values[n] for n in self.forward_names])
-        if result is None:
-            raise NotImplementedLayer(f"{self.func.__name__} returned None")
-        if not isinstance(result, (tuple, list)):
-            raise ForwardOnly(f"{self.func.__name__} returns the loss alone, not (loss, "
-                              f"{', '.join('d' + n for n in self.grad_names)}): a forward-only "
-                              "function, it has no backward to verify")
-        if len(result) != len(self.grad_names) + 1:
-            raise ProtocolError(f"{self.func.__name__} must return (loss, "
-                                f"{', '.join('d' + n for n in self.grad_names)})")
-        loss, *grads = result
-        if loss is None:
-            raise NotImplementedLayer(f"{self.func.__name__} returned None for the loss")
-        loss = numeric(loss, f"the loss that {self.func.__name__} returned")
-        grads = [numeric(g, f"the {self.labels.get(n, 'd' + n)} that {self.func.__name__} "
-                            "returned") for n, g in zip(self.grad_names, grads)]
-        return Run(loss, lambda dout: dict(zip(self.grad_names, grads)))

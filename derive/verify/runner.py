@@ -17,6 +17,7 @@ from derive.verify import (
     checks,
     checks_dtype,
     checks_extreme,
+    checks_modes,
     checks_more,
     checks_nd,
     checks_state,
@@ -27,11 +28,12 @@ from derive.verify.context import CheckFailed, Context
 from derive.verify.conventions import related_ops, variants
 from derive.verify.forms import other_target_form
 from derive.verify.limits import TimeLimit, quiet, time_limit
+from derive.verify.loss_adapter import LossFunctionAdapter
+from derive.verify.modes import layer_protocol
 from derive.verify.outputs import describe as describe_outputs
 from derive.verify.protocols import (
     ClassAdapter,
     ForwardOnly,
-    LossFunctionAdapter,
     PairAdapter,
     ProtocolError,
 )
@@ -51,17 +53,21 @@ CHECKS = [
     ("state", checks_state.check_state),
     ("kink_convention", checks_more.check_kink_convention),
     ("nd_input", checks_nd.check_nd_input),
+    ("running_stats", checks_modes.check_running_stats),
+    ("train_test_scaling", checks_modes.check_train_test_scaling),
+    ("mask_reuse", checks_modes.check_mask_reuse),
 ]
 SEARCH_SECONDS = 5.0
 
 
 def make_adapter(candidate: Candidate, derivation):
     inputs, constants = list(derivation.inputs), list(derivation.constants)
+    protocol = layer_protocol(derivation)
     if candidate.kind == "class":
-        return ClassAdapter(candidate.objects[0], inputs, constants)
+        return ClassAdapter(candidate.objects[0], inputs, constants, protocol)
     if candidate.kind == "pair":
         return PairAdapter(*candidate.objects, inputs, constants, config_keys(derivation),
-                           len(getattr(derivation, "outputs", ())) or 1)
+                           len(getattr(derivation, "outputs", ())) or 1, protocol)
     if candidate.kind == "value":
         return ValueAdapter(*candidate.objects, inputs, constants)
     return LossFunctionAdapter(candidate.objects[0], inputs, constants)
@@ -144,7 +150,10 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         ctx = Context(adapter, variant, seed, strict)
         found = run_checks(ctx, candidate)
         also = other_target_form(ctx, found, [check for _, check in CHECKS[:2]])
-    convention = variant.describe() + (f"; {also} also passes" if also else "") + (
+    convention = variant.describe() + "".join(
+        f"; {name} = {value:g} as the layer sets it" for name, value in
+        (ctx.usual_values or {}).items()) + "".join(f"; {note}" for note in ctx.notes) + (
+        f"; {also} also passes" if also else "") + (
         f"; {describe_outputs(outputs)}" if len(outputs) > 1 else "")
     result = Result(candidate.label, variant.op, verdict(found, strict), convention, found)
     if not variant.is_default and result.status == "pass":

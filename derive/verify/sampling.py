@@ -27,7 +27,20 @@ def fixed_sizes(derivation, rng: np.random.Generator) -> dict | None:
     sizes = [int(n) for n in rng.permutation(MATRIX_SIZES)]
     while len(sizes) < len(dims):
         sizes.append(int(rng.integers(2, 6)))
-    return dict(zip(dims, sizes))
+    chosen = dict(zip(dims, sizes))
+    least = least_sizes(derivation)
+    for dim in dims:  # a batch of 2 normalises to ±1 whatever x is: no gradient to check
+        if str(dim) in least and chosen[dim] < least[str(dim)]:
+            taken = set(chosen.values())
+            chosen[dim] = next(n for n in range(least[str(dim)], 99) if n not in taken)
+    return chosen
+
+
+def least_sizes(derivation) -> dict:
+    """{dimension name: the smallest size its protocol allows} (batch norm: N >= 3)."""
+    from derive.verify.modes import layer_protocol
+
+    return layer_protocol(derivation).get("least_sizes", {})
 
 
 def _is_number(d) -> bool:

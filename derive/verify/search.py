@@ -82,7 +82,7 @@ def _matrix_strategy(ctx, st):
     def make(point):
         sizes, seed = point
         rng = np.random.default_rng(seed)
-        case = ctx.variant.case(rng, dict(zip(dims, sizes)))
+        case = ctx.case_at(rng, dict(zip(dims, sizes)))
         return case, None
 
     return strategy, make

@@ -71,7 +71,7 @@ class Case:
 
     @property
     def saved(self) -> dict:
-        return {"out": self.out} if self.derivation.saved_names else {}
+        return {"out": self.out} if "out" in self.derivation.saved_names else {}
 
 
 def make_case(name: str, elements: int, seed: int = 0) -> Case:

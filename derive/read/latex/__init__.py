@@ -12,7 +12,8 @@ name write `\\mathrm{loss}`); `i` and `j` are ordinary variables; `e` alone is E
 the entry k of x (the sum runs over all entries); `\\hat{y}` is y_hat; `\\sigma(...)` is the
 sigmoid; `^T`, `^\\top` transpose a declared matrix; juxtaposed or `\\cdot`-ed matrices are the
 matrix product, `\\odot` is elementwise. `y = ...` and `\\sigma(x) = ...` define: the right side
-is the formula.
+is the formula. A `\\begin{aligned}` block of definitions `name &= ...` gives named
+intermediates (derive.latex.aligned), the last line being the output.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 
 from derive.read.formula import Formula
+from derive.read.latex.aligned import aligned_lines, read_definitions
 from derive.read.latex.tokens import Token, fail, strip_math_delimiters, tokenize, top_level_equals
 
 MAX_LENGTH = 600
@@ -60,6 +62,14 @@ def parse_latex(tex: str, shapes: dict | None = None, *, log_base: int | None = 
     bars = sum(t.text in ("|", r"\lvert", r"\rvert", r"\vert") for t in tokens)
     if bars > MAX_BARS:
         fail(f"too many '|' bars ({bars}, limit {MAX_BARS}): write \\operatorname{{abs}}(x)")
+    lines = aligned_lines(tokens)
+    if lines is not None:  # \begin{aligned} name &= ... \\ ... \end{aligned}
+        shapes = dict(shapes or {})
+        expr, names, definitions, named, output = read_definitions(
+            lines, dict(shapes), lambda part, known: _read(part, known, log_base))
+        return Formula(text=tex.strip(), expr=expr, names=names, shapes=shapes,
+                       definitions=definitions, named=named,
+                       named_output=output if definitions else None)
     equals = top_level_equals(tokens)
     if len(equals) > 1:
         fail("more than one '=': give one formula, or one definition such as y = ...")

@@ -1,0 +1,23 @@
+"""Slip: inverted dropout scaled twice: the mask is divided by p and the output again."""
+
+import numpy as np
+
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask / p
+    else:
+        out = x
+    return out, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param["mode"] == "train":
+        return dout * mask / dropout_param["p"]
+    return dout

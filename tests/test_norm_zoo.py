@@ -22,7 +22,7 @@ def _failing(result) -> str:
 
 def test_cs231n_correct_layers_pass_and_the_unbound_ones_are_listed():
     results, report = _results(ZOO / "norm_cs231n.py")
-    for name in ("batchnorm", "layernorm", "dropout", "word_embedding"):
+    for name in ("batchnorm", "layernorm", "dropout", "word_embedding", "spatial_batchnorm"):
         assert results[name].status == "pass", _failing(results[name])
     assert results["word_embedding"].convention.startswith("embedding with ids as integer")
     checks = {c.name: c for c in results["batchnorm"].checks}
@@ -32,9 +32,8 @@ def test_cs231n_correct_layers_pass_and_the_unbound_ones_are_listed():
     assert "inverted dropout" in scaling.message and "keep probability" in scaling.message
     assert "inverted dropout, p = 0.6 is the keep probability" in results["dropout"].convention
     skipped = {s["target"].rpartition(":")[2]: s["reason"] for s in report.skipped}
-    assert set(skipped) == {"spatial_batchnorm", "spatial_groupnorm"}  # 4-D: not judged yet
-    assert skipped["spatial_batchnorm"].startswith(
-        "'batchnorm_spatial' is an index-notation operator, which derive verify does not judge")
+    assert set(skipped) == {"spatial_groupnorm"}  # groupnorm: not in the catalog yet
+    assert results["spatial_batchnorm"].op == "batchnorm_spatial"  # index notation, judged
     assert skipped["spatial_groupnorm"].startswith("no catalog operator is named like")
     assert report.summary()["skipped"] == report.skipped
 

@@ -55,8 +55,9 @@ class Variant:
         if self.targets:
             kind, axis = self.targets
             shape = self.derivation.shapes.get(self.derivation.inputs[0])
-            names = ", ".join(n for n in self.derivation.constants
-                              if shape is None or self.derivation.shapes.get(n) == shape)
+            declared = _labels(self.derivation)
+            names = ", ".join(n for n in self.derivation.constants if n in declared or (
+                not declared and (shape is None or self.derivation.shapes.get(n) == shape)))
             parts.append(f"{names} as integer labels (classes on axis {axis})" if kind == "labels"
                          else f"{names} one-hot (classes on axis {axis})")
         for name in self.vectors:
@@ -85,6 +86,9 @@ class Variant:
     def target_names(self, values: dict) -> list[str]:
         """The constants that are targets: those shaped like the first input (a mask of
         temporal_softmax_loss, shaped (N, T) beside scores (N, T, V), is not one)."""
+        declared = _labels(self.derivation)  # embedding's ids, whatever their shape
+        if declared:
+            return [n for n in self.derivation.constants if n in declared]
         shape = np.shape(values[self.derivation.inputs[0]])
         return [n for n in self.derivation.constants if np.shape(values[n]) == shape]
 

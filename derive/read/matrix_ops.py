@@ -42,13 +42,13 @@ def binary(op: str, left, right, fail):
         return sp.MatAdd(broadcast_to(left, shape), broadcast_to(other, shape))
     if op == "*":
         if not is_matrix(left):
-            return sp.MatMul(left, right)
+            return right if left == 1 else sp.MatMul(left, right)
         if not is_matrix(right):
-            return sp.MatMul(right, left)
+            return left if right == 1 else sp.MatMul(right, left)
         return sp.HadamardProduct(broadcast_to(left, shape), broadcast_to(right, shape))
     if op == "/":
         if not is_matrix(right):
-            return sp.MatMul(1 / right, left)
+            return left if right == 1 else sp.MatMul(1 / right, left)
         reciprocal = Elementwise("", 1 / U, right)
         if not is_matrix(left):
             reciprocal = broadcast_to(reciprocal, shape)

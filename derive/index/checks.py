@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 import sympy as sp
+from sympy.core.sympify import _sympify
 
 from derive.errors import DerivationMismatch, DeriveError
 from derive.index.program import Program, affine_parts, tensor_name
@@ -74,9 +75,9 @@ def invalid_reason(program, point) -> str | None:
     """Why the program is not valid at a point of sizes and constants, or None."""
     shapes = {}
     for name, dims in program.shapes.items():
-        shapes[name] = [int(sp.sympify(d).subs(point)) for d in dims]
+        shapes[name] = [int(_sympify(d).subs(point)) for d in dims]
     for statement in program.statements:
-        ranges = {i: int(sp.sympify(r).subs(point)) for i, r in statement.ranges.items()}
+        ranges = {i: int(_sympify(r).subs(point)) for i, r in statement.ranges.items()}
         if statement.kind == "pad":
             shapes[statement.target] = [ranges[i] for i in statement.indices]
             continue
@@ -85,11 +86,11 @@ def invalid_reason(program, point) -> str | None:
         for read in statement.reads():
             shape = shapes[tensor_name(read)]
             for expr, size in zip(read.indices, shape):
-                low, high = (int(sp.sympify(b).subs(point).subs(ranges))
+                low, high = (int(_sympify(b).subs(point).subs(ranges))
                              for b in index_bounds(expr, statement.loop, ranges))
                 if low < 0 or high > size - 1:
                     return f"{read} reaches {low if low < 0 else high} on an axis of size {size}"
-        shapes[statement.target] = [int(sp.sympify(d).subs(point).subs(ranges))
+        shapes[statement.target] = [int(_sympify(d).subs(point).subs(ranges))
                                     for d in program.shape_of(statement.target)]
     return None
 
@@ -99,7 +100,7 @@ def sample_values(program: Program, point: dict, rng) -> dict:
     values = dict(point["constants"])
     sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in point["sizes"].items()}
     for name, dims in program.shapes.items():
-        shape = tuple(int(sp.sympify(d).subs(sizes)) for d in dims)
+        shape = tuple(int(_sympify(d).subs(sizes)) for d in dims)
         if name in program.inputs:
             values[name] = rng.standard_normal(shape)
         else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.core.sympify import _sympify
 
 from derive.errors import DeriveError
 from derive.index.backward import backward_source
@@ -225,7 +226,7 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
     first = points[0]
     sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in first["sizes"].items()}
     derivation.example = {
-        "shapes": {n: [int(sp.sympify(d).subs(sizes)) for d in dims]
+        "shapes": {n: [int(_sympify(d).subs(sizes)) for d in dims]
                    for n, dims in program.shapes.items()},
         "constants": dict(first["constants"])}
     return derivation

@@ -16,9 +16,9 @@ import ast
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.index.expressions import MAX_RANK, ExpressionReader
 from derive.index.program import Program, Statement, reads_of
+from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.read.formula import MAX_DEPTH, MAX_LENGTH, _bracket_depth
 
 ELEMENTWISE = {n: f for n, f in SCALAR_FUNCTIONS.items() if n not in ("sum", "mean", "where")}

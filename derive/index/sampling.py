@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.core.sympify import _sympify
 
 from derive.errors import DeriveError
 from derive.index.checks import constant_choices, invalid_reason, sample_values
@@ -49,10 +50,10 @@ def judging_point(program: Program, rng, constants: dict | None = None) -> dict:
 def _tiles(program: Program, point: dict) -> bool:
     """Whether every axis read through a window (two loop indices) is read to its end, and
     every loop index runs at least twice."""
-    shapes = {n: [int(sp.sympify(d).subs(point)) for d in dims]
+    shapes = {n: [int(_sympify(d).subs(point)) for d in dims]
               for n, dims in program.shapes.items()}
     for statement in program.statements:
-        ranges = {i: int(sp.sympify(r).subs(point)) for i, r in statement.ranges.items()}
+        ranges = {i: int(_sympify(r).subs(point)) for i, r in statement.ranges.items()}
         if min(ranges.values(), default=2) < 2:  # one window or one step shows too little
             return False
         if statement.kind == "pad":
@@ -63,11 +64,11 @@ def _tiles(program: Program, point: dict) -> bool:
                 coefficients, _ = affine_parts(expr, statement.loop)
                 if len([c for c in coefficients.values() if c != 0]) < 2:
                     continue
-                _, high = (int(sp.sympify(b).subs(point).subs(ranges))
+                _, high = (int(_sympify(b).subs(point).subs(ranges))
                            for b in index_bounds(expr, statement.loop, ranges))
                 if high != size - 1:
                     return False
-        shapes[statement.target] = [int(sp.sympify(d).subs(point).subs(ranges))
+        shapes[statement.target] = [int(_sympify(d).subs(point).subs(ranges))
                                     for d in program.shape_of(statement.target)]
     return True
 

@@ -11,6 +11,7 @@ strided slice of the gradient, in which no position repeats.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.sympify import _sympify
 
 from derive.errors import DeriveError
 from derive.index.printing import text
@@ -51,7 +52,7 @@ def axes_of(read, statement: Statement) -> list[Axis]:
 
 def strided(start, step, count, size=None) -> str:
     """Slice code for `count` positions from `start` with `step` (`:` for a whole axis)."""
-    start, step = sp.sympify(start), sp.sympify(step)
+    start, step = _sympify(start), _sympify(step)
     if start == 0 and step == 1 and size is not None and sp.simplify(count - size) == 0:
         return ":"
     stop = text(start + step * (count - 1) + 1)

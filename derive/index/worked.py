@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.core.sympify import _sympify
 
 from derive.index.checks import invalid_reason
 from derive.index.program import Program, affine_parts, tensor_name
@@ -49,7 +50,7 @@ def worked_case(derivation) -> dict | None:
     rng = np.random.default_rng(7)
     values = {}
     for name, dims in program.shapes.items():
-        shape = tuple(int(sp.sympify(d).subs(sizes)) for d in dims)
+        shape = tuple(int(_sympify(d).subs(sizes)) for d in dims)
         low = 0 if name in program.constants else -2
         values[name] = rng.integers(low, 3, size=shape).astype(float)
     forward, backward = derivation.functions()

@@ -293,15 +293,18 @@ def _memory_limit(extra: int):
     lowered = soft == resource.RLIM_INFINITY or wanted < soft
     if lowered:
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    out_of_memory = False
     try:
         yield
     except (MemoryError, SystemError):  # C code out of memory may also return a bare NULL
         if not lowered:
             raise
-        refuse("memory_mb", "derivation", extra // 2**20)
+        out_of_memory = True
     finally:
         if lowered:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    if out_of_memory:  # refused after the limit is lifted: the message itself needs memory
+        refuse("memory_mb", "derivation", extra // 2**20)
 
 
 def _address_space() -> int:

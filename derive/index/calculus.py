@@ -9,7 +9,8 @@ removed as TVM's zero elimination does: the affine equations a_k = g_k(idx, r) a
 loop indices (output indices first, so the sum that remains runs over the reduction, the small
 kernel offsets of a convolution); a solved index that is not an integer for every a carries a
 divisibility condition (stride), and one that may leave its range a bounds condition (edges,
-padding). For `mean` the upstream is divided by the count; for `max`/`min` it is routed to the
+padding). An index a = B·g + k with k < B (channels in groups) is solved for both: g = a // B,
+k = a − B·(a // B). For `mean` the upstream is divided by the count; for `max`/`min` it is routed to the
 first arg-max (row-major order of the reduction indices, the convention numpy's argmax keeps).
 """
 
@@ -150,12 +151,19 @@ def _eliminate(c: Contribution) -> None:
     """Solve the delta's equations for loop indices and sum over the ones left."""
     statement = c.statement
     free = list(statement.loop)
-    solved, divisibility, unsolved = {}, [], []
+    solved, divisibility, unsolved, in_range = {}, [], [], set()
     for target, expr in c.equations:
         expr = sp.expand(expr.subs(solved))
-        coefficients = affine_parts(expr, free)[0]
+        coefficients, offset = affine_parts(expr, free)
         if not coefficients:
             unsolved.append((target, expr))
+            continue
+        tile = _tile_solution(target, coefficients, offset, statement.ranges)
+        if tile:  # a = B·g + k with k < B: g = a // B, k = a - B·(a // B), no condition
+            solved = {k: v.subs(tile, simultaneous=True) for k, v in solved.items()}
+            solved.update(tile)
+            free = [i for i in free if i not in tile]
+            in_range.update(tile)
             continue
         index = min(coefficients, key=lambda i: (i not in statement.indices,
                                                  abs(coefficients[i]) != 1, free.index(i)))
@@ -170,10 +178,23 @@ def _eliminate(c: Contribution) -> None:
     c.solved = solved
     c.conditions = [*divisibility,
                     *(("range", sp.S.Zero, v, statement.ranges[k] - 1)
-                      for k, v in solved.items() if k != v),
+                      for k, v in solved.items() if k != v and k not in in_range),
                     *(("equal", t, e) for t, e in unsolved)]
     c.summand = (c.upstream * c.local).subs(solved, simultaneous=True)
     c.sum_over = tuple(i for i in statement.loop if i in free)
+
+
+def _tile_solution(target, coefficients, offset, ranges) -> dict | None:
+    """{g: a // B, k: a - B·(a // B)} when the equation is a = B·g + k with k < B."""
+    if len(coefficients) != 2 or offset != 0 or 1 not in coefficients.values():
+        return None
+    inner = next(i for i, c in coefficients.items() if c == 1)
+    outer = next(i for i in coefficients if i != inner)
+    step = coefficients[outer]
+    if step.is_number or inner not in ranges or sp.expand(ranges[inner] - step) != 0:
+        return None
+    quotient = sp.floor(target / step)
+    return {outer: quotient, inner: target - step * quotient}
 
 
 def _renamed_pad(c: Contribution, names) -> Contribution:

@@ -95,10 +95,18 @@ def invalid_reason(program, point) -> str | None:
     return None
 
 
+def point_symbols(point: dict) -> dict:
+    """A point's sizes and integer constants as {SymPy symbol: int} (a shape such as G*K
+    uses both)."""
+    return {**{sp.Symbol(n, integer=True, nonnegative=True): v
+               for n, v in point["constants"].items() if v is not None},
+            **{sp.Symbol(n, integer=True, positive=True): v for n, v in point["sizes"].items()}}
+
+
 def sample_values(program: Program, point: dict, rng) -> dict:
     """Random inputs (normal), constant tensors and scalars, and integer constants."""
     values = dict(point["constants"])
-    sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in point["sizes"].items()}
+    sizes = point_symbols(point)
     for name, dims in program.shapes.items():
         shape = tuple(int(_sympify(d).subs(sizes)) for d in dims)
         if name in program.inputs:

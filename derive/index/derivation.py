@@ -18,7 +18,7 @@ from sympy.core.sympify import _sympify
 from derive.errors import DeriveError
 from derive.index.backward import backward_source
 from derive.index.calculus import Contribution, composed, contributions, gradient_name
-from derive.index.checks import check_points, finite_difference_check
+from derive.index.checks import check_points, finite_difference_check, point_symbols
 from derive.index.codegen import forward_source
 from derive.index.printing import (
     condition_text,
@@ -224,7 +224,7 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
                                     f"{[p['constants'] for p in points]}",
                           "max_error": worst}]
     first = points[0]
-    sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in first["sizes"].items()}
+    sizes = point_symbols(first)
     derivation.example = {
         "shapes": {n: [int(_sympify(d).subs(sizes)) for d in dims]
                    for n, dims in program.shapes.items()},

@@ -20,6 +20,7 @@ from derive.read.formula import NAME_PATTERN
 
 MAX_RANK = 8
 MULTIPLE = re.compile(r"([1-9][0-9]?)\*([A-Za-z]\w*)\Z|([A-Za-z]\w*)\*([1-9][0-9]?)\Z")
+PRODUCT = re.compile(r"([A-Za-z]\w*)\*([A-Za-z]\w*)\Z")
 _ARITH = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
           ast.Div: lambda a, b: a / b}
 
@@ -30,9 +31,9 @@ class ExpressionReader:
     def __init__(self, text, shapes, constants, where):
         self.text, self.where = text, where
         self.dims = {}
-        self.shapes = {name: tuple(self._dim(d) for d in dims) for name, dims in shapes.items()}
         self.declared = dict(constants)
         self.integer_names, self.scalar_names = {}, []
+        self.shapes = {name: tuple(self._dim(d) for d in dims) for name, dims in shapes.items()}
         self.statements: list[Statement] = []
         self.inputs: list[str] = []
 
@@ -186,6 +187,12 @@ class ExpressionReader:
         if multiple:  # Wx of shape (D, 4*H): a whole multiple of a size
             count = multiple.group(1) or multiple.group(4)
             return int(count) * self._dim(multiple.group(2) or multiple.group(3))
+        product = PRODUCT.match(str(value).replace(" ", ""))
+        if product:  # x of shape (N, G*K, H, W): G groups of K channels, G a constant
+            return self._dim(product.group(1)) * self._dim(product.group(2))
+        if value in self.declared:  # an integer constant given at run time (groups G)
+            self.integer_names.setdefault(value, self.declared[value])
+            return sp.Symbol(value, integer=True, nonnegative=True)
         if value not in self.dims:
             self.dims[value] = sp.Symbol(value, integer=True, positive=True)
         return self.dims[value]

@@ -1,4 +1,6 @@
-"""Command-line options for index formulas: --shape NAME=D1,...,Dk and --const NAME[=VALUE]."""
+"""Command-line options for index formulas: --shape NAME=D1,...,Dk and --const NAME[=VALUE].
+
+A dimension is a number, a name, or a product (`4*H`, `G*K`: G groups of K channels)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import re
 from derive.errors import DeriveError
 from derive.index.expressions import MAX_RANK
 
-DIM = re.compile(r"[1-9][0-9]{0,3}\Z|[A-Za-z][A-Za-z0-9_]{0,15}\Z")
+_NAME = r"[A-Za-z][A-Za-z0-9_]{0,15}"
+DIM = re.compile(rf"[1-9][0-9]{{0,3}}\Z|{_NAME}\Z|(?:[1-9][0-9]?|{_NAME})\*{_NAME}\Z|"
+                 rf"{_NAME}\*[1-9][0-9]?\Z")
 CONSTANT = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,31})(?:=(-?[0-9]{1,4}))?\Z")
 
 
@@ -20,7 +24,8 @@ def index_shapes(items) -> dict:
         if not sep or not name.strip() or not 1 <= len(parts) <= MAX_RANK or not all(
                 DIM.match(p) for p in parts):
             raise DeriveError(f"--shape {item}: expected NAME=D1,D2,... (up to {MAX_RANK} "
-                              "dimensions, positive numbers or names), such as x=N,C,H,W")
+                              "dimensions, positive numbers or names, or a product such as G*K "
+                              "for G groups of K), such as x=N,C,H,W")
         if name.strip() in shapes:
             raise DeriveError(f"--shape {item}: '{name.strip()}' already has a shape")
         shapes[name.strip()] = tuple(int(p) if p.isdigit() else p for p in parts)

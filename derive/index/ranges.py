@@ -4,7 +4,8 @@ An index that indexes an axis on its own (`w[f,c,p,q]`: p runs over w's third ax
 axis' size. An index that occurs only inside a sum of indices (`xp[n,c,s*i+p,...]`) takes the
 largest range that keeps every read in bounds: s·(R−1) + (HH−1) ≤ size − 1, so
 R = ⌊(size − HH)/s⌋ + 1, the conv output size (H + 2·pad − HH)/s + 1 once xp = pad(x, pad).
-An index whose range nothing gives is refused with a message naming it.
+An axis of size A·B read at B·g + k (B a size, not a number) splits as a reshape does:
+g < A, k < B. An index whose range nothing gives is refused with a message naming it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def infer_ranges(program: Program) -> None:
             if bare:  # several axes: the smallest keeps every read in bounds (H of a[n,k], 4H)
                 smallest = sp.Min(*bare)
                 ranges[index] = bare[0] if isinstance(smallest, sp.Min) else smallest
+        _from_splits(reads, ranges, statement.loop)
         progress = True
         while progress:
             progress = False
@@ -66,6 +68,25 @@ def _check_row_major(axis, statement) -> None:
             f"formula: the left-hand axis {axis} of {statement.target} must list its indices "
             "row-major, as a reshape does: " + " + ".join(
                 f"{i}*{sp.sstr(expected[i])}" if expected[i] != 1 else str(i) for i in order))
+
+
+def _from_splits(reads, ranges, loop) -> None:
+    """An axis of size A·B read at B·g + k splits into g < A and k < B (a reshape to (A, B)):
+    the channel axis G*K of group norm read as x[n, g*K + k, h, w]."""
+    for read, shape in reads:
+        for expr, size in zip(read.indices, shape):
+            coefficients, offset = affine_parts(expr, loop)
+            if len(coefficients) != 2 or offset != 0 or 1 not in coefficients.values():
+                continue
+            inner = next(i for i, c in coefficients.items() if c == 1)
+            outer = next(i for i in coefficients if i != inner)
+            step = coefficients[outer]
+            count = sp.cancel(size / step)
+            if step.is_number or sp.fraction(count)[1] != 1 or \
+                    sp.expand(ranges.get(outer, count) - count) != 0 or \
+                    sp.expand(ranges.get(inner, step) - step) != 0:
+                continue
+            ranges[inner], ranges[outer] = step, count
 
 
 def _from_sums(index, reads, ranges, loop):

@@ -39,6 +39,15 @@ class Axis:
         self.window_step = coefficients.get(self.window, 0)
 
 
+    def is_tile(self, ranges, size) -> bool:
+        """Whether the axis is read as consecutive tiles, step·g + k with k < step (group
+        norm's channels g*K + k): a reshape to (groups, step), no sliding window."""
+        if self.window is None or self.window_step != 1 or self.offset != 0:
+            return False
+        return sp.expand(self.step - ranges[self.window]) == 0 and \
+            sp.expand(size - self.step * ranges[self.index]) == 0
+
+
 def axes_of(read, statement: Statement) -> list[Axis]:
     where = f"{tensor_name(read)}[{', '.join(map(str, read.indices))}]"
     axes = [Axis(e, statement, where) for e in read.indices]
@@ -60,10 +69,36 @@ def strided(start, step, count, size=None) -> str:
     return f"{head}:{stop}" + ("" if step == 1 else f":{text(step)}")
 
 
+def tiled(code: str, axes, shape, ranges) -> tuple[str, list, list] | None:
+    """A read whose two-index axes are all tiles: (the tensor reshaped so that each tile axis
+    becomes two, its items, its labels), or None."""
+    tiles = [a.is_tile(ranges, size) for a, size in zip(axes, shape)]
+    if not any(tiles) or any(a.window is not None and not t for a, t in zip(axes, tiles)):
+        return None
+    dims, items, labels = [], [], []
+    for a, size, tile in zip(axes, shape, tiles):
+        if tile:
+            dims += [text(ranges[a.index]), text(a.step)]
+            items += [":", ":"]
+            labels += [a.index, a.window]
+            continue
+        dims.append(text(size))
+        if a.index is None:
+            items.append(text(a.offset))
+        else:
+            items.append(strided(a.offset, a.step, ranges[a.index], size))
+            labels.append(a.index)
+    reshaped = f"{code}.reshape(({', '.join(dims)}))"
+    return reshaped, items, labels
+
+
 def read_view(read, statement: Statement, shape, ranges) -> tuple[str, list]:
     """Code of a view of the read with one axis per loop index it uses, and those indices."""
     axes = axes_of(read, statement)
     code = tensor_name(read)
+    tiles = tiled(code, axes, shape, ranges)
+    if tiles is not None:
+        return subscript(*tiles[:2]), tiles[2]
     windows = [(k, a) for k, a in enumerate(axes) if a.window is not None]
     if windows:
         lengths = [text(a.window_step * (ranges[a.window] - 1) + 1) for _, a in windows]
@@ -84,6 +119,11 @@ def read_view(read, statement: Statement, shape, ranges) -> tuple[str, list]:
 def scatter_target(read, statement: Statement, shape, ranges, gradient: str) -> tuple:
     """(loop indices to run in Python, code of the gradient's slice, its axes' indices)."""
     axes = axes_of(read, statement)
+    tiles = tiled(gradient, axes, shape, ranges)
+    if tiles is not None:  # a reshape of the (contiguous) gradient is a view of it
+        code, items, labels = tiles
+        return [], subscript(code, items) if any(i != ":" for i in items) else f"{code}[...]", \
+            labels
     looped = [a.window for a in axes if a.window is not None]
     items, labels = [], []
     for a, size in zip(axes, shape):

@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.sympify import _sympify
 
-from derive.index.checks import invalid_reason
+from derive.index.checks import invalid_reason, point_symbols
 from derive.index.program import Program, affine_parts, tensor_name
 from derive.index.sampling import neutral_constants
 
@@ -46,7 +46,7 @@ def worked_case(derivation) -> dict | None:
     point = worked_point(program)
     if point is None:
         return None
-    sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in point["sizes"].items()}
+    sizes = point_symbols(point)
     rng = np.random.default_rng(7)
     values = {}
     for name, dims in program.shapes.items():

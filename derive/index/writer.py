@@ -47,6 +47,8 @@ class Writer:
                 self.emit(f"{', '.join(unpacked)}{',' if len(dims) == 1 else ''} = {name}.shape")
         for name in program.integer_constants:
             self.emit(f"{name} = int({name})")
+        self._divided_sizes(seen | {sp.Symbol(n, integer=True, nonnegative=True)
+                                    for n in program.integer_constants})
         for statement in program.statements:
             if statement.kind == "pad":
                 continue
@@ -56,6 +58,21 @@ class Writer:
                 symbol = sp.Symbol(f"{statement.target}_{index}", integer=True, positive=True)
                 self.range_names[size] = symbol
                 self.emit(f"{symbol} = {text(size)}  # range of {index} in {statement.target}")
+
+    def _divided_sizes(self, known: set) -> None:
+        """A size known only through a product (K of an axis G*K, G given) is that axis'
+        length divided by the rest; a length the rest does not divide is refused."""
+        for name, dims in self.program.shapes.items():
+            for axis, dim in enumerate(dims):
+                unknown = [s for s in dim.free_symbols if s not in known]
+                if len(unknown) != 1 or not dim.is_Mul or dim.as_poly(unknown[0]).degree() != 1:
+                    continue
+                rest = sp.cancel(dim / unknown[0])
+                self.emit(f"{unknown[0]} = {name}.shape[{axis}] // {parenthesised(text(rest))}")
+                self.emit(f"if {name}.shape[{axis}] != {text(dim)}:")
+                self.emit(f"    raise ValueError('{name}.shape[{axis}] is not a multiple of "
+                          f"{text(rest)}')")
+                known.add(unknown[0])
 
     def ranges(self, statement: Statement) -> dict:
         return {i: self.range_names.get(r, r) for i, r in statement.ranges.items()}

@@ -2,7 +2,8 @@
 
 Each check point draws small sizes and, for an integer constant given only at run time, every
 value of a small set chosen by the constant's role: a stride or dilation (a coefficient of a
-loop index) takes 1 and 2, a padding or offset 0 and 1, a declared range 2 and 3. Sizes are
+loop index) takes 1 and 2, a padding or offset 0 and 1, a declared range or a group count
+(G of a shape G*K) 2 and 3. Sizes are
 redrawn until every range is positive and every read stays inside its tensor (a formula whose
 reads leave their tensor at every size is refused).
 """
@@ -26,6 +27,11 @@ TOLERANCE = 1e-6
 def constant_choices(program: Program) -> dict:
     """Integer constant → the values the checks try."""
     roles = {}
+    for dims in program.shapes.values():  # a group count (G of an axis G*K): 2 and 3 groups
+        for dim in dims:
+            if dim.is_Mul:
+                roles.update({s.name: (2, 3) for s in dim.free_symbols
+                              if s.name in program.integer_constants})
     for statement in program.statements:
         if statement.kind == "pad":
             for s in statement.pad.free_symbols:

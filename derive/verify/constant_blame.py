@@ -22,8 +22,8 @@ def attach_constant_blame(ctx: Context, result: Check, check) -> None:
 
     def passes(constants: dict) -> bool:
         other = Context(ctx.adapter, ctx.variant, ctx.seed, ctx.strict)
-        other.sizes_of_dims = ctx.derivation.judging_point(ctx.rng(998), constants)
         try:
+            other.sizes_of_dims = ctx.derivation.judging_point(ctx.rng(998), constants)
             with time_limit(SECONDS):
                 return check(other).status == "pass"
         except (CheckFailed, TimeLimit, DeriveError):

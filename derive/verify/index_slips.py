@@ -7,7 +7,9 @@ windows, and is computed from the derived program, never typed in per operator:
 - a kernel used unflipped (or flipped twice): the VJP with a tensor read through window
   offsets (w[f, c, p, q] beside xp[n, c, s*i + p, ...]) reversed along those axes;
 - the gradient of a padded tensor returned uncropped (the VJP on the padded input, pad 0);
-- a constant tensor ignored (a mask): the VJP with it all ones.
+- a constant tensor ignored (a mask): the VJP with it all ones;
+- a path of the graph left out (normalisation's −mean(dout) through the mean, or the
+  x̂·mean(dout ⊙ x̂) term through the variance): the VJP without that one contribution.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.index.printing import program_text, text
+from derive.index.printing import contribution_text, program_text, text
 from derive.index.program import affine_parts, tensor_name
 
 SPREAD = {"max": ("sum", ("it sends the upstream gradient to every element of the window "
@@ -51,12 +53,41 @@ def index_slips(derivation, name: str, values: dict, dout) -> dict:
                         f"({width} = {values[width]}) is not cropped from d{name}",
                  lambda padded=padded, width=width: backward(
                      dout, **{**values, name: padded, width: 0})[name])
+    for says, without in _dropped_paths(derivation, name):
+        _add(found, says, lambda without=without: without(dout, **values)[name])
     for constant in program.constants:
         if constant in program.shapes and constant not in program.integer_constants:
             ones = {**values, constant: np.ones(np.shape(values[constant]))}
             _add(found, f"it ignores {constant} (as if {constant} were all ones)",
                  lambda ones=ones: backward(dout, **ones)[name])
     return found
+
+
+def _dropped_paths(derivation, name: str) -> list:
+    """(what is missing, the backward without it) for each contribution to d<name> that flows
+    back through an intermediate, when d<name> has several."""
+    from derive.index.backward import backward_source
+    from derive.index.calculus import contributions, gradient_name
+    from derive.index.derivation import parameters
+
+    program = derivation.program
+    found = contributions(program)  # over program's own statements (a cached one has copies)
+    gradient = gradient_name(program, name)
+    mine = [c for c in found if c.gradient == gradient]
+    if len(mine) < 2:
+        return []
+    paths = []
+    for c in mine:
+        through = c.statement.target
+        if through in program.output_names or c.statement.kind == "pad":
+            continue
+        source = backward_source(program, [o for o in found if o is not c], derivation.name,
+                                 parameters(program)[1])
+        namespace = {}
+        exec(compile(source, "<slip backward>", "exec"), namespace)  # noqa: S102  (derived code)
+        paths.append((f"it misses the part of d{name} that flows back through {through} "
+                      f"(the term {contribution_text(c)})", namespace["backward"]))
+    return paths
 
 
 def _add(found: dict, says: str, compute) -> None:
@@ -128,7 +159,8 @@ def _respelled(formula: str, shapes: tuple, constants: tuple, kind: str):
 
 
 def _shapes_key(program) -> tuple:
-    return tuple((n, tuple(str(d) for d in dims)) for n, dims in program.shapes.items())
+    return tuple((n, tuple(int(d) if d.is_Integer else str(d) for d in dims))
+                 for n, dims in program.shapes.items())
 
 
 def _constants_key(program) -> tuple:

@@ -42,9 +42,17 @@ def forward_slips(variant, values: dict) -> dict:
 @lru_cache(maxsize=64)
 def _slip_forward(op: str, index: int):
     from derive.codegen.source import compile_expression
+    from derive.index import derive_index, is_index_formula
     from derive.read.formula import parse_formula
 
     entry = catalog.get(op)
+    if is_index_formula(entry.formula):  # read and checked as the operator itself is
+        try:
+            slip = derive_index(entry.slips[index]["formula"], entry.shapes,
+                                dict.fromkeys(entry.constants), f"{op} slip")
+        except DeriveError:
+            return None
+        return slip.functions()[0], slip.params
     try:
         parsed = parse_formula(entry.slips[index]["formula"], entry.shapes,
                                where=f"catalog slip of '{op}'")

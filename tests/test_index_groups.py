@@ -1,0 +1,98 @@
+"""A channel axis split into groups (shape G*K, read at g*K + k): group norm derived in index
+notation, checked against an independent NumPy group norm and finite differences, its code a
+reshape (no window, no Python loop), and the shapes that cannot split refused."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numgrad import numerical_gradient
+
+import derive
+from derive.index import derive_index
+
+
+def group_norm(x, gamma, beta, G, eps):
+    """Group norm written plainly: x (N, C, H, W), gamma and beta (1, C, 1, 1)."""
+    N, C, H, W = x.shape
+    groups = x.reshape(N, G, C // G, H, W)
+    mean = groups.mean(axis=(2, 3, 4), keepdims=True)
+    var = ((groups - mean) ** 2).mean(axis=(2, 3, 4), keepdims=True)
+    xhat = ((groups - mean) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return gamma * xhat + beta
+
+
+@pytest.fixture(scope="module")
+def groupnorm():
+    return derive.derive("groupnorm")
+
+
+@pytest.mark.parametrize("N, G, K, H, W", [(2, 2, 3, 2, 3), (3, 3, 2, 1, 4), (1, 1, 4, 3, 2),
+                                           (2, 4, 1, 2, 2)])
+def test_groupnorm_forward_and_every_gradient_match_numpy_and_finite_differences(
+        groupnorm, N, G, K, H, W):
+    rng = np.random.default_rng(N * 100 + G * 10 + K)
+    x = rng.standard_normal((N, G * K, H, W))
+    gamma, beta = rng.standard_normal((2, 1, G * K, 1, 1))
+    eps, dout = 1e-3, rng.standard_normal((N, G * K, H, W))
+    forward, backward = groupnorm.functions()
+    out = forward(x=x, gamma=gamma, beta=beta, eps=eps, G=G)
+    np.testing.assert_allclose(out, group_norm(x, gamma, beta, G, eps), rtol=1e-12, atol=1e-12)
+    grads = backward(dout, x=x, gamma=gamma, beta=beta, eps=eps, G=G)
+    values = {"x": x, "gamma": gamma, "beta": beta}
+    for name, value in values.items():
+        def loss(v, name=name):
+            return float(np.sum(dout * group_norm(**{**values, name: v}, G=G, eps=eps)))
+        assert grads[name].shape == value.shape
+        np.testing.assert_allclose(grads[name], numerical_gradient(loss, value), atol=1e-6)
+
+
+def test_the_split_is_solved_without_a_sum_and_the_code_is_a_reshape(groupnorm):
+    assert groupnorm.constants == ["G", "eps"]
+    assert "dx[n,y,h,w] += dout[n,y,h,w]*gamma[0,y,0,0]/sqrt(eps + var[n,(y)//K])" in \
+        groupnorm.gradients["x"]
+    assert " if " not in groupnorm.gradients["x"]  # no divisibility or range condition left
+    for source in (groupnorm.forward_source, groupnorm.backward_source):
+        assert "x.reshape((N, G, K, H, W))" in source
+        assert "for " not in source and "sliding_window_view" not in source
+    assert "K = x.shape[1] // G" in groupnorm.backward_source
+    forward, _ = groupnorm.functions()
+    with pytest.raises(ValueError, match="not a multiple of G"):
+        forward(x=np.ones((2, 5, 2, 2)), gamma=np.ones((1, 5, 1, 1)),
+                beta=np.ones((1, 5, 1, 1)), eps=1e-5, G=2)
+
+
+def test_a_formula_with_a_split_axis_from_the_command_line(tmp_path):
+    formula = "out[n,g*K + k] = x[n,g*K + k] - mean(x[n,g*K + j], j)"
+    result = subprocess.run(
+        [sys.executable, "-m", "derive", "show", "--formula", formula, "--shape", "x=N,G*K",
+         "--const", "G", "--json"], capture_output=True, text=True,
+        env={"DERIVE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["constants"] == ["G"]
+    namespace = {}
+    exec(shown["backward_source"], namespace)  # noqa: S102  (derive's generated code)
+    x, dout = np.arange(12.0).reshape(2, 6), np.ones((2, 6))
+    dx = namespace["backward"](dout, x=x, G=3)["x"]
+    np.testing.assert_allclose(dx, np.zeros((2, 6)), atol=1e-12)  # centring: 1 - mean(1) = 0
+
+
+@pytest.mark.parametrize("shape", ["x=N,G*", "x=N,*K", "x=N,G*K*L", "x=N,G+K"])
+def test_a_malformed_product_shape_is_refused_in_one_line(shape, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "derive", "show", "--formula", "out[n,c] = x[n,c]", "--shape",
+         shape], capture_output=True, text=True,
+        env={"DERIVE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2 and "--shape" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_split_whose_step_is_not_the_inner_range_stays_a_window():
+    # g*K + k with k < 2 only: overlapping or gapped reads are windows, not a reshape
+    d = derive_index("out[n,g] = sum(x[n,g*K + k], k < 2)", {"x": ("N", "G*K")}, {"G": None})
+    assert "reshape" not in d.forward_source and "sliding_window_view" in d.forward_source

@@ -85,8 +85,9 @@ def _dropped_paths(derivation, name: str) -> list:
                                  parameters(program)[1])
         namespace = {}
         exec(compile(source, "<slip backward>", "exec"), namespace)  # noqa: S102  (derived code)
-        paths.append((f"it misses the part of d{name} that flows back through {through} "
-                      f"(the term {contribution_text(c)})", namespace["backward"]))
+        says = (f"it misses the part of d{name} that flows back through {through} "
+                f"(the term {contribution_text(c)})")
+        paths.append((says, namespace["backward"]))
     return paths
 
 

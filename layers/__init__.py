@@ -9,12 +9,16 @@ from .activations import LeakyRelu, Log, Relu, Sigmoid, Softplus, Sqrt, Square, 
 from .affine import Affine, AffineRows
 from .basic import AddLayer, ExpLayer, MulLayer, ReciprocalLayer
 from .losses import MSELoss, SoftmaxWithLoss, SoftmaxWithLossRows
+from .norm import BatchNorm, Dropout, LayerNorm
 
 __all__ = [
     "AddLayer",
     "Affine",
     "AffineRows",
+    "BatchNorm",
+    "Dropout",
     "ExpLayer",
+    "LayerNorm",
     "LeakyRelu",
     "Log",
     "MSELoss",

@@ -17,7 +17,10 @@ from layers import (
     AddLayer,
     Affine,
     AffineRows,
+    BatchNorm,
+    Dropout,
     ExpLayer,
+    LayerNorm,
     LeakyRelu,
     Log,
     MSELoss,
@@ -154,6 +157,23 @@ def softmax_rows_ref(x, t):
     return -np.sum(t * log_softmax_ref(x, axis=-1)) / n
 
 
+def norm_params(rng, kind):
+    shape = (1, 4) if kind == "row_params" else (4,)
+    return {"gamma": 1 + 0.5 * normal(rng, shape), "beta": normal(rng, shape)}
+
+
+def norm_inputs(rng, kind):
+    return [normal(rng, (6, 4))]
+
+
+def normalised_ref(axis):
+    def ref(x, gamma, beta):
+        mu = x.mean(axis=axis, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=axis, keepdims=True)
+        return gamma.reshape(1, -1) * (x - mu) / np.sqrt(var + 1e-5) + beta.reshape(1, -1)
+    return ref
+
+
 CASES = [
     Case(AddLayer, binary, lambda x, y: x + y, kinds=("batch", "single", "scalar", "broadcast")),
     Case(MulLayer, binary, lambda x, y: x * y, kinds=("batch", "single", "scalar", "broadcast")),
@@ -195,6 +215,10 @@ CASES = [
         kinds=("batch", "single"),
         target=softmax_rows_target,
     ),
+    Case(BatchNorm, norm_inputs, normalised_ref(0), kinds=("batch", "row_params"),
+         params=norm_params),
+    Case(LayerNorm, norm_inputs, normalised_ref(1), kinds=("batch", "row_params"),
+         params=norm_params),
     Case(
         MSELoss,
         unary(normal),
@@ -392,6 +416,39 @@ def test_no_argument_is_modified(case, kind):
 # ---------------------------------------------------------------- conventions and edge cases
 
 
+def test_dropout_keeps_the_expectation_reuses_its_mask_and_is_the_identity_at_test():
+    np.random.seed(0)
+    layer = Dropout(dropout_ratio=0.25)
+    x = np.ones((200, 50))
+    out = layer.forward(x)
+    kept = out != 0
+    assert abs(kept.mean() - 0.75) < 0.02 and np.allclose(out[kept], 1 / 0.75)
+    assert abs(out.mean() - 1.0) < 0.03  # inverted dropout: E[out] = x
+    dout = np.arange(x.size, dtype=float).reshape(x.shape)
+    np.testing.assert_array_equal(layer.backward(dout), dout * out)  # the same mask
+    np.testing.assert_array_equal(layer.forward(x, train_flg=False), x)
+    with pytest.raises(ValueError, match="dropout_ratio"):
+        Dropout(1.0)
+
+
+@pytest.mark.parametrize("cls", [BatchNorm, LayerNorm])
+def test_normalisation_refuses_the_wrong_width(cls):
+    layer = cls(np.ones(4), np.zeros(4))
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        layer.forward(np.ones((3, 5)))
+
+
+def test_batchnorm_test_mode_uses_the_running_averages():
+    rng = np.random.default_rng(5)
+    layer = BatchNorm(np.ones(3), np.zeros(3), momentum=0.5)
+    x = 2 + 3 * rng.standard_normal((8, 3))
+    layer.forward(x)
+    np.testing.assert_allclose(layer.running_mean, 0.5 * x.mean(axis=0))
+    np.testing.assert_allclose(layer.running_var, 0.5 + 0.5 * x.var(axis=0))
+    expected = (x - layer.running_mean) / np.sqrt(layer.running_var + 1e-5)
+    np.testing.assert_allclose(layer.forward(x, train_flg=False), expected)
+
+
 def test_relu_derivative_is_zero_at_zero():
     x = np.array([-1.0, 0.0, 2.0])
     layer = Relu()
@@ -587,7 +644,11 @@ EXPECTED_OPS = {
     "Square": "square",
     "Sqrt": "sqrt",
     "Log": "log",
+    "BatchNorm": "batchnorm",
+    "LayerNorm": "layernorm",
+    "Dropout": "dropout",
 }
+RANDOM = {"Dropout"}  # draws a mask: tested on its own below
 
 
 def test_every_class_exported_with_its_op_and_table_covers_it():
@@ -596,7 +657,7 @@ def test_every_class_exported_with_its_op_and_table_covers_it():
         cls = getattr(layers, name)
         assert cls.op == op
         assert cls.__doc__ and cls.__doc__.strip()
-    assert {c.cls.__name__ for c in CASES} == set(EXPECTED_OPS)
+    assert {c.cls.__name__ for c in CASES} == set(EXPECTED_OPS) - RANDOM
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_OPS))

@@ -164,6 +164,11 @@ def sample_values(doc: dict, rng, magnitude=(0.3, 2.0), signed=True) -> dict:
         # an unshaped name is a scalar in a matrix formula (eps), a vector of 5 otherwise
         unshaped = () if doc["shapes"] else (5,)
         shape = tuple(int(d) if d.isdigit() else sizes[d] for d in dims) if dims else unshaped
+        if name in doc.get("integer_tensors", {}):  # indices below a size (embedding's ids)
+            bound = doc["integer_tensors"][name]
+            below = int(bound) if bound.isdigit() else doc["example"]["sizes"][bound]
+            values[name] = rng.integers(0, below, size=shape)
+            continue
         if name in doc["constants"]:
             values[name] = _constant_value(shape, rng, stochastic)
             continue
@@ -201,7 +206,8 @@ def numerical_vjp(forward, values: dict, name: str, dout, h=1e-6):
     """Central differences of Σ sum(dout_k * out_k) with respect to `name`, entry by entry
     (`dout` a tuple with one upstream per output)."""
     dout = dout if isinstance(dout, tuple) else (dout,)
-    point = {k: np.array(v, dtype=float) for k, v in values.items()}
+    point = {k: np.array(v, dtype=np.result_type(v, float) if np.asarray(v).dtype.kind != "i"
+                         else int) for k, v in values.items()}
     x = point[name]
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):

@@ -38,7 +38,7 @@ def backward_source(program: Program, found: list[Contribution], name: str,
         writer.emit(f"{upstream} = numpy.asarray({upstream})")
     for statement in _values_needed(program, found):
         emit_statement(writer, statement)
-    dtype = ", ".join([*program.shapes, "1.0"])
+    dtype = ", ".join([*(n for n in program.shapes if n not in program.gathers), "1.0"])
     writer.emit(f"dtype = numpy.result_type({dtype})")
     writer.counts = {}
     for c in found:
@@ -85,6 +85,13 @@ def _emit_gradients(writer: Writer, statement: Statement, found: list[Contributi
         shape = writer.shape(tensor_name(c.read))
         looped, target, target_labels = scatter_target(
             c.read, statement, shape, ranges, gradient_name(program, tensor_name(c.read)))
+        if isinstance(target, tuple):  # a gather's transpose: numpy.add.at(dW, ids, value)
+            code, present = combine(operands, target_labels, letters)
+            value = scaled(coefficient * scale, align(code, present, target_labels))
+            _accumulate(writer, c.gradient, None, None, False)
+            function, gradient, where = target
+            writer.emit(f"{function}({gradient}, {where}, {value})")
+            continue
         if not looped:
             code, present = combine(operands, target_labels, letters)
             value = scaled(coefficient * scale, align(code, present, target_labels))

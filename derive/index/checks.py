@@ -92,6 +92,8 @@ def invalid_reason(program, point) -> str | None:
         for read in statement.reads():
             shape = shapes[tensor_name(read)]
             for expr, size in zip(read.indices, shape):
+                if isinstance(expr, sp.Indexed):  # a tensor of indices: drawn inside the axis
+                    continue
                 low, high = (int(_sympify(b).subs(point).subs(ranges))
                              for b in index_bounds(expr, statement.loop, ranges))
                 if low < 0 or high > size - 1:
@@ -117,11 +119,23 @@ def sample_values(program: Program, point: dict, rng) -> dict:
         shape = tuple(int(_sympify(d).subs(sizes)) for d in dims)
         if name in program.inputs:
             values[name] = rng.standard_normal(shape)
+        elif name in program.gathers:
+            values[name] = index_values(rng, shape, int(_sympify(program.gathers[name])
+                                                        .subs(sizes)))
         else:
             values[name] = rng.uniform(0.1, 1.0, size=shape)
     for name in program.scalar_constants:
         values[name] = float(rng.uniform(0.5, 1.5))
     return values
+
+
+def index_values(rng, shape, size):
+    """Integer indices below `size` (a tensor of indices such as embedding's ids), with the
+    first one repeated last so that a gradient must add repeated indices up."""
+    ids = rng.integers(0, size, size=shape)
+    if ids.size >= 2:
+        ids.flat[-1] = ids.flat[0]
+    return ids
 
 
 def finite_difference_check(program: Program, forward, backward, points, rng) -> float:

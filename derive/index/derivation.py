@@ -150,6 +150,7 @@ class IndexDerivation:
                                 for n in self.inputs},
             "inputs": self.inputs, "constants": self.constants,
             "integer_constants": {n: v for n, v in program.integer_constants.items()},
+            "integer_tensors": {n: text(size) for n, size in program.gathers.items()},
             "shapes": {n: [text(d) for d in dims] for n, dims in program.shapes.items()},
             "output_shape": [text(d) for d in program.shape_of(program.output.target)],
             "outputs": program.output_names,
@@ -228,7 +229,7 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
     derivation.example = {
         "shapes": {n: [int(_sympify(d).subs(sizes)) for d in dims]
                    for n, dims in program.shapes.items()},
-        "constants": dict(first["constants"])}
+        "constants": dict(first["constants"]), "sizes": dict(first["sizes"])}
     return derivation
 
 

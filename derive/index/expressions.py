@@ -14,7 +14,7 @@ import re
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.index.program import Statement, affine_parts
+from derive.index.program import Statement, affine_parts, tensor_name
 from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.read.formula import NAME_PATTERN
 
@@ -36,6 +36,7 @@ class ExpressionReader:
         self.shapes = {name: tuple(self._dim(d) for d in dims) for name, dims in shapes.items()}
         self.statements: list[Statement] = []
         self.inputs: list[str] = []
+        self.gathers: dict = {}  # integer tensor read inside an index → the size it indexes
 
     # ------------------------------------------------------------------ expressions
     def expr(self, node):
@@ -67,7 +68,29 @@ class ExpressionReader:
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if len(items) != len(shape):
             self.fail(node, f"{name} has {len(shape)} axes but is read with {len(items)} indices")
-        return sp.Indexed(sp.IndexedBase(name), *(self.index_expr(i, name) for i in items))
+        indices = [self.index_expr(i, name) for i in items]
+        for item, index, size in zip(items, indices, shape):
+            if isinstance(item, ast.Subscript):  # W[ids[n], d]: ids holds indices into W's axis
+                self.gathers[tensor_name(index)] = size
+        return sp.Indexed(sp.IndexedBase(name), *indices)
+
+    def gather_index(self, node, tensor):
+        """A constant integer tensor read with plain loop indices, used as an index (W[ids[n],
+        d] gathers rows of W): the read itself."""
+        name = node.value.id if isinstance(node.value, ast.Name) else None
+        if name not in self.declared or name not in self.shapes:
+            self.fail(node, f"index '{ast.unparse(node)}' of {tensor}: only a constant integer "
+                      "tensor (--const NAME with --shape) can be read inside an index")
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if not all(isinstance(i, ast.Name) and i.id in self.symbols_in_scope() for i in items):
+            self.fail(node, f"index '{ast.unparse(node)}' of {tensor}: read {name} with loop "
+                      f"indices only, such as {name}[n]")
+        if name in self.scalar_names:
+            self.fail(node, f"'{name}' is used both as indices and as a value")
+        read = self.tensor_read(node)
+        if len(set(read.indices)) != len(read.indices):
+            self.fail(node, f"index '{ast.unparse(node)}': an index repeats")
+        return read
 
     def tensor_shape(self, name, node) -> tuple:
         statement = next((s for s in self.statements if s.target == name), None)
@@ -84,6 +107,9 @@ class ExpressionReader:
 
     def index_expr(self, node, tensor):
         value = self._index(node, tensor)
+        if value.atoms(sp.Indexed) and not isinstance(value, sp.Indexed):
+            self.fail(node, f"index '{ast.unparse(node)}' of {tensor}: a tensor of indices is "
+                      "an index on its own, such as W[ids[n], d]")
         coefficients, _ = affine_parts(value, self.scope)
         if any(c.free_symbols & set(self.scope) for c in coefficients.values()):
             self.fail(node, f"index '{ast.unparse(node)}' of {tensor} is not affine in the loop "
@@ -102,6 +128,13 @@ class ExpressionReader:
                       f"--const {node.id}=VALUE")
         if isinstance(node, ast.Constant) and type(node.value) is int:
             return sp.Integer(node.value)
+        if isinstance(node, ast.Subscript) and tensor != "a size" and \
+                not getattr(self, "in_gather", False):
+            self.in_gather = True
+            try:
+                return self.gather_index(node, tensor)
+            finally:
+                self.in_gather = False
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -self._index(node.operand, tensor)
         if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult):

@@ -84,12 +84,24 @@ def condition_text(condition) -> str:
 
 def contribution_text(c: Contribution) -> str:
     """`dA[a] = sum(summand, rest)  if conditions` (the delta already eliminated)."""
+    inner, outer = _split_conditions(c)
     value = text(c.summand)
+    if inner:  # a condition on a summed index (h == ids[n]) selects terms inside the sum
+        value = f"where({' and '.join(condition_text(k) for k in inner)}, {value}, 0)"
     if c.sum_over:
         value = f"sum({value}, {', '.join(map(str, c.sum_over))})"
-    if c.conditions:
-        value += "  if " + " and ".join(condition_text(k) for k in c.conditions)
+    if outer:
+        value += "  if " + " and ".join(condition_text(k) for k in outer)
     return f"{read_text(c.gradient, c.target)} += {value}"
+
+
+def _split_conditions(c: Contribution) -> tuple[list, list]:
+    """(conditions on a summed index, the others)."""
+    summed = set(c.sum_over)
+    inner = [k for k in c.conditions
+             if set().union(*(getattr(p, "free_symbols", set()) for p in k[1:])) & summed
+             and k[0] == "equal"]
+    return inner, [k for k in c.conditions if k not in inner]
 
 
 def delta_text(c: Contribution) -> str:
@@ -136,11 +148,14 @@ def statement_latex(statement: Statement) -> str:
 
 
 def contribution_latex(c: Contribution) -> str:
+    inner, outer = _split_conditions(c)
     value = latex(c.summand)
+    if inner:
+        value = "".join(f"[{latex(a)} = {latex(b)}]\\," for _, a, b in inner) + value
     if c.sum_over:
         value = f"\\sum_{{{','.join(map(str, c.sum_over))}}} {value}"
     conditions = []
-    for kind, *parts in c.conditions:
+    for kind, *parts in outer:
         if kind == "divides":
             conditions.append(f"{latex(parts[0])} \\mid {latex(parts[1])}")
         elif kind == "range":

@@ -54,6 +54,7 @@ class Program:
     scalar_constants: list          # scalar (float) constant names
     sizes: list                     # dimension symbols, in order of appearance
     outputs: list = field(default_factory=list)  # several outputs (lstm: next_h, next_c)
+    gathers: dict = field(default_factory=dict)  # integer tensor of indices → the size it indexes
 
     @property
     def output(self) -> Statement:

@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.errors import DeriveError
 from derive.index.expressions import MAX_RANK, ExpressionReader
-from derive.index.program import Program, Statement, reads_of
+from derive.index.program import Program, Statement, reads_of, tensor_name
 from derive.primitives import FUNCTIONS as SCALAR_FUNCTIONS
 from derive.read.formula import MAX_DEPTH, MAX_LENGTH, _bracket_depth
 
@@ -57,6 +57,12 @@ class _Reader(ExpressionReader):
                   and n not in self.scalar_names and n not in self.inputs]
         if unused:
             raise DeriveError(f"--const {unused[0]}: '{unused[0]}' does not occur in the formula")
+        for statement in self.statements:
+            valued = [tensor_name(r) for r in _value_reads(statement.body)]
+            misused = next((n for n in valued if n in self.gathers), None)
+            if misused:
+                raise DeriveError(f"{self.where}: '{misused}' is used both as indices and as a "
+                                  "value")
         differentiated = [n for n in self.inputs if n not in self.declared]
         if not differentiated:
             raise DeriveError(f"{self.where}: nothing to differentiate (every tensor is a constant)")
@@ -67,7 +73,7 @@ class _Reader(ExpressionReader):
             shapes={n: self.shapes[n] for n in self.inputs}, inputs=differentiated,
             constants=constants + [n for n in self.integer_names if n not in constants],
             integer_constants=dict(self.integer_names), scalar_constants=self.scalar_names,
-            sizes=list(self.dims.values()))
+            sizes=list(self.dims.values()), gathers=dict(self.gathers))
 
     def statement(self, target, value):
         name, indices, merged = self.target(target)
@@ -94,6 +100,9 @@ class _Reader(ExpressionReader):
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if len(items) > MAX_RANK:
             self.fail(node, f"{name} has more than {MAX_RANK} indices")
+        if any(isinstance(n, ast.Subscript) for i in items for n in ast.walk(i)):
+            self.fail(node, f"the left-hand side {name}[...] is indexed by loop indices only; "
+                      "read a tensor of indices on the right, such as out[n,d] = W[ids[n],d]")
         indices = []
         for item in items:
             names = [n for n in ast.walk(item) if isinstance(n, ast.Name)]
@@ -245,3 +254,10 @@ class _Reader(ExpressionReader):
         if len(node.args) != arity:
             self.fail(node, f"'{name}' takes {arity} argument(s), got {len(node.args)}")
         return builder(*(self.expr(a) for a in node.args))
+
+
+def _value_reads(expr) -> list:
+    """The tensor reads of an expression used as values (not those inside an index)."""
+    if isinstance(expr, sp.Indexed):
+        return [expr]
+    return [r for arg in expr.args for r in _value_reads(arg)]

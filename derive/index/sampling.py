@@ -77,5 +77,5 @@ def judging_values(program: Program, rng, point: dict) -> dict:
     """Random values at `point`: inputs normal, constant tensors in (0.1, 1), integer
     constants as Python ints (a layer loops with range() over them)."""
     values = sample_values(program, point, rng)
-    return {n: v if isinstance(v, int) else np.asarray(v, dtype=float)
+    return {n: v if isinstance(v, int) or n in program.gathers else np.asarray(v, dtype=float)
             for n, v in values.items()}

@@ -5,7 +5,9 @@ an axis read by one index `a*i + c` is the strided slice `c : c + a*(R-1) + 1 : 
 read by two (`s*i + p`) is a `sliding_window_view` of window length p's range, sliced with
 step s along the windows. For the gradient, the two-index axes are the other way round: a
 Python loop runs over the window index (the small kernel offset) and each step adds to one
-strided slice of the gradient, in which no position repeats.
+strided slice of the gradient, in which no position repeats. A read through a tensor of
+indices (W[ids[n], d]) is NumPy's W[ids]; its gradient is added with numpy.add.at, so that
+repeated indices accumulate.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Axis:
         self.step = coefficients.get(self.index, 0)
         self.window = order[1] if len(order) == 2 else None  # the window (kernel offset) index
         self.window_step = coefficients.get(self.window, 0)
+        self.gather = self.offset if isinstance(self.offset, sp.Indexed) else None  # ids[n]
 
 
     def is_tile(self, ranges, size) -> bool:
@@ -92,10 +95,33 @@ def tiled(code: str, axes, shape, ranges) -> tuple[str, list, list] | None:
     return reshaped, items, labels
 
 
+def gathered(axes, shape, ranges) -> tuple[list, list] | None:
+    """The items and labels of a read through a tensor of indices (W[ids[n], d] is W[ids]:
+    NumPy puts ids' axes where the indexed axis was), or None."""
+    if all(a.gather is None for a in axes):
+        return None
+    if sum(a.gather is not None for a in axes) > 1 or \
+            any(a.gather is None and (a.index is None or a.window is not None) for a in axes):
+        raise DeriveError("formula: a tensor read through a tensor of indices (W[ids[n], d]) "
+                          "takes one such index and plain loop indices on its other axes")
+    items, labels = [], []
+    for a, size in zip(axes, shape):
+        if a.gather is not None:
+            items.append(tensor_name(a.gather))
+            labels += list(a.gather.indices)
+        else:
+            items.append(strided(a.offset, a.step, ranges[a.index], size))
+            labels.append(a.index)
+    return items, labels
+
+
 def read_view(read, statement: Statement, shape, ranges) -> tuple[str, list]:
     """Code of a view of the read with one axis per loop index it uses, and those indices."""
     axes = axes_of(read, statement)
     code = tensor_name(read)
+    gather = gathered(axes, shape, ranges)
+    if gather is not None:
+        return subscript(code, gather[0]), gather[1]
     tiles = tiled(code, axes, shape, ranges)
     if tiles is not None:
         return subscript(*tiles[:2]), tiles[2]
@@ -119,6 +145,12 @@ def read_view(read, statement: Statement, shape, ranges) -> tuple[str, list]:
 def scatter_target(read, statement: Statement, shape, ranges, gradient: str) -> tuple:
     """(loop indices to run in Python, code of the gradient's slice, its axes' indices)."""
     axes = axes_of(read, statement)
+    gather = gathered(axes, shape, ranges)
+    if gather is not None:  # repeated indices must add up: numpy.add.at, never +=
+        items, labels = gather
+        where = items[0] if all(i == ":" for i in items[1:]) else \
+            f"numpy.s_[{', '.join(items)}]"
+        return [], ("numpy.add.at", gradient, where), labels
     tiles = tiled(gradient, axes, shape, ranges)
     if tiles is not None:  # a reshape of the (contiguous) gradient is a view of it
         code, items, labels = tiles

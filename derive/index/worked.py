@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.sympify import _sympify
 
-from derive.index.checks import invalid_reason, point_symbols
+from derive.index.checks import index_values, invalid_reason, point_symbols
 from derive.index.program import Program, affine_parts, tensor_name
 from derive.index.sampling import neutral_constants
 
@@ -51,6 +51,10 @@ def worked_case(derivation) -> dict | None:
     values = {}
     for name, dims in program.shapes.items():
         shape = tuple(int(_sympify(d).subs(sizes)) for d in dims)
+        if name in program.gathers:
+            values[name] = index_values(rng, shape, int(_sympify(program.gathers[name])
+                                                        .subs(sizes)))
+            continue
         low = 0 if name in program.constants else -2
         values[name] = rng.integers(low, 3, size=shape).astype(float)
     forward, backward = derivation.functions()

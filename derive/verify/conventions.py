@@ -55,9 +55,8 @@ class Variant:
         if self.targets:
             kind, axis = self.targets
             shape = self.derivation.shapes.get(self.derivation.inputs[0])
-            declared = _labels(self.derivation)
-            names = ", ".join(n for n in self.derivation.constants if n in declared or (
-                not declared and (shape is None or self.derivation.shapes.get(n) == shape)))
+            names = ", ".join(n for n in self.derivation.constants
+                              if shape is None or self.derivation.shapes.get(n) == shape)
             parts.append(f"{names} as integer labels (classes on axis {axis})" if kind == "labels"
                          else f"{names} one-hot (classes on axis {axis})")
         for name in self.vectors:
@@ -86,9 +85,6 @@ class Variant:
     def target_names(self, values: dict) -> list[str]:
         """The constants that are targets: those shaped like the first input (a mask of
         temporal_softmax_loss, shaped (N, T) beside scores (N, T, V), is not one)."""
-        declared = _labels(self.derivation)  # embedding's ids, whatever their shape
-        if declared:
-            return [n for n in self.derivation.constants if n in declared]
         shape = np.shape(values[self.derivation.inputs[0]])
         return [n for n in self.derivation.constants if np.shape(values[n]) == shape]
 
@@ -131,13 +127,6 @@ def _is_mean(text: str) -> bool:
     return isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "mean"
 
 
-def _labels(derivation) -> dict:
-    """{constant: its one-hot axis} for constants a layer is given as integer ids."""
-    from derive.verify.modes import layer_protocol
-
-    return dict(layer_protocol(derivation).get("labels", {}))
-
-
 def _onehot(rng, shape, axis) -> np.ndarray:
     if len(shape) == 0 or axis >= len(shape):
         return np.ones(shape)
@@ -163,8 +152,6 @@ def variants(derivations: list, scalar_output: bool, labels_first: bool = False)
         targets = [None]
         if derivation.constants and scalar_output:  # targets are a loss's
             targets += [(k, a) for k in ("onehot", "labels") for a in axes]
-        elif _labels(derivation):  # embedding's ids: one-hot in the formula, integers in layers
-            targets += [("labels", axis) for axis in sorted(set(_labels(derivation).values()))]
         for reduction, target, vectors in itertools.product(reductions, targets,
                                                             _vector_choices(derivation)):
             found.append(Variant(derivation, reduction, target, position > 0, vectors))

@@ -15,7 +15,7 @@ import sympy as sp
 from derive.codegen.source import compile_expression
 from derive.sweep import DOUT
 from derive.verify.index_slips import index_slips
-from derive.verify.slips import missing_term_slips, repeated_id_slips
+from derive.verify.slips import missing_term_slips
 
 _COMPILED: dict = {}
 
@@ -55,7 +55,6 @@ def mistake_hints(variant, name: str, values: dict, dout, out) -> dict:
     try:
         scaled_dout = np.asarray(dout, dtype=float) * variant.scale(values)
         hints.update(missing_term_slips(derivation, name, values, scaled_dout))
-        hints.update(repeated_id_slips(derivation, name, values, scaled_dout))
     except Exception:  # optional, as above
         pass
     if derivation.shapes or name not in derivation.gradients:

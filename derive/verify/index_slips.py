@@ -8,6 +8,8 @@ windows, and is computed from the derived program, never typed in per operator:
   offsets (w[f, c, p, q] beside xp[n, c, s*i + p, ...]) reversed along those axes;
 - the gradient of a padded tensor returned uncropped (the VJP on the padded input, pad 0);
 - a constant tensor ignored (a mask): the VJP with it all ones;
+- repeated indices not added up (`dW[ids] += dout`): dout kept at the last position of each
+  id only;
 - a path of the graph left out (normalisation's −mean(dout) through the mean, or the
   x̂·mean(dout ⊙ x̂) term through the variance): the VJP without that one contribution.
 """
@@ -18,6 +20,7 @@ import copy
 from functools import lru_cache
 
 import numpy as np
+import sympy as sp
 
 from derive.errors import DeriveError
 from derive.index.printing import contribution_text, program_text, text
@@ -53,6 +56,8 @@ def index_slips(derivation, name: str, values: dict, dout) -> dict:
                         f"({width} = {values[width]}) is not cropped from d{name}",
                  lambda padded=padded, width=width: backward(
                      dout, **{**values, name: padded, width: 0})[name])
+    for says, masked in _repeated_index_slips(program, values, dout):
+        _add(found, says, lambda masked=masked: backward(masked, **values)[name])
     for says, without in _dropped_paths(derivation, name):
         _add(found, says, lambda without=without: without(dout, **values)[name])
     for constant in program.constants:
@@ -60,6 +65,32 @@ def index_slips(derivation, name: str, values: dict, dout) -> dict:
             ones = {**values, constant: np.ones(np.shape(values[constant]))}
             _add(found, f"it ignores {constant} (as if {constant} were all ones)",
                  lambda ones=ones: backward(dout, **ones)[name])
+    return found
+
+
+REPEATED_IDS = ("repeated ids do not add up: dW[x] += dout keeps one row of dout per id (NumPy "
+                "buffers fancy-index assignment); np.add.at(dW, x, dout) adds them all")
+
+
+def _repeated_index_slips(program, values: dict, dout) -> list:
+    """(slip, dout) for `dW[ids] += dout` where ids repeat: only the last position with each id
+    counts, which is the derived gradient of dout without the others."""
+    found = []
+    output = program.output
+    for read in output.reads():
+        axes = [e for e in read.indices if isinstance(e, sp.Indexed)]
+        if not axes or tensor_name(axes[0]) not in values:
+            continue
+        ids, labels = np.asarray(values[tensor_name(axes[0])]), list(axes[0].indices)
+        flat = ids.reshape(-1)
+        last = np.zeros(flat.size, dtype=bool)
+        last[[flat.size - 1 - list(flat[::-1]).index(i) for i in set(flat.tolist())]] = True
+        if last.all() or not set(labels) <= set(output.indices):
+            continue
+        mask = last.reshape(ids.shape).transpose(
+            [labels.index(i) for i in output.indices if i in labels])
+        shape = [ids.shape[labels.index(i)] if i in labels else 1 for i in output.indices]
+        found.append((REPEATED_IDS, dout * mask.reshape(shape)))
     return found
 
 

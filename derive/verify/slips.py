@@ -141,29 +141,3 @@ def _without_broadcasts(text: str) -> str:
             return text
         text = text[:start] + text[start + len(marker):comma] + text[index + 1:]
     return text
-
-
-REPEATED_IDS = ("repeated ids do not add up: dW[x] += dout keeps one row of dout per id (NumPy "
-                "buffers fancy-index assignment); np.add.at(dW, x, dout) adds them all")
-
-
-def repeated_id_slips(derivation, name: str, values: dict, dout) -> dict:
-    """{slip: gradient} for constants a layer is given as integer ids (one-hot rows in the
-    formula): the gradient when only the last row with each id counts."""
-    from derive.verify.modes import layer_protocol
-
-    found = {}
-    _, backward = derivation.functions()
-    for constant, axis in layer_protocol(derivation).get("labels", {}).items():
-        onehot = np.asarray(values.get(constant), dtype=float)
-        if onehot.ndim != 2:
-            continue
-        ids = np.argmax(onehot, axis=axis)
-        last = np.zeros(len(ids), dtype=bool)
-        last[[len(ids) - 1 - list(ids[::-1]).index(i) for i in set(ids.tolist())]] = True
-        if last.all():
-            continue
-        kept = onehot * np.expand_dims(last, axis)
-        found[REPEATED_IDS] = backward(np.asarray(dout, dtype=float),
-                                       **{**values, constant: kept})[name]
-    return found

@@ -28,6 +28,7 @@ class IndexReport:
     backward_code: str
     worked: dict | None = None   # sizes, constants, and (label, matrix LaTeX) groups
     outputs: list = field(default_factory=list)
+    compact: dict = field(default_factory=dict)  # input → steps, LaTeX lines, agreement
 
 
 def build_index_report(derivation) -> IndexReport:
@@ -46,7 +47,7 @@ def build_index_report(derivation) -> IndexReport:
                     for s in derivation.program.statements],
         steps=steps, gradients=json["gradients_latex"], conventions=list(derivation.conventions),
         check=check, backward_code=derivation.backward_source, worked=_worked(derivation),
-        outputs=list(derivation.outputs))
+        outputs=list(derivation.outputs), compact=dict(getattr(derivation, "compact", {})))
 
 
 def _worked(derivation) -> dict | None:

@@ -96,3 +96,50 @@ def test_a_split_whose_step_is_not_the_inner_range_stays_a_window():
     # g*K + k with k < 2 only: overlapping or gapped reads are windows, not a reshape
     d = derive_index("out[n,g] = sum(x[n,g*K + k], k < 2)", {"x": ("N", "G*K")}, {"G": None})
     assert "reshape" not in d.forward_source and "sliding_window_view" in d.forward_source
+
+
+@pytest.mark.parametrize("op, over", [("batchnorm_spatial", "n2, h2, w2"),
+                                      ("groupnorm", "k2, h2, w2")])
+def test_spatial_normalisations_have_the_textbook_compact_form(op, over):
+    d = derive.derive(op)
+    form = d.compact["x"]
+    assert form["max_error"] < 1e-12
+    last = form["text"].split("; ")[-1]
+    assert last.startswith("dx[") and f"- mean(dxhat[" in last and f", {over}) - xhat[" in last
+    assert "/sqrt(eps + var[" in last
+    assert "Σ over" in form["steps"][0] and "= 0 by the definition of mu" in form["steps"][0]
+    assert d.to_json()["compact"] == d.compact
+    assert r"\operatorname{mean}" in form["latex"][-1]
+
+
+def test_no_compact_form_where_the_shape_is_not_a_normalisation():
+    assert derive.derive("conv2d").compact == {}
+    scaled_by_x = derive_index(
+        "mu[c] = mean(x[n,c], n); var[c] = mean((x[n,c] - mu[c])**2, n); "
+        "out[n,c] = x[n,c]*(x[n,c] - mu[c])/sqrt(var[c] + eps)", {"x": ("N", "C")},
+        {"eps": None})
+    assert scaled_by_x.compact == {}  # the scale A reads x itself: the textbook form is wrong
+
+
+def test_the_agreement_check_rejects_a_compact_form_missing_a_term():
+    from derive.index import compact
+
+    d = derive.derive("batchnorm_spatial")
+    mu, var = compact._statistics(d.program)[0]
+    _, read, a, sigma = compact._normalised_output(d.program, mu, var)
+    right = compact._compact_text(d.program, mu, var, read, a, sigma, "x")
+    wrong = right.replace(" - mean(dxhat[n2,c,h2,w2], n2, h2, w2)", "")
+    assert wrong != right
+    rng = np.random.default_rng(0)
+    assert compact._agreement(d.program, right, "x", d.functions(), rng) < 1e-12
+    assert compact._agreement(d.program, wrong, "x", d.functions(), rng) > 1e-3
+
+
+def test_the_report_walks_to_the_compact_form(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "derive", "report", "groupnorm", "--format", "md", "--out",
+         str(tmp_path)], capture_output=True, text=True, check=False,
+        env={"DERIVE_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "groupnorm.md").read_text()
+    assert "## The compact form of `dx`" in text and "the path through var is" in text

@@ -20,6 +20,7 @@ from derive.index.backward import backward_source
 from derive.index.calculus import Contribution, composed, contributions, gradient_name
 from derive.index.checks import check_points, finite_difference_check, point_symbols
 from derive.index.codegen import forward_source
+from derive.index.compact import compact_forms
 from derive.index.printing import (
     condition_text,
     contribution_latex,
@@ -52,6 +53,7 @@ class IndexDerivation:
     example: dict = field(default_factory=dict)
     layer: str | None = None
     description: str = ""
+    compact: dict = field(default_factory=dict)  # input → its compact form (derive.index.compact)
 
     @property
     def inputs(self) -> list:
@@ -161,7 +163,7 @@ class IndexDerivation:
             "forward_source": self.forward_source, "backward_source": self.backward_source,
             "steps": self.steps(), "conventions": list(self.conventions), "assumptions": [],
             "checks": self.checks, "example": self.example, "layer": self.layer,
-            "description": self.description,
+            "description": self.description, "compact": self.compact,
         }
 
 
@@ -224,6 +226,7 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
                           "detail": f"{len(points)} random points, sizes and constants "
                                     f"{[p['constants'] for p in points]}",
                           "max_error": worst}]
+    derivation.compact = compact_forms(program, (forward, backward), rng)
     first = points[0]
     sizes = point_symbols(first)
     derivation.example = {

@@ -33,6 +33,13 @@ def print_index_derivation(d, console: Console | None = None) -> None:
         shape = ", ".join(text(s) for s in d.program.shape_of(name))
         console.print(f"[bold]{escape(read_text('d' + name, []))}[/bold] ({escape(shape)}): "
                       + escape(d.gradients[name]))
+    for name, form in d.compact.items():
+        console.print(f"[bold]compact d{escape(name)}[/bold] (by rewriting; agrees with the "
+                      f"derived gradient to {form['max_error']:.1e}):")
+        for step in form["steps"]:
+            console.print(escape(f"  · {step}"))
+        for line in form["text"].split("; "):
+            console.print(escape(f"  {line}"))
     for note in d.conventions:
         console.print(f"note: {escape(note)}")
     console.print("checks: " + "; ".join(f"{c['name']} ({escape(c['detail'])}, max error "

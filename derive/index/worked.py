@@ -57,6 +57,7 @@ def worked_case(derivation) -> dict | None:
             continue
         low = 0 if name in program.constants else -2
         values[name] = rng.integers(low, 3, size=shape).astype(float)
+    values.update(dict.fromkeys(program.scalar_constants, 0.5))  # eps: a round number
     forward, backward = derivation.functions()
     result = forward(**values, **point["constants"])
     outputs = result if isinstance(result, tuple) else (result,)

@@ -105,7 +105,7 @@ def test_spatial_normalisations_have_the_textbook_compact_form(op, over):
     form = d.compact["x"]
     assert form["max_error"] < 1e-12
     last = form["text"].split("; ")[-1]
-    assert last.startswith("dx[") and f"- mean(dxhat[" in last and f", {over}) - xhat[" in last
+    assert last.startswith("dx[") and "- mean(dxhat[" in last and f", {over}) - xhat[" in last
     assert "/sqrt(eps + var[" in last
     assert "Σ over" in form["steps"][0] and "= 0 by the definition of mu" in form["steps"][0]
     assert d.to_json()["compact"] == d.compact

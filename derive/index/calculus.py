@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.index.program import Program, Statement, affine_parts, tensor_name
+from derive.index.program import Program, Statement, affine_parts, split_parts, tensor_name
 
 TARGET_NAMES = ("h", "w", "y", "z", "u", "v", "t", "e", "g", "k", "m", "l")
 
@@ -154,11 +154,11 @@ def _eliminate(c: Contribution) -> None:
     solved, divisibility, unsolved, in_range = {}, [], [], set()
     for target, expr in c.equations:
         expr = sp.expand(expr.subs(solved))
-        coefficients, offset = affine_parts(expr, free)
+        coefficients = affine_parts(expr, free)[0]
         if not coefficients:
             unsolved.append((target, expr))
             continue
-        tile = _tile_solution(target, coefficients, offset, statement.ranges)
+        tile = _tile_solution(target, expr, free, statement.ranges)
         if tile:  # a = B·g + k with k < B: g = a // B, k = a - B·(a // B), no condition
             solved = {k: v.subs(tile, simultaneous=True) for k, v in solved.items()}
             solved.update(tile)
@@ -184,14 +184,13 @@ def _eliminate(c: Contribution) -> None:
     c.sum_over = tuple(i for i in statement.loop if i in free)
 
 
-def _tile_solution(target, coefficients, offset, ranges) -> dict | None:
+def _tile_solution(target, expr, loop, ranges) -> dict | None:
     """{g: a // B, k: a - B·(a // B)} when the equation is a = B·g + k with k < B."""
-    if len(coefficients) != 2 or offset != 0 or 1 not in coefficients.values():
+    parts = split_parts(expr, loop)
+    if parts is None:
         return None
-    inner = next(i for i, c in coefficients.items() if c == 1)
-    outer = next(i for i in coefficients if i != inner)
-    step = coefficients[outer]
-    if step.is_number or inner not in ranges or sp.expand(ranges[inner] - step) != 0:
+    outer, inner, step = parts
+    if inner not in ranges or sp.expand(ranges[inner] - step) != 0:
         return None
     quotient = sp.floor(target / step)
     return {outer: quotient, inner: target - step * quotient}

@@ -37,6 +37,7 @@ class ExpressionReader:
         self.statements: list[Statement] = []
         self.inputs: list[str] = []
         self.gathers: dict = {}  # integer tensor read inside an index → the size it indexes
+        self.in_gather = False   # reading the indices of such a tensor (no gather in a gather)
 
     # ------------------------------------------------------------------ expressions
     def expr(self, node):
@@ -85,8 +86,6 @@ class ExpressionReader:
         if not all(isinstance(i, ast.Name) and i.id in self.symbols_in_scope() for i in items):
             self.fail(node, f"index '{ast.unparse(node)}' of {tensor}: read {name} with loop "
                       f"indices only, such as {name}[n]")
-        if name in self.scalar_names:
-            self.fail(node, f"'{name}' is used both as indices and as a value")
         read = self.tensor_read(node)
         if len(set(read.indices)) != len(read.indices):
             self.fail(node, f"index '{ast.unparse(node)}': an index repeats")
@@ -128,8 +127,7 @@ class ExpressionReader:
                       f"--const {node.id}=VALUE")
         if isinstance(node, ast.Constant) and type(node.value) is int:
             return sp.Integer(node.value)
-        if isinstance(node, ast.Subscript) and tensor != "a size" and \
-                not getattr(self, "in_gather", False):
+        if isinstance(node, ast.Subscript) and tensor != "a size" and not self.in_gather:
             self.in_gather = True
             try:
                 return self.gather_index(node, tensor)

@@ -125,3 +125,15 @@ def affine_parts(expr: sp.Expr, loop) -> tuple[dict, sp.Expr]:
             coefficients[index] = coefficient
     offset = sp.expand(expr - sum(c * i for i, c in coefficients.items()))
     return coefficients, offset
+
+
+def split_parts(expr: sp.Expr, loop) -> tuple | None:
+    """(g, k, B) when expr = B·g + k with B a size (not a number): an axis read in groups of B
+    (group norm's channels g*K + k), else None."""
+    coefficients, offset = affine_parts(expr, loop)
+    if len(coefficients) != 2 or offset != 0 or 1 not in coefficients.values():
+        return None
+    inner = next(i for i, c in coefficients.items() if c == 1)
+    outer = next(i for i in coefficients if i != inner)
+    step = coefficients[outer]
+    return None if step.is_number else (outer, inner, step)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.errors import DeriveError
-from derive.index.program import Program, affine_parts, tensor_name
+from derive.index.program import Program, affine_parts, split_parts, tensor_name
 
 
 def infer_ranges(program: Program) -> None:
@@ -75,14 +75,12 @@ def _from_splits(reads, ranges, loop) -> None:
     the channel axis G*K of group norm read as x[n, g*K + k, h, w]."""
     for read, shape in reads:
         for expr, size in zip(read.indices, shape):
-            coefficients, offset = affine_parts(expr, loop)
-            if len(coefficients) != 2 or offset != 0 or 1 not in coefficients.values():
+            parts = split_parts(expr, loop)
+            if parts is None:
                 continue
-            inner = next(i for i, c in coefficients.items() if c == 1)
-            outer = next(i for i in coefficients if i != inner)
-            step = coefficients[outer]
+            outer, inner, step = parts
             count = sp.cancel(size / step)
-            if step.is_number or sp.fraction(count)[1] != 1 or \
+            if sp.fraction(count)[1] != 1 or \
                     sp.expand(ranges.get(outer, count) - count) != 0 or \
                     sp.expand(ranges.get(inner, step) - step) != 0:
                 continue

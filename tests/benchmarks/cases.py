@@ -96,10 +96,16 @@ def bound_layer(case: Case):
     cls = layer_classes().get(case.name)
     if cls is None:
         return None
-    init = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     by_lower = {k.lower(): k for k in case.values}
-    init_args = [case.values[by_lower[p.lower()]] for p in init]
-    used = {by_lower[p.lower()] for p in init}
-    layer = cls(*init_args)
-    layer.forward(*[case.values[n] for n in case.derivation.params if n not in used])
+    # required arguments, and optional ones the case has a value for (BatchNorm's eps)
+    init = [p for p in inspect.signature(cls.__init__).parameters.values() if p.name != "self"
+            and (p.default is p.empty or p.name.lower() in by_lower)]
+    layer = cls(**{p.name: case.values[by_lower[p.name.lower()]] for p in init})
+    used = {by_lower[p.name.lower()] for p in init}
+    taken = set(inspect.signature(cls.forward).parameters)  # Dropout draws its own mask
+    layer.forward(*[case.values[n] for n in case.derivation.params if n not in used
+                    and (n in case.derivation.inputs or n in taken)])
+    for name in case.derivation.constants:  # what the layer drew (the mask) is the case's now
+        if name not in used and name not in taken and hasattr(layer, name):
+            case.values[name] = getattr(layer, name)
     return lambda: layer.backward(case.dout)

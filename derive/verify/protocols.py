@@ -302,7 +302,10 @@ class PairAdapter:
                                    self.state)
         config.update({key: _scalar(values[n]) for n, key in self.in_config.items()})
         self.config_used = config
-        args = [values[n] for n in self.forward_names] + ([config] if self.config else [])
+        # an integer constant (group norm's G) as the Python int a caller passes, not a 0-d
+        # array whose int64 would promote float32 arithmetic to float64
+        args = [values[n] if n in self.grad_names else _scalar(values[n])
+                for n in self.forward_names] + ([config] if self.config else [])
         modes.seed_draws(self.drawn)
         result = self.forward(*args)
         if result is None:

@@ -22,8 +22,8 @@ def _failing(result) -> str:
 
 def test_cs231n_correct_layers_pass_and_the_unbound_ones_are_listed():
     results, report = _results(ZOO / "norm_cs231n.py")
-    for name in ("batchnorm", "layernorm", "dropout", "word_embedding", "spatial_batchnorm",
-                 "spatial_groupnorm"):
+    for name in ("batchnorm", "batchnorm_backward_alt", "layernorm", "dropout",
+                 "word_embedding", "spatial_batchnorm", "spatial_groupnorm"):
         assert results[name].status == "pass", _failing(results[name])
     assert results["word_embedding"].convention == "embedding"  # integer ids, as the formula takes
     checks = {c.name: c for c in results["batchnorm"].checks}
@@ -85,3 +85,17 @@ def test_unbiased_running_variance_is_a_named_warning_not_a_failure(tmp_path):
     results, _ = _results(path)
     check = {c.name: c for c in results["batchnorm"].checks}["running_stats"]
     assert check.status == "warn" and "unbiased" in check.message and "PyTorch" in check.message
+
+
+def test_a_second_backward_such_as_batchnorm_backward_alt_is_judged_on_its_own(tmp_path):
+    source = (ZOO / "norm_cs231n.py").read_text().replace(
+        "dx = (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))",
+        "dx = (N * dx_hat - x_hat * np.sum(dx_hat * x_hat, axis=0))")
+    path = tmp_path / "alt_missing_term.py"
+    path.write_text(source)
+    results, _ = _results(path)
+    assert results["batchnorm"].status == "pass"
+    alt = results["batchnorm_backward_alt"]
+    assert alt.status == "fail" and alt.op == "batchnorm"
+    backward = {c.name: c for c in alt.checks}["backward"]
+    assert "misses the term -mean(dout" in backward.message, backward.message

@@ -73,6 +73,11 @@ def _named(ns: dict, key: str, label: str) -> Candidate | None:
             forward) and inspect.isfunction(backward):
         return Candidate(label.removesuffix(f"_forward{variant}") + variant, "pair",
                          (forward, backward), stem)
+    stem, _, variant = key.partition("_backward")  # batchnorm_backward_alt: a second backward
+    forward = ns.get(f"{stem}_forward")
+    if stem and variant.startswith("_") and f"{stem}_forward{variant}" not in ns and \
+            inspect.isfunction(value) and inspect.isfunction(forward):
+        return Candidate(label, "pair", (forward, value), stem)
     if inspect.isfunction(value) and key.endswith("_loss") and len(key) > 5:
         return Candidate(label, "loss", (value,), key[:-len("_loss")])
     return None

@@ -10,21 +10,43 @@ import numpy as np
 from ._checks import require_shape
 
 
-def _normalised(x, axis, eps):
-    """(xhat, 1/σ) of x over ``axis`` with the biased variance, σ = √(var + ε)."""
-    mu = x.mean(axis=axis, keepdims=True)
-    xc = x - mu
-    inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=axis, keepdims=True) + eps)
-    return xc * inv_std, inv_std
+class _RowNormalisation:
+    """x (N, D) normalised over ``axis``, then scaled by gamma and shifted by beta (per
+    feature, shape (D,) or (1, D)); the backward of batch and layer norm alike."""
+
+    axis = 0
+
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma, self.beta, self.eps = np.asarray(gamma), np.asarray(beta), eps
+        self.xhat = self.inv_std = None
+        self.dgamma = self.dbeta = None
+
+    def _checked(self, x):
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.gamma.size:
+            raise ValueError(f"{type(self).__name__}: x has shape {x.shape} but "
+                             f"(N, {self.gamma.size}) was expected")
+        return x
+
+    def _normalise(self, x):
+        """x̂ of x over the axis with the biased variance; 1/σ kept for backward."""
+        xc = x - x.mean(axis=self.axis, keepdims=True)
+        self.inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=self.axis, keepdims=True) + self.eps)
+        self.xhat = xc * self.inv_std
+        return self.xhat
+
+    def backward(self, dout):
+        require_shape(type(self).__name__, "dout", dout, self.xhat.shape)
+        # dL/dx = (1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂)) over the axis, with g = γ ⊙ dout
+        # dL/dγ = Σ_n dout ⊙ x̂,  dL/dβ = Σ_n dout
+        self.dbeta = dout.sum(axis=0).reshape(self.beta.shape)
+        self.dgamma = (dout * self.xhat).sum(axis=0).reshape(self.gamma.shape)
+        g = dout * self.gamma.reshape(1, -1)
+        return self.inv_std * (g - g.mean(axis=self.axis, keepdims=True)
+                               - self.xhat * (g * self.xhat).mean(axis=self.axis, keepdims=True))
 
 
-def _compact_dx(dxhat, xhat, inv_std, axis):
-    """dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)) over the normalised axis."""
-    return inv_std * (dxhat - dxhat.mean(axis=axis, keepdims=True)
-                      - xhat * (dxhat * xhat).mean(axis=axis, keepdims=True))
-
-
-class BatchNorm:
+class BatchNorm(_RowNormalisation):
     """Batch normalisation, one sample per row: x (N, D), gamma and beta of shape (D,) or (1, D).
 
     Training normalises each feature over the batch (axis 0) and updates ``running_mean`` and
@@ -33,42 +55,32 @@ class BatchNorm:
     """
 
     op = "batchnorm"
+    axis = 0
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
-        self.gamma, self.beta = np.asarray(gamma), np.asarray(beta)
-        self.momentum, self.eps = momentum, eps
+        super().__init__(gamma, beta, eps)
+        self.momentum = momentum
         self.running_mean = self.running_var = None
-        self.xhat = self.inv_std = None
-        self.dgamma = self.dbeta = None
 
     def forward(self, x, train_flg=True):
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.gamma.size:
-            raise ValueError(f"BatchNorm: x has shape {x.shape} but (N, {self.gamma.size}) "
-                             "was expected")
+        x = self._checked(x)
         if self.running_mean is None:
             self.running_mean = np.zeros(x.shape[1], dtype=x.dtype)
             self.running_var = np.ones(x.shape[1], dtype=x.dtype)
-        if train_flg:
-            self.xhat, self.inv_std = _normalised(x, 0, self.eps)
-            m = self.momentum
-            self.running_mean = m * self.running_mean + (1 - m) * x.mean(axis=0)
-            self.running_var = m * self.running_var + (1 - m) * x.var(axis=0)
-            xhat = self.xhat
-        else:
+        if not train_flg:
             xhat = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
-        return self.gamma * xhat + self.beta
+            return self.gamma * xhat + self.beta
+        m = self.momentum
+        self.running_mean = m * self.running_mean + (1 - m) * x.mean(axis=0)
+        self.running_var = m * self.running_var + (1 - m) * x.var(axis=0)
+        return self.gamma * self._normalise(x) + self.beta
 
     def backward(self, dout):
-        require_shape("BatchNorm", "dout", dout, self.xhat.shape)
         # dL/dx = γ/σ·(dout − mean(dout) − x̂·mean(dout ⊙ x̂)) over axis 0
-        # dL/dγ = Σ_n dout ⊙ x̂,  dL/dβ = Σ_n dout
-        self.dbeta = dout.sum(axis=0).reshape(self.beta.shape)
-        self.dgamma = (dout * self.xhat).sum(axis=0).reshape(self.gamma.shape)
-        return _compact_dx(dout * self.gamma.reshape(1, -1), self.xhat, self.inv_std, 0)
+        return super().backward(dout)
 
 
-class LayerNorm:
+class LayerNorm(_RowNormalisation):
     """Layer normalisation, one sample per row: x (N, D) normalised over its features (axis 1),
     gamma and beta of shape (D,) or (1, D); the same in training and at test time.
 
@@ -76,27 +88,14 @@ class LayerNorm:
     """
 
     op = "layernorm"
-
-    def __init__(self, gamma, beta, eps=1e-5):
-        self.gamma, self.beta, self.eps = np.asarray(gamma), np.asarray(beta), eps
-        self.xhat = self.inv_std = None
-        self.dgamma = self.dbeta = None
+    axis = 1
 
     def forward(self, x, train_flg=True):
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.gamma.size:
-            raise ValueError(f"LayerNorm: x has shape {x.shape} but (N, {self.gamma.size}) "
-                             "was expected")
-        self.xhat, self.inv_std = _normalised(x, 1, self.eps)
-        return self.gamma * self.xhat + self.beta
+        return self.gamma * self._normalise(self._checked(x)) + self.beta
 
     def backward(self, dout):
-        require_shape("LayerNorm", "dout", dout, self.xhat.shape)
-        # dL/dx = (1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂)) over axis 1, with g = γ ⊙ dout
-        # dL/dγ = Σ_n dout ⊙ x̂,  dL/dβ = Σ_n dout
-        self.dbeta = dout.sum(axis=0).reshape(self.beta.shape)
-        self.dgamma = (dout * self.xhat).sum(axis=0).reshape(self.gamma.shape)
-        return _compact_dx(dout * self.gamma.reshape(1, -1), self.xhat, self.inv_std, 1)
+        # dL/dx = (1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂)) over axis 1, g = γ ⊙ dout
+        return super().backward(dout)
 
 
 class Dropout:

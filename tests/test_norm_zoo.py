@@ -76,24 +76,29 @@ def test_each_slip_fails_and_is_named(file, check, words):
     assert words in found[check].message, found[check].message
 
 
+def _edited_results(tmp_path, name, old, new):
+    """The verdicts on the correct cs231n file with one line changed."""
+    source = (ZOO / "norm_cs231n.py").read_text()
+    assert old in source
+    path = tmp_path / name
+    path.write_text(source.replace(old, new))
+    return _results(path)[0]
+
+
 def test_unbiased_running_variance_is_a_named_warning_not_a_failure(tmp_path):
-    source = (ZOO / "norm_cs231n.py").read_text().replace(
+    results = _edited_results(
+        tmp_path, "pytorch_style_running_var.py",
         "running_var = momentum * running_var + (1 - momentum) * sample_var",
         "running_var = momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1)")
-    path = tmp_path / "pytorch_style_running_var.py"
-    path.write_text(source)
-    results, _ = _results(path)
     check = {c.name: c for c in results["batchnorm"].checks}["running_stats"]
     assert check.status == "warn" and "unbiased" in check.message and "PyTorch" in check.message
 
 
 def test_a_second_backward_such_as_batchnorm_backward_alt_is_judged_on_its_own(tmp_path):
-    source = (ZOO / "norm_cs231n.py").read_text().replace(
+    results = _edited_results(
+        tmp_path, "alt_missing_term.py",
         "dx = (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))",
         "dx = (N * dx_hat - x_hat * np.sum(dx_hat * x_hat, axis=0))")
-    path = tmp_path / "alt_missing_term.py"
-    path.write_text(source)
-    results, _ = _results(path)
     assert results["batchnorm"].status == "pass"
     alt = results["batchnorm_backward_alt"]
     assert alt.status == "fail" and alt.op == "batchnorm"

@@ -13,6 +13,7 @@ import pytest
 from numgrad import numerical_gradient
 
 import derive
+from derive.errors import DeriveError
 from derive.index import derive_index
 
 
@@ -143,3 +144,13 @@ def test_the_report_walks_to_the_compact_form(tmp_path):
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "groupnorm.md").read_text()
     assert "## The compact form of `dx`" in text and "the path through var is" in text
+
+
+def test_a_product_axis_whose_factors_no_array_gives_is_refused_and_one_given_elsewhere_works():
+    with pytest.raises(DeriveError, match="sizes G and K of its axis G\\*K"):
+        derive_index("out[n,g*K + k] = x[n,g*K + k]", {"x": ("N", "G*K")}, {})
+    d = derive_index("out[n,g*K + k] = x[n,g*K + k]*s[g]", {"x": ("N", "G*K"), "s": ("G",)}, {})
+    _, backward = d.functions()
+    x, s = np.ones((2, 6)), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(backward(np.ones((2, 6)), x=x, s=s)["x"],
+                                  np.repeat(s, 2)[None, :].repeat(2, axis=0))

@@ -63,6 +63,7 @@ class _Reader(ExpressionReader):
             if misused:
                 raise DeriveError(f"{self.where}: '{misused}' is used both as indices and as a "
                                   "value")
+        self.check_sizes_given()
         differentiated = [n for n in self.inputs if n not in self.declared]
         if not differentiated:
             raise DeriveError(f"{self.where}: nothing to differentiate (every tensor is a constant)")
@@ -74,6 +75,21 @@ class _Reader(ExpressionReader):
             constants=constants + [n for n in self.integer_names if n not in constants],
             integer_constants=dict(self.integer_names), scalar_constants=self.scalar_names,
             sizes=list(self.dims.values()), gathers=dict(self.gathers))
+
+    def check_sizes_given(self):
+        """Every size must come from an array at run time: a whole axis, an integer constant,
+        or the one unknown factor of a product axis (K of G*K once G is known)."""
+        dims = [(name, d) for name in self.inputs for d in self.shapes[name]]
+        known = {d for _, d in dims if d.is_Symbol} | \
+            {sp.Symbol(n, integer=True, nonnegative=True) for n in self.integer_names}
+        for name, dim in dims:
+            unknown = sorted(dim.free_symbols - known, key=str)
+            if len(unknown) > 1:
+                raise DeriveError(f"--shape {name}: no tensor gives the sizes "
+                                  f"{' and '.join(map(str, unknown))} of its axis {dim} one by "
+                                  f"one; declare the number of groups a constant (--const "
+                                  f"{unknown[0]}) or give it an axis of its own")
+            known |= set(unknown)
 
     def statement(self, target, value):
         name, indices, merged = self.target(target)

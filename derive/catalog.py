@@ -36,7 +36,6 @@ class Entry:
     aliases: tuple[str, ...] = ()   # other names layers commonly have (Linear, Dense)
     related: tuple[str, ...] = ()   # the same operator in another layout or reduction
     identities: tuple[str, ...] = ()  # equations it assumes: 'sum(t, axis=0) = 1'
-    config_keys: dict = field(default_factory=dict)  # constant -> its key in a config dict
     outputs: tuple[str, ...] = ()   # several outputs, in the order forward returns them
     # how hand-written layers of it are called and what they keep (derive.verify.modes):
     # config dict values, constants the layer draws or hard-codes, running statistics
@@ -82,7 +81,6 @@ def entries_of(raw: dict) -> dict[str, Entry]:
             aliases=tuple(item.get("aliases", ())),
             related=tuple(item.get("related", ())),
             identities=tuple(item.get("identities", ())),
-            config_keys=dict(item.get("config_keys", {})),
             outputs=tuple(item.get("outputs", ())),
             protocol=dict(item.get("protocol", {})),
             slips=tuple(dict(s) for s in item.get("slips", ())),

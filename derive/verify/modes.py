@@ -1,9 +1,11 @@
 """Layers that train and test, draw random masks and keep running statistics.
 
 The catalog entry's `protocol` says how hand-written layers of an operator are called:
-- `config`: the values of a cs231n config dict (`bn_param`, `dropout_param`): the mode, the
-  momentum, dropout's keep probability `p` and `seed`; the operator's own constants (eps) join
-  them by name, and running statistics set by a check (`running_mean`) too;
+- `config`: the entries of a cs231n config dict (`bn_param`, `dropout_param`, `pool_param`):
+  the mode, the momentum, dropout's keep probability `p` and `seed`; an entry whose value names
+  one of the operator's constants holds that constant (`pool_height = "pool_h"`); the other
+  constants (eps, stride) join by their own names, and running statistics set by a check
+  (`running_mean`) too;
 - `usual`: constants a layer may take or hard-code (eps; the book writes 10e-7): passed only to
   a function that names them, else found among the usual values by the forward they explain;
 - `drawn`: constants the layer draws itself (dropout's mask), read back from what it keeps
@@ -42,8 +44,10 @@ def mode_flag(method) -> str | None:
 
 def config_dict(protocol: dict, values: dict, constants: list[str], mode: str,
                 state: dict) -> dict:
-    """A fresh config dict: the protocol's values, the constants by name, mode, state."""
-    config = dict(protocol.get("config", {}))
+    """A fresh config dict: the protocol's values, the constants by name, mode, state (an
+    entry naming a constant, pool_height = "pool_h", is that constant's: the adapter's)."""
+    config = {k: v for k, v in protocol.get("config", {}).items()
+              if not (isinstance(v, str) and v in values)}
     for name in constants:
         if name in values and np.ndim(values[name]) == 0:
             config[name] = float(values[name])

@@ -11,7 +11,6 @@ import itertools
 
 import numpy as np
 
-from derive import catalog
 from derive.errors import DeriveError
 from derive.verify import (
     checks,
@@ -74,12 +73,12 @@ def make_adapter(candidate: Candidate, derivation):
 
 
 def config_keys(derivation) -> dict:
-    """{integer constant: its key in a cs231n config dict} (the catalog's `config_keys`, else
-    the constant's own name: conv_param["stride"])."""
+    """{integer constant: its key in a cs231n config dict}: the key of the protocol's `config`
+    entry that names it (pool_height = "pool_h"), else its own name (conv_param["stride"])."""
     program = getattr(derivation, "program", None)
-    entry = catalog.load().get(derivation.name)
-    keys = entry.config_keys if entry is not None else {}
-    return {n: keys.get(n, n) for n in (program.integer_constants if program else ())}
+    named = {v: k for k, v in layer_protocol(derivation).get("config", {}).items()
+             if isinstance(v, str)}
+    return {n: named.get(n, n) for n in (program.integer_constants if program else ())}
 
 
 @functools.cache

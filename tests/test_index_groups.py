@@ -154,3 +154,12 @@ def test_a_product_axis_whose_factors_no_array_gives_is_refused_and_one_given_el
     x, s = np.ones((2, 6)), np.array([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(backward(np.ones((2, 6)), x=x, s=s)["x"],
                                   np.repeat(s, 2)[None, :].repeat(2, axis=0))
+
+
+@pytest.mark.parametrize("op", ["batchnorm_spatial", "groupnorm"])
+def test_the_generated_backward_computes_dx_by_the_compact_form(op):
+    d = derive.derive(op)
+    source = d.backward_source
+    assert "xhat = " in source and "dxhat = " in source and "dvar" not in source
+    assert "dmu" not in source and "for " not in source
+    assert "'x': dx, 'gamma': dgamma, 'beta': dbeta" in source

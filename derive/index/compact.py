@@ -16,16 +16,21 @@ the derived gradient at random sizes before it is shown.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import sympy as sp
 
 from derive.errors import DeriveError
+from derive.index.backward import backward_source
+from derive.index.calculus import gradient_name
 from derive.index.checks import check_points, sample_values
-from derive.index.codegen import forward_source
+from derive.index.codegen import emit_statement, forward_source
 from derive.index.printing import latex, latex_read, statement_text, text
 from derive.index.program import Program, tensor_name
 from derive.index.ranges import infer_ranges
 from derive.index.reader import read_program
+from derive.index.writer import Writer
 
 UPSTREAM = "upstream"  # `dout` is reserved in formulas; the compact program names it so
 STEPS = (
@@ -58,7 +63,7 @@ def compact_forms(program: Program, functions, rng) -> dict:
             continue
         shown = [line.replace(UPSTREAM, "dout") for line in body.split("; ")[2:]]
         found[name] = {
-            "text": "; ".join(shown),
+            "text": "; ".join(shown), "program": body,
             "latex": _compact_latex(program, mu, read, a, sigma, name),
             "steps": [step.format(R=", ".join(map(str, mu.reduce)), x=text(read), mu=mu.target,
                                   mean=text(sp.Indexed(sp.IndexedBase(mu.target), *mu.indices)),
@@ -191,3 +196,32 @@ def _agreement(program: Program, body: str, name: str, functions, rng) -> float:
         worst = max(worst, float(np.max(np.abs(found - expected)) /
                                  max(1.0, float(np.max(np.abs(expected))))))
     return worst
+
+
+def compact_backward_source(program: Program, found: list, name: str, params: str,
+                            compact: dict) -> str:
+    """The backward source with each normalised input's gradient computed by its compact
+    form (fewer passes than the three paths), the other gradients as derived."""
+    replaced = {gradient_name(program, n) for n in compact}
+    needed = {gradient_name(program, n) for n in program.inputs} - replaced
+    grew = True
+    while grew:  # the intermediate gradients the kept ones read (dT of a later statement)
+        grew = False
+        for c in found:
+            if c.gradient in needed and c.upstream_name not in needed:
+                needed.add(c.upstream_name)
+                grew = True
+    lines = backward_source(program, [c for c in found if c.gradient in needed], name,
+                           params).split("\n")
+    end = next(k for k, line in enumerate(lines) if line.startswith("    return {"))
+    added = []
+    for form in compact.values():
+        statements = read_program(form["program"], _shapes(program), _constants(program))
+        infer_ranges(statements)
+        writer = Writer(statements)
+        for statement in statements.statements:
+            if any(line.startswith(f"    {statement.target} = ") for line in lines[:end]):
+                continue  # mu and var: the backward has them already
+            emit_statement(writer, statement)
+        added += [re.sub(rf"\b{UPSTREAM}", "dout", line) for line in writer.lines]
+    return "\n".join([*lines[:end], *added, *lines[end:]])

@@ -15,12 +15,12 @@ import numpy as np
 import sympy as sp
 from sympy.core.sympify import _sympify
 
-from derive.errors import DeriveError
+from derive.errors import DerivationMismatch, DeriveError
 from derive.index.backward import backward_source
 from derive.index.calculus import Contribution, composed, contributions, gradient_name
 from derive.index.checks import check_points, finite_difference_check, point_symbols
 from derive.index.codegen import forward_source
-from derive.index.compact import compact_forms
+from derive.index.compact import compact_backward_source, compact_forms
 from derive.index.printing import (
     condition_text,
     contribution_latex,
@@ -227,6 +227,7 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
                                     f"{[p['constants'] for p in points]}",
                           "max_error": worst}]
     derivation.compact = compact_forms(program, (forward, backward), rng)
+    _use_compact_backward(derivation, backward_params, points, rng)
     first = points[0]
     sizes = point_symbols(first)
     derivation.example = {
@@ -234,6 +235,22 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
                    for n, dims in program.shapes.items()},
         "constants": dict(first["constants"]), "sizes": dict(first["sizes"])}
     return derivation
+
+
+def _use_compact_backward(derivation, params: str, points, rng) -> None:
+    """Generate the backward from the compact forms when there are any, checked by finite
+    differences like the first; the derived code stays if that check fails."""
+    if not derivation.compact:
+        return
+    program, derived = derivation.program, derivation.backward_source
+    derivation.backward_source = compact_backward_source(
+        program, derivation.contributions, derivation.name, params, derivation.compact)
+    try:
+        forward, backward = derivation.functions()
+        with np.errstate(all="raise"):
+            finite_difference_check(program, forward, backward, points, rng)
+    except (DerivationMismatch, ArithmeticError, NameError, ValueError):
+        derivation.backward_source = derived
 
 
 def _conventions(program: Program, entry) -> list[str]:

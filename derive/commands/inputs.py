@@ -38,11 +38,13 @@ def derivation_from_args(args):
         raise DeriveError("give exactly one of OP, --formula EXPR or --latex TEX")
     from derive.index import is_index_formula
 
+    name = {"name": args.name} if getattr(args, "name", None) else {}
     if is_index_formula(args.formula):  # index notation reads its own --shape/--const
-        return cached_derive(formula=args.formula, shapes=args.shape, constants=tuple(args.const))
+        return cached_derive(formula=args.formula, shapes=args.shape,
+                             constants=tuple(args.const), **name)
     shapes = parse_shapes(args.shape)
     if args.op is not None and (shapes or args.const):
         raise DeriveError("--shape and --const apply to --formula or --latex, not to a catalog OP")
     extra = {"log_base": 10} if getattr(args, "log10", False) else {}
     return cached_derive(op=args.op, formula=args.formula, latex=args.latex, shapes=shapes,
-                         constants=tuple(args.const), **extra)
+                         constants=tuple(args.const), **extra, **name)

@@ -16,6 +16,7 @@ import inspect
 from dataclasses import dataclass
 
 from derive import catalog
+from derive.index.expressions import MAX_RANK
 from derive.read.shapes import DIM
 from derive.verify.targets import Loaded
 from derive.verify.values import is_value_class, value_operations
@@ -210,9 +211,10 @@ def _declared_shapes(shapes) -> dict:
     for name, dims in shapes.items():
         dims = (dims,) if isinstance(dims, (int, str)) else dims
         if (not isinstance(name, str) or not isinstance(dims, (tuple, list))
-                or not 1 <= len(dims) <= 2 or not all(_dimension(d) for d in dims)):
-            raise Unbound(f"its shapes attribute maps {name!r} to {dims!r}: give one or two "
-                          f"dimensions that are positive numbers or names, {example}")
+                or not 1 <= len(dims) <= MAX_RANK or not all(_dimension(d) for d in dims)):
+            raise Unbound(f"its shapes attribute maps {name!r} to {dims!r}: give 1 to "
+                          f"{MAX_RANK} dimensions (2 for a matrix formula) that are positive "
+                          f"numbers or names, {example}")
         checked[name] = tuple(dims)
     return checked
 

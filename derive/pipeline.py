@@ -21,6 +21,7 @@ from derive.index.options import index_constants, index_shapes
 from derive.printers.text import formula_text
 from derive.read.formula import Formula, parse_formula
 from derive.read.identities import declared_identities
+from derive.read.latex.index import index_latex, is_index_latex
 from derive.sampling import infer_domains, invertible_arguments, kinks_of
 from derive.selfcheck import self_check
 from derive.simplify import saved_forms, simplify_gradients
@@ -54,6 +55,8 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     if is_index_formula(formula):
         shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
         return derive_index(formula, shapes, index_constants(constants), name or "formula")
+    if is_index_latex(latex):
+        return _derive_index_latex(latex, shapes, constants, name)
     if op is not None:
         entry = catalog.get(op)
         parsed = parse_formula(entry.formula, entry.shapes, where=f"catalog entry '{op}'")
@@ -80,6 +83,20 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
         from derive.read.latex import reading_notes
 
         derivation.conventions[:0] = reading_notes(latex, log_base)
+    return derivation
+
+
+def _derive_index_latex(latex: str, shapes, constants, name):
+    """An index formula in LaTeX, read into the index syntax (derive.read.latex.index); the
+    reader's messages name the LaTeX's columns."""
+    translation = index_latex(latex)
+    shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
+    try:
+        derivation = derive_index(translation.text, shapes, index_constants(constants),
+                                  name or "formula")
+    except DeriveError as exc:
+        raise translation.located(exc) from None
+    derivation.text = translation.tex
     return derivation
 
 

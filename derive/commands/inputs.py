@@ -37,10 +37,12 @@ def derivation_from_args(args):
     if len(given) != 1:
         raise DeriveError("give exactly one of OP, --formula EXPR or --latex TEX")
     from derive.index import is_index_formula
+    from derive.read.latex.index import is_index_latex
 
     name = {"name": args.name} if getattr(args, "name", None) else {}
-    if is_index_formula(args.formula):  # index notation reads its own --shape/--const
-        return cached_derive(formula=args.formula, shapes=args.shape,
+    if is_index_formula(args.formula) or is_index_latex(args.latex):
+        # index notation reads its own --shape/--const
+        return cached_derive(formula=args.formula, latex=args.latex, shapes=args.shape,
                              constants=tuple(args.const), **name)
     shapes = parse_shapes(args.shape)
     if args.op is not None and (shapes or args.const):

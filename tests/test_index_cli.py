@@ -28,7 +28,7 @@ def _verify(batch_dir, *argv):
 
 def _fresh(*argv, cwd=None):
     return subprocess.run([sys.executable, "-m", "derive", *argv], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+                          text=True, timeout=300, cwd=cwd, check=False)
 
 
 def test_verify_formula_passes_cs231n_conv_and_pool_pairs(tmp_path):
@@ -97,7 +97,7 @@ def test_new_writes_a_conv_layer_that_passes_verify_in_a_fresh_process(tmp_path)
         "dx = layer.backward(np.ones_like(out)); assert dx.shape == x.shape\n"
         "assert layer.dw.shape == w.shape and np.allclose(layer.db, 18)\n")
     ran = subprocess.run([sys.executable, "-c", check, str(out)], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, check=False)
     assert ran.returncode == 0, ran.stderr
 
 

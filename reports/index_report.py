@@ -12,6 +12,7 @@ import numpy as np
 
 from derive.index.printing import delta_latex, statement_latex, statement_text
 from derive.index.worked import worked_case
+from reports.model import check_row
 from reports.render import render
 
 
@@ -29,9 +30,10 @@ class IndexReport:
     worked: dict | None = None   # sizes, constants, and (label, matrix LaTeX) groups
     outputs: list = field(default_factory=list)
     lang: str = "en"
+    verification: tuple | None = None   # CheckRows of the verifier on a layer (derive new)
 
 
-def build_index_report(derivation, lang: str = "en") -> IndexReport:
+def build_index_report(derivation, lang: str = "en", verification=None) -> IndexReport:
     """Gather what the documents show from an IndexDerivation."""
     steps = [{"input": step["input"], "rule": step["rule"], "statement": step["node"],
               "delta": delta_latex(c), "conditions": step["conditions"],
@@ -47,7 +49,9 @@ def build_index_report(derivation, lang: str = "en") -> IndexReport:
                     for s in derivation.program.statements],
         steps=steps, gradients=json["gradients_latex"], conventions=list(derivation.conventions),
         check=check, backward_code=derivation.backward_source, worked=_worked(derivation),
-        outputs=list(derivation.outputs), lang=lang)
+        outputs=list(derivation.outputs), lang=lang,
+        verification=None if verification is None else tuple(
+            check_row(c) for c in verification))
 
 
 def _worked(derivation) -> dict | None:

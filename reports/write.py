@@ -53,7 +53,7 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
             index_report_tex,
         )
 
-        report = build_index_report(derivation, lang)
+        report = build_index_report(derivation, lang, verification)
         path = Path(out) / report_file(stem or report.name, fmt)
         latex = index_report_tex(report) if fmt in ("pdf", "tex") else ""
         return report, _write(latex, lambda: index_report_md(report), fmt, path,

@@ -53,3 +53,16 @@ def test_typed_formula_text_is_escaped(tmp_path):
     _, path = write_report(derivation, "html", tmp_path, stem="window")
     page = path.read_text(encoding="utf-8")
     assert "k &lt; K" in page and "k < K" not in page
+
+
+def test_a_generated_layers_report_carries_its_verification_table(tmp_path):
+    from cli_harness import run_batch
+
+    out = tmp_path / "o"
+    result = run_batch([["new", "win", "--formula", "out[n,i] = max(x[n,2*i+k], k < 2)",
+                         "--shape", "x=N,L", "--format", "md", "--out", str(out)]],
+                       tmp_path / "work")[0]
+    assert result["code"] == 0, result["stderr"]
+    text = (out / "win.md").read_text(encoding="utf-8")
+    assert "### Verification of the generated layer" in text
+    assert "| backward | pass |" in text and "| finite_difference | pass |" in text

@@ -65,4 +65,4 @@ def test_a_generated_layers_report_carries_its_verification_table(tmp_path):
     assert result["code"] == 0, result["stderr"]
     text = (out / "win.md").read_text(encoding="utf-8")
     assert "### Verification of the generated layer" in text
-    assert "| backward | pass |" in text and "| finite_difference | pass |" in text
+    assert "| backward | pass |" in text and "| finite\\_difference | pass |" in text

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from derive.cli import main
 from derive.errors import DeriveError
@@ -111,3 +113,20 @@ def test_show_json_of_a_latex_conv_keeps_the_latex_as_typed(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["kind"] == "index" and data["formula_as_typed"] == entry["latex"]
     assert data["inputs"] == ["x", "w", "b"] and "pad" in data["constants"]
+
+
+PIECES = [r"\sum_{k}", r"\sum_{k<K}", r"\max_{p,q}", r"\max", "x_{n,i+k}", "w_k", "+", "-",
+          "{", "}", "(", ")", "_", "^", "2", r"\frac", r"\sqrt", "[", "]", ",", "=", r"\left(",
+          r"\right)", r"\mathrm{pad}", "e", "e^{", r"\begin{aligned}", r"\end{aligned}",
+          r"\\", "&", "<", "s i", r"\operatorname{softmax}_k", r"\sum_{j=0}^{K-1}", r"\cdot",
+          " ", r"\,", "|", "'", r"\sigma", r"\log", "x_{n,e}", "0.5", r"\alpha", "$"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12))
+def test_any_jumble_of_index_latex_is_read_or_refused_in_one_line(parts):
+    tex = "out_{n,i} = " + "".join(parts)
+    try:
+        derive(latex=tex, shapes=["x=N,L", "w=K"], constants=["K", "s"])
+    except DeriveError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("--")

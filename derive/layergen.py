@@ -116,7 +116,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     """
     d = derivation
     _check_names(d, params)
-    formula = formula or _formula_text(d)
+    formula = formula or formula_text(d)
     integers = _integer_constants(d)
     forward_args = [n for n in d.params if n not in params and n not in integers]
     saved = "out" in getattr(d, "saved_names", ())  # named intermediates are recomputed
@@ -157,7 +157,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     return source
 
 
-def _formula_text(d) -> str:
+def formula_text(d) -> str:
     """The class's `formula`: the derivation's formula in derive's syntax, on one line."""
     return _one_line(d.formula if _is_index(d) else expr_text(d.expr))
 

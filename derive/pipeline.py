@@ -56,7 +56,7 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
         shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
         return derive_index(formula, shapes, index_constants(constants), name or "formula")
     if is_index_latex(latex):
-        return _derive_index_latex(latex, shapes, constants, name)
+        return _derive_index_latex(latex, shapes, constants, name, log_base)
     if op is not None:
         entry = catalog.get(op)
         parsed = parse_formula(entry.formula, entry.shapes, where=f"catalog entry '{op}'")
@@ -86,10 +86,12 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     return derivation
 
 
-def _derive_index_latex(latex: str, shapes, constants, name):
+def _derive_index_latex(latex: str, shapes, constants, name, log_base):
     """An index formula in LaTeX, read into the index syntax (derive.read.latex.index); the
     reader's messages name the LaTeX's columns."""
-    translation = index_latex(latex)
+    from derive.read.latex import reading_notes
+
+    translation = index_latex(latex, log_base)
     shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
     try:
         derivation = derive_index(translation.text, shapes, index_constants(constants),
@@ -97,6 +99,7 @@ def _derive_index_latex(latex: str, shapes, constants, name):
     except DeriveError as exc:
         raise translation.located(exc) from None
     derivation.text = translation.tex
+    derivation.conventions[:0] = reading_notes(latex, log_base)
     return derivation
 
 

@@ -123,3 +123,16 @@ def test_new_bad_index_formula_is_refused_in_one_line_without_files(tmp_path):
     assert made.returncode == 2 and "tensor 'z' has no shape" in made.stderr
     assert len(made.stderr.strip().splitlines()) == 1 and "Traceback" not in made.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_new_add_to_writes_an_index_entry_that_the_catalog_reads_back(tmp_path):
+    made = _fresh("new", "dil3", "--formula", "out[n,f,i] = sum(w[f,c,k]*x[n,c,s*i+2*k], c, k)",
+                  "--shape", "x=N,C,L", "--shape", "w=F,C,K", "--const", "s=3", "--format",
+                  "md", "--out", "b", "--add-to", "ops.toml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    entry = (tmp_path / "ops.toml").read_text()
+    assert 'formula = "out[n,f,i] = sum(w[f,c,k]*x[n,c,i*s + 2*k], c, k)"' in entry
+    again = _fresh("verify", "b/dil3.py", "--op", "dil3", "--catalog", "ops.toml", "--json",
+                   "--seed", "4", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [r["status"] for r in json.loads(again.stdout)["results"]] == ["pass"]

@@ -130,3 +130,12 @@ def test_any_jumble_of_index_latex_is_read_or_refused_in_one_line(parts):
         derive(latex=tex, shapes=["x=N,L", "w=K"], constants=["K", "s"])
     except DeriveError as exc:
         assert "\n" not in str(exc) and str(exc).startswith("--")
+
+
+def test_log_is_natural_unless_log10_says_otherwise_and_the_report_says_so():
+    tex = r"y_{n,i} = \log(1 + x_{n,i}^2)"
+    natural = derive(latex=tex, shapes=["x=N,D"])
+    assert natural.formula == "y[n,i] = log(x[n,i]**2 + 1)"
+    assert any("natural logarithm" in c for c in natural.conventions)
+    ten = derive(latex=tex, shapes=["x=N,D"], log_base=10)
+    assert "log10" in ten.formula and any("base-10" in c for c in ten.conventions)

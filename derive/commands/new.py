@@ -114,11 +114,11 @@ def check_catalog_name(name: str, path) -> None:
 
 def add_to_catalog(path, derivation, args, cls) -> None:
     """Append the operator's catalog entry to the user's catalog `path`."""
-    from derive.serialize import expr_text
+    from derive.layergen import formula_text
     from derive.usercatalog import append_entry
 
     append_entry(path, {
-        "name": args.name, "formula": expr_text(derivation.expr),
+        "name": args.name, "formula": formula_text(derivation),
         "inputs": list(derivation.inputs), "constants": list(derivation.constants),
         "shapes": {k: [str(d) for d in v] for k, v in derivation.shapes.items()},
         "layer": cls, "description": f"added by: {rerun_command(args)}"})

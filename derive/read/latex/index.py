@@ -72,8 +72,9 @@ class IndexLatex:
         return DeriveError(_COLUMN.sub(column, message))
 
 
-def index_latex(tex: str) -> IndexLatex:
-    """Read LaTeX index notation into the index reader's syntax; DeriveError at a column."""
+def index_latex(tex: str, log_base: int | None = None) -> IndexLatex:
+    """Read LaTeX index notation into the index reader's syntax (`\\log` natural, or of base
+    `log_base` 2 or 10); DeriveError at a column."""
     from derive.read.latex import MAX_LENGTH, _check_nesting
 
     if len(tex) > MAX_LENGTH * 2:
@@ -81,12 +82,14 @@ def index_latex(tex: str) -> IndexLatex:
     tokens = strip_math_delimiters(_joined(tokenize(tex)))
     _check_nesting(tokens)
     tokens = [t for t in tokens if t.text not in SPACES]
+    if log_base not in (None, 2, 10):
+        fail(f"log base {log_base!r}: index formulas read \\log as natural, base 2 or base 10")
     lines = aligned_lines(tokens) or [tokens]
     pieces: list[tuple[str, int]] = []
     for number, line in enumerate(lines):
         if number:
             pieces.append(("\n", line[0].pos))
-        pieces += _Line(line, number + 1).statement()
+        pieces += _Line(line, number + 1, log_base).statement()
     text = "".join(p for p, _ in pieces)
     origin = [pos for p, pos in pieces for _ in p]
     return IndexLatex(tex.strip(), text, origin)
@@ -109,8 +112,9 @@ def _joined(tokens: list[Token]) -> list[Token]:
 class _Line:
     """One statement: `target = value`, read into (text, LaTeX position) pieces."""
 
-    def __init__(self, tokens: list[Token], number: int):
+    def __init__(self, tokens: list[Token], number: int, log_base: int | None = None):
         self.tokens, self.i, self.number = tokens, 0, number
+        self.log = {None: "log", 2: "log2", 10: "log10"}[log_base]
         self.depth = 0  # inside a subscript, `e` is an index, not Euler's number
 
     # ------------------------------------------------------------------ helpers
@@ -259,7 +263,8 @@ class _Line:
             return self.reduction(BIG[t.text], t)
         if t.text in COMMANDS:
             self.take()
-            return [(COMMANDS[t.text], t.pos), *self.argument(t)]
+            name = self.log if t.text == "\\log" else COMMANDS[t.text]
+            return [(name, t.pos), *self.argument(t)]
         if t.text == "\\sigma" and self.opens_call(1):
             self.take()
             return [("sigmoid", t.pos), *self.argument(t)]

@@ -119,7 +119,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     formula = formula or formula_text(d)
     integers = _integer_constants(d)
     forward_args = [n for n in d.params if n not in params and n not in integers]
-    saved = "out" in getattr(d, "saved_names", ())  # named intermediates are recomputed
+    saved = "out" in d.saved_names  # named intermediates are recomputed
     needed = _names_backward_needs(d)
     cached = [(n, n, "") if n in needed else
               (n, f"_like({n})", f"backward needs only {n}'s shape and dtype")

@@ -7,6 +7,8 @@ position repeats within one slice); a max/min routes the upstream to the first a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from derive.index.calculus import Contribution, gradient_name
@@ -15,6 +17,8 @@ from derive.index.printing import text
 from derive.index.program import Program, Statement, reads_of, tensor_name
 from derive.index.views import align, fix, scatter_target, subscript
 from derive.index.writer import VIEW, Writer, combine, letters_for, scaled
+from derive.primitives import statement_primitive
+from derive.vocab.statements import FirstArgmax
 
 
 def _values_needed(program: Program, found: list[Contribution]) -> list[Statement]:
@@ -22,7 +26,7 @@ def _values_needed(program: Program, found: list[Contribution]) -> list[Statemen
     needed = set()
     for c in found:
         needed |= {tensor_name(r) for r in reads_of(c.local)}
-        if c.statement.kind in ("max", "min"):
+        if c.upstream.atoms(FirstArgmax):  # routed: the window's values are read again
             needed |= {tensor_name(r) for r in c.statement.reads()}
     for statement in reversed(program.statements):
         if statement.target in needed:
@@ -73,10 +77,12 @@ def _emit_gradients(writer: Writer, statement: Statement, found: list[Contributi
         split = ", ".join(text(ranges[i]) for i in statement.indices)
         writer.emit(f"{upstream}_split = {upstream}.reshape(({split},))")
         upstream = f"{upstream}_split"
-    scale = sp.S.One
-    if statement.kind == "mean":
-        scale = 1 / sp.Mul(*(ranges[r] for r in statement.reduce))
-    if statement.kind in ("max", "min"):
+    # the upstream as the registry entry weights it: a factor (mean), a routing (max, min)
+    weight = statement_primitive(statement.kind).weight(replace(statement, ranges=ranges),
+                                                        sp.S.One)
+    routings = weight.atoms(FirstArgmax)
+    scale = weight.xreplace(dict.fromkeys(routings, sp.S.One))
+    if routings:
         upstream, labels = _route(writer, statement, upstream), list(statement.loop)
     letters = letters_for(statement.loop)
     for c in found:

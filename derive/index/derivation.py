@@ -125,6 +125,8 @@ class IndexDerivation:
 
     domains = property(lambda self: {})
     kinks = property(lambda self: [])
+    saved_names = property(lambda self: [])  # backward recomputes what it needs
+    assumptions = property(lambda self: [])
     expr = None
 
     def judging_point(self, rng, constants: dict | None = None) -> dict:
@@ -156,9 +158,10 @@ class IndexDerivation:
             "output_shapes": {n: [text(d) for d in program.shape_of(n)]
                               for n in program.output_names},
             "gradients": self.gradients,
-            "saved_form": {n: None for n in self.inputs}, "saved_values": [],
+            "saved_form": {n: None for n in self.inputs}, "saved_values": self.saved_names,
             "forward_source": self.forward_source, "backward_source": self.backward_source,
-            "steps": self.steps(), "conventions": list(self.conventions), "assumptions": [],
+            "steps": self.steps(), "conventions": list(self.conventions),
+            "assumptions": self.assumptions,
             "checks": self.checks, "example": self.example, "layer": self.layer,
             "description": self.description,
         }

@@ -127,3 +127,10 @@ def test_generated_formulas_read_back(text):
     except (DeriveError, ValueError, TypeError):  # complex or undefined: not a formula
         assume(False)
     assert_reads_back(expr)
+
+
+@pytest.mark.parametrize("text", ["acos(2)**2*x", "x*sqrt(-1)", "(x*log(-2))**2"])
+def test_a_constant_that_is_not_real_is_refused_in_one_line(text):
+    """Found by test_generated_formulas_read_back: acos(2)**2 was an internal error."""
+    with pytest.raises(DeriveError, match="not a real number"):
+        parse_formula(text)

@@ -318,6 +318,8 @@ class _Builder:
                                                          sp.logic.boolalg.BooleanAtom)):
             self.fail(node, "the first argument of where() must be a comparison such as x > 0")
         value = builder(*args)
+        if isinstance(value, sp.Expr) and value.is_number and value.is_extended_real is False:
+            self.fail(node, f"{name}(...) of these numbers is not a real number")
         self.meter.check(value, self.where)
         return value
 

@@ -131,8 +131,8 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     shaped = [n for n in d.params if n in d.shapes]
     if shaped:
         helpers += "\n\n" + SHAPES_SOURCE.strip() + "\n"
-    init_params = [*params, *(n for n, v in integers.items() if v is None),
-                   *(n for n, v in integers.items() if v is not None)]
+    init_params = [*params, *(n for n, v in integers.items() if v is None and n not in params),
+                   *(n for n, v in integers.items() if v is not None and n not in params)]
     owned = set(init_params)
     cls = _ENV.from_string(CLASS_TEMPLATE).render(
         cls=class_name(name), summary=_summary(d, name), protocol=_protocol(d, params),
@@ -140,7 +140,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
         shapes_repr=repr({k: tuple(_dimension(x) for x in v) for k, v in d.shapes.items()}),
         check_shapes=bool(shaped), shaped_values="{" + ", ".join(
             f'"{n}": ' + (f"self.{n}" if n in params else n) for n in shaped) + "}",
-        init_signature=[n if integers.get(n) is None else f"{n}={integers[n]}"
+        init_signature=[n if integers.get(n) is None or n in params else f"{n}={integers[n]}"
                         for n in init_params],
         init_params=init_params, param_grads=[p for p in params if p in d.inputs],
         cached=cached, saved=saved, forward_args=forward_args, params=d.params,

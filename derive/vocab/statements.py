@@ -14,32 +14,10 @@ class IndexStatement:
     kind = ""
 
 
-class IndexMap(IndexStatement):
-    kind = "map"
-
-
-class IndexSum(IndexStatement):
-    kind = "sum"
-
-
-class IndexMean(IndexStatement):
-    kind = "mean"
-
-
-class IndexMax(IndexStatement):
-    kind = "max"
-
-
-class IndexMin(IndexStatement):
-    kind = "min"
-
-
-class IndexPad(IndexStatement):
-    kind = "pad"
-
-
-STATEMENT_TYPES = {t.kind: t for t in (IndexMap, IndexSum, IndexMean, IndexMax, IndexMin,
-                                       IndexPad)}
+KINDS = ("map", "sum", "mean", "max", "min", "pad")
+STATEMENT_TYPES = {kind: type(f"Index{kind.capitalize()}", (IndexStatement,), {"kind": kind})
+                   for kind in KINDS}
+IndexMap, IndexSum, IndexMean, IndexMax, IndexMin, IndexPad = STATEMENT_TYPES.values()
 
 
 class FirstArgmax(sp.Function):

@@ -29,6 +29,7 @@ SPACES = {"\\,", "\\;", "\\:", "\\!", "\\quad", "\\qquad", "\\ ", "\\>"}
 _SUBSCRIPT_SIGN = re.compile(r"_\s*\{[^{}]*[,+\-]")
 _PAD = re.compile(r"\\(?:mathrm|operatorname|text)\s*\{\s*pad\s*\}")
 _COLUMN = re.compile(r"\(line (\d+), column (\d+)\)|at line (\d+), column (\d+)")
+_JOINED = re.compile(r"'([A-Za-z]{2,4})' in \w+\[\.\.\.\] is neither an index")
 
 
 def is_index_latex(tex) -> bool:
@@ -59,6 +60,11 @@ class IndexLatex:
             where = self.origin[min(max(offset, 0), len(self.origin) - 1)] + 1
             return f"(at column {where} of the LaTeX)"
 
+        joined = _JOINED.search(message)
+        if joined:  # `si` where `s i` was meant
+            spaced = " ".join(joined.group(1))
+            message += (f"; in LaTeX letters written together are one name: write "
+                        f"'{spaced}' for their product")
         return DeriveError(_COLUMN.sub(column, message))
 
 

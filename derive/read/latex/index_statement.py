@@ -146,10 +146,13 @@ class StatementReader:
             inner = self.expr()
             self.expect("}", "a group")
             return [("(", t.pos), *inner, (")", t.pos)]
+        if t is not None and t.is_number and len(t.text) > 1 and t.text[1].isdigit():
+            self.tokens[self.i] = Token(t.text[1:], t.pos + 1)  # \frac12: one digit each, as TeX
+            return [("(", t.pos), (t.text[0], t.pos), (")", t.pos)]
         if t is not None and (t.is_number or (t.text[0].isalpha() and not t.is_command)):
             self.take()
-            return [(t.text, t.pos)]
-        return _plain(self.primary())
+            return [("(", t.pos), (t.text, t.pos), (")", t.pos)]
+        return [("(", t.pos if t else 0), *_plain(self.primary()), (")", t.pos if t else 0)]
 
     def primary(self) -> list:
         t = self.peek()

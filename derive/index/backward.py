@@ -31,7 +31,7 @@ def _values_needed(program: Program, found: list[Contribution]) -> list[Statemen
 
 
 def backward_source(program: Program, found: list[Contribution], name: str,
-                    parameters: str) -> str:
+                    parameters: str, function="backward") -> str:
     writer = Writer(program)
     writer.header()
     for upstream in program.upstreams:
@@ -54,7 +54,7 @@ def backward_source(program: Program, found: list[Contribution], name: str,
             _emit_gradients(writer, statement, mine)
     result = ", ".join(f"'{n}': {gradient_name(program, n)}" for n in program.inputs)
     writer.emit(f"return {{{result}}}")
-    return function_source("backward", name, parameters, writer.lines, program)
+    return function_source("backward", name, parameters, writer.lines, program, function)
 
 
 def _emit_gradients(writer: Writer, statement: Statement, found: list[Contribution]) -> None:

@@ -204,6 +204,10 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
     if unknown:
         raise DeriveError(f"{'catalog entry ' + repr(name) if entry else 'formula'}: output "
                           f"'{unknown[0]}' is not assigned by any statement")
+    if program.states:  # a recurrence over time: its step derived, run through time
+        from derive.index.sequence import derive_recurrence
+
+        return derive_recurrence(program, name, entry, list(entry.conventions) if entry else [])
     infer_ranges(program)
     found = contributions(program)
     forward_params, backward_params = parameters(program)

@@ -2,8 +2,8 @@
 lstm_forward/lstm_backward style. `slip` is what the verifier's finding must say."""
 
 import numpy as np
-from cs231n_rnn import lstm_forward, rnn_forward, rnn_step_backward  # siblings on sys.path
 from buggy_tensors import lstm_step_backward_swapped
+from cs231n_rnn import lstm_forward, rnn_forward, rnn_step_backward  # siblings on sys.path
 
 
 def _mark(slip, caught_by="backward"):

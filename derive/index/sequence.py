@@ -46,16 +46,20 @@ class RecurrentDerivation(IndexDerivation):
         return "; ".join(parts)
 
     def steps(self) -> list[dict]:
-        rec, t = self.recurrence, self.recurrence.time
-        found = self.step.steps()
+        """Through time first (the upstream of each state at step t, from dout and from step
+        t + 1), then the step's own reverse sweep, then the initial values'."""
+        rec, t, found = self.recurrence, self.recurrence.time, []
+        upstreams = dict(zip(self.outputs, self.program.upstreams))
         for state, prev in rec.previous.items():
-            upstream = " + ".join([*([f"d{state}[{t}]"] if state in self.outputs else []),
-                                   f"d{prev} (from step {t} + 1)"])
+            parts = [f"{upstreams[state]}[{t}]"] if state in upstreams else []
+            total = " + ".join([*parts, f"d{prev} (from step {t} + 1)"])
             found.append({"node": f"{state} over {t}", "rule": "back-propagation through time",
-                          "input": read_text(prev, []), "upstream": upstream, "local": "1",
+                          "input": read_text(state, []),
+                          "upstream": upstreams.get(state, f"d{prev}"), "local": "1",
                           "with_delta": "", "solved": {}, "conditions": [],
-                          "downstream": f"the upstream of {state} at step {t} is {upstream}",
+                          "downstream": f"the upstream of {state} at step {t} is {total}",
                           "latex": ""})
+        found += self.step.steps()
         for initial in self.initial.values():
             found += initial.steps()
         return found

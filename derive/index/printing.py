@@ -125,7 +125,10 @@ def latex(expr) -> str:
 
 
 def statement_latex(statement: Statement) -> str:
-    left = latex_read(statement.target, statement.indices)
+    axes = list(statement.indices)
+    if statement.initial is not None:
+        axes.insert(statement.initial, sp.Integer(-1))
+    left = latex_read(statement.target, axes)
     if statement.kind == "pad":
         return f"{latex_name(statement.target)} = \\operatorname{{pad}}({latex_name(str(statement.body.base.label))}, " \
             f"{latex(statement.pad)})"

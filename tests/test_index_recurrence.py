@@ -50,8 +50,9 @@ def cs231n():
 
 
 @pytest.mark.parametrize("op", ["rnn", "lstm"])
-@pytest.mark.parametrize("sizes", [dict(N=2, T=3, D=4, H=3), dict(N=3, T=1, D=2, H=2),
-                                   dict(N=1, T=5, D=3, H=4)])
+@pytest.mark.parametrize("sizes", [{"N": 2, "T": 3, "D": 4, "H": 3},
+                                   {"N": 3, "T": 1, "D": 2, "H": 2},
+                                   {"N": 1, "T": 5, "D": 3, "H": 4}])
 def test_rnn_and_lstm_over_time_match_cs231n_and_finite_differences(cs231n, op, sizes):
     d = derive.derive(op)
     forward, backward = d.functions()
@@ -75,11 +76,11 @@ def test_rnn_and_lstm_over_time_match_cs231n_and_finite_differences(cs231n, op, 
 
 def test_the_generated_code_loops_over_time_only_and_carries_the_state_gradient():
     d = derive.derive("lstm")
-    loops = re.findall(r"^\s*for (.*):$", d.backward_source, flags=re.M)
+    loops = re.findall(r"^\s*for (.*):$", d.backward_source, flags=re.MULTILINE)
     assert loops == ["t in range(T)", "t in reversed(range(T))"]
     assert "einsum" in d.backward_source
     assert "_step_backward(dout[:, t] + dprev_h, dprev_c," in d.backward_source
-    assert re.findall(r"^\s*for ", d.forward_source, flags=re.M) == ["    for "]
+    assert re.findall(r"^\s*for ", d.forward_source, flags=re.MULTILINE) == ["    for "]
     step = d.to_json()["steps"]
     assert [s["rule"] for s in step].count("back-propagation through time") == 2
 

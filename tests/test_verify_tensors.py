@@ -8,7 +8,8 @@ from derive.verify.binding import candidates
 from derive.verify.runner import verify_candidate
 from derive.verify.targets import load_target
 
-CORRECT = ["tests/zoo/cs231n_cnn.py", "tests/zoo/cs231n_rnn.py", "tests/zoo/book_cnn.py"]
+CORRECT = ["tests/zoo/cs231n_cnn.py", "tests/zoo/cs231n_rnn.py", "tests/zoo/book_cnn.py",
+           "tests/zoo/lstm_cells.py"]
 FLOAT64_ONLY = "dtype_shape"  # the course and the book allocate float64 arrays: a warn
 
 
@@ -93,9 +94,20 @@ def test_every_slip_through_time_fails_with_the_slip_named(candidate):
     slip, caught_by = candidate.objects[-1].slip, candidate.objects[-1].caught_by
     result = verify_candidate(candidate, seed=0)
     check = next(c for c in result.checks if c.name == caught_by)
-    assert result.op in ("rnn", "lstm")
+    assert result.op in ("rnn", "lstm", "lstm_step")
     assert result.status == "fail" and check.status == "fail", result
     assert slip in check.message, check.message
+
+
+def test_classes_with_two_outputs_bind_and_judge_both():
+    """An LSTM cell class: forward returns (next_h, next_c), backward takes an upstream each
+    and returns the inputs' gradients (the weights' in attributes, or returned after them)."""
+    cells = {c.name: verify_candidate(c, seed=2) for c in _all(["tests/zoo/lstm_cells.py"])}
+    assert {n: (r.op, r.status) for n, r in cells.items()} == {
+        "LSTMCell": ("lstm_step", "pass"), "TorchStyleLSTMCell": ("lstm_step", "pass")}
+    assert "next_h and next_c compared as one vector" in cells["LSTMCell"].convention
+    judged = {c.name for c in cells["LSTMCell"].checks if c.status == "pass"}
+    assert {"backward", "param_gradients", "finite_difference"} <= judged
 
 
 def test_a_slip_through_time_is_told_from_a_wrong_step():

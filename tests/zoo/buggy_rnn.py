@@ -4,6 +4,7 @@ lstm_forward/lstm_backward style. `slip` is what the verifier's finding must say
 import numpy as np
 from buggy_tensors import lstm_step_backward_swapped
 from cs231n_rnn import lstm_forward, rnn_forward, rnn_step_backward  # siblings on sys.path
+from lstm_cells import LSTMCell
 
 
 def _mark(slip, caught_by="backward"):
@@ -85,3 +86,17 @@ def lstm_backward_uncarried(dh, cache):
             dh[:, t] + dprev_h, np.zeros((N, H)), cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dprev_h, dWx, dWh, db
+
+
+class SwappedGatesLSTMCell(LSTMCell):
+    """The book-style cell with the input and forget gates' derivatives exchanged."""
+
+    op = "lstm_step"
+    slip, caught_by = "gate", "param_gradients"
+
+    def gate_gradients(self, dh_next, dc_next):
+        _, _, c_prev, i, f, o, g, c_next = self.cache
+        tanh_c = np.tanh(c_next)
+        dc = dc_next + dh_next * o * (1 - tanh_c ** 2)
+        return dc, np.hstack([dc * c_prev * i * (1 - i), dc * g * f * (1 - f),
+                              dh_next * tanh_c * o * (1 - o), dc * i * (1 - g ** 2)])

@@ -55,9 +55,11 @@ class RecurrentDerivation(IndexDerivation):
             total = " + ".join([*parts, f"d{prev} (from step {t} + 1)"])
             found.append({"node": f"{state} over {t}", "rule": "back-propagation through time",
                           "input": read_text(state, []),
-                          "upstream": upstreams.get(state, f"d{prev}"), "local": "1",
-                          "with_delta": "", "solved": {}, "conditions": [],
-                          "downstream": f"the upstream of {state} at step {t} is {total}",
+                          "upstream": upstreams.get(state, f"d{prev}"), "local": "",
+                          "with_delta": f"d{state}[{t}] = {total}", "solved": {},
+                          "conditions": [],
+                          "downstream": f"{prev} is {state} at step {t} - 1: the d{prev} step "
+                                        f"{t} sends back joins the upstream of {state} there",
                           "latex": ""})
         found += self.step.steps()
         for initial in self.initial.values():

@@ -218,14 +218,21 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
         conventions=_conventions(program, entry),
         layer=entry.layer if entry else None,
         description=entry.description if entry else "")
+    return checked(derivation, program)
+
+
+def checked(derivation: IndexDerivation, sized: Program) -> IndexDerivation:
+    """The derivation's forward/backward against finite differences at random points of the
+    sizes and constants `sized` (its program, or a recurrence's step) is valid at."""
+    program = derivation.program
     rng = np.random.default_rng(0)
-    points = check_points(program, rng)
+    points = check_points(sized, rng)
     forward, backward = derivation.functions()
     with np.errstate(all="raise"):
         worst = finite_difference_check(program, forward, backward, points, rng)
     derivation.checks = [{"name": "finite_difference",
                           "detail": f"{len(points)} random points, sizes and constants "
-                                    f"{[p['constants'] for p in points]}",
+                                    f"{[{**p['sizes'], **p['constants']} for p in points]}",
                           "max_error": worst}]
     first = points[0]
     sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in first["sizes"].items()}

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from derive.index.calculus import contributions
-from derive.index.checks import check_points, finite_difference_check
-from derive.index.derivation import IndexDerivation, parameters
+from derive.index.derivation import IndexDerivation, checked, parameters
 from derive.index.printing import read_text
 from derive.index.recurrence import Recurrence, split_recurrence
 from derive.index.sampling import judging_point
@@ -101,18 +98,7 @@ def derive_recurrence(program, name: str, entry, conventions: list) -> Recurrent
         layer=entry.layer if entry else None, description=entry.description if entry else "",
         recurrence=rec, step=step, initial=initial,
         slip_sources=_slip_sources(rec, found, name, program))
-    rng = np.random.default_rng(0)
-    points = check_points(rec.step, rng)
-    forward_fn, backward_fn = derivation.functions()
-    with np.errstate(all="raise"):
-        worst = finite_difference_check(program, forward_fn, backward_fn, points, rng)
-    derivation.checks = [{"name": "finite_difference",
-                          "detail": f"{len(points)} random points, sizes and constants "
-                                    f"{[p['sizes'] for p in points]}",
-                          "max_error": worst}]
-    derivation.example = {"shapes": {n: list(np.shape(v)) for n, v in derivation.sample(
-        np.random.default_rng(0), points[0]).items() if np.ndim(v)}, "constants": {}}
-    return derivation
+    return checked(derivation, rec.step)
 
 
 def _part(program, name: str) -> IndexDerivation:

@@ -50,9 +50,10 @@ class RecurrentDerivation(IndexDerivation):
         for state, prev in rec.previous.items():
             parts = [f"{upstreams[state]}[{t}]"] if state in upstreams else []
             total = " + ".join([*parts, f"d{prev} (from step {t} + 1)"])
-            found.append({"node": f"{state} over {t}", "rule": "back-propagation through time",
+            found.append({"node": f"{prev} at step {t} + 1 = {state} at step {t}",
+                          "rule": "back-propagation through time",
                           "input": read_text(state, []),
-                          "upstream": upstreams.get(state, f"d{prev}"), "local": "",
+                          "upstream": upstreams.get(state, f"d{prev}"), "local": "1",
                           "with_delta": f"d{state}[{t}] = {total}", "solved": {},
                           "conditions": [],
                           "downstream": f"{prev} is {state} at step {t} - 1: the d{prev} step "
@@ -81,14 +82,14 @@ class RecurrentDerivation(IndexDerivation):
         return compiled
 
 
-def derive_recurrence(program, name: str, entry, conventions: list) -> RecurrentDerivation:
+def derive_recurrence(program, name: str, entry=None) -> RecurrentDerivation:
     rec = split_recurrence(program)
     _whole_ranges(rec)
     step = _part(rec.step, f"{name} (one step)")
     initial = {s: _part(p, f"{name} (initial {s})") for s, p in rec.initial.items()}
     found = {"step": step.contributions, **{s: d.contributions for s, d in initial.items()}}
     forward, backward = recurrent_sources(rec, found, name, parameters(program))
-    notes = [*conventions, (f"back-propagation through time: the upstream of a state at step "
+    notes = [*(entry.conventions if entry else ()), (f"back-propagation through time: the upstream of a state at step "
                             f"{rec.time} is the formula's upstream there plus what step "
                             f"{rec.time} + 1 sends back; weight gradients add up over the steps")]
     derivation = RecurrentDerivation(

@@ -23,8 +23,7 @@ def print_index_derivation(d, console: Console | None = None) -> None:
                   "then the delta eliminated:")
     for step in d.steps():
         console.print(escape(f"  [{step['rule']}] {step['node']}"))
-        if step["local"]:  # a step through time has no local derivative of its own
-            console.print(escape(f"      ∂/∂{step['input']} = {step['local']}"))
+        console.print(escape(f"      ∂/∂{step['input']} = {step['local']}"))
         console.print(escape(f"      {step['with_delta']}"))
         if step["solved"]:
             console.print(escape("      solve: " + ", ".join(f"{k} = {v}" for k, v in

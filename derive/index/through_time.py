@@ -15,9 +15,9 @@ verifier can name them: they are this code with a flag, for every recurrence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from derive.index.backward import backward_source
+from derive.index.backward import backward_source, read_values
 from derive.index.calculus import gradient_name
 from derive.index.codegen import emit_statement, forward_source
 from derive.index.printing import text
@@ -35,28 +35,45 @@ class BackwardSlips:
     short_initial: bool = False      # the initial state's gradient skips step 0's VJP
 
 
-def step_parameters(program: Program) -> tuple[str, str]:
-    names = ", ".join([*program.shapes, *program.scalar_constants, *program.integer_constants])
+def step_parameters(program: Program, given=()) -> tuple[str, str]:
+    names = ", ".join([*program.shapes, *given, *program.scalar_constants,
+                       *program.integer_constants])
     return f"{names}, **_saved", f"{', '.join(program.upstreams)}, {names}, **_saved"
+
+
+def kept_values(rec: Recurrence, found: list) -> list[str]:
+    """What the forward pass keeps of each step for its backward: the values the step's VJP
+    reads, and the step's outputs (the states carried to the next step)."""
+    read = set(read_values(rec.step, found)) | set(rec.step_outputs)
+    return [s.target for s in rec.step.statements if s.target in read]
 
 
 def recurrent_sources(rec: Recurrence, found: dict, name: str, parameters: tuple,
                       slips: BackwardSlips = BackwardSlips()) -> tuple[str, str]:
     """(forward source, backward source); `found`: "step" and each state → contributions."""
-    step_forward, step_backward = step_parameters(rec.step)
-    helpers = [forward_source(rec.step, f"{name} (one step)", step_forward, "_step_forward"),
-               backward_source(rec.step, found["step"], f"{name} (one step)", step_backward,
-                               "_step_backward")]
+    kept = kept_values(rec, found["step"])
+    given = [k for k in kept if k in read_values(rec.step, found["step"])]
+    step_forward = step_parameters(rec.step)[0]
+    stepping = forward_source(rec.step, f"{name} (one step)", step_forward, "_step_forward")
+    keeping = forward_source(replace(rec.step, outputs=kept), f"{name} (one step)",
+                             step_forward, "_step_values")
+    helpers = [keeping, backward_source(rec.step, found["step"], f"{name} (one step)",
+                                        step_parameters(rec.step, given)[1], "_step_backward",
+                                        given)]
     for state, initial in rec.initial.items():
         if initial.inputs:
             helpers.append(backward_source(initial, found[state], f"{name} (initial {state})",
                                            step_parameters(initial)[1],
                                            f"_initial_{state}_backward"))
-    body = [h.removeprefix("import numpy\n\n\n") for h in helpers]
     forward = _outer(rec, name, "forward", parameters[0], _forward_lines(rec))
-    backward = _outer(rec, name, "backward", parameters[1], _backward_lines(rec, slips))
-    head = "import numpy\n\n\n" + "\n\n".join(body) + "\n\n"
-    return head + forward, head + backward
+    backward = _outer(rec, name, "backward", parameters[1],
+                      _backward_lines(rec, slips, kept, given))
+    return _module([stepping], forward), _module(helpers, backward)
+
+
+def _module(helpers: list[str], main: str) -> str:
+    body = [h.removeprefix("import numpy\n\n\n") for h in helpers]
+    return "import numpy\n\n\n" + "\n\n".join(body) + "\n\n" + main
 
 
 def _outer(rec: Recurrence, name: str, kind: str, parameters: str, lines) -> str:
@@ -83,17 +100,19 @@ class _Lines(Writer):
     def at(self, tensor: str, axis: int) -> str:
         return subscript(tensor, [":"] * axis + [self.rec.time.name])
 
-    def step_call(self, function: str, upstreams=(), kept: bool = False) -> str:
-        """A call of the step at t: sliced inputs at t, the previous states (as kept)."""
+    def step_call(self, function: str, upstreams=(), given=None) -> str:
+        """A call of the step at t: sliced inputs at t, the previous states; with `given`
+        (a backward), the states as kept and the values given from the forward pass."""
         rec, args = self.rec, list(upstreams)
         previous = set(rec.previous.values())
         for arg in rec.step.shapes:
-            if arg in previous and kept:
+            if arg in previous and given is not None:
                 args.append(f"{arg}={arg}_at[{rec.time.name}]")
             elif rec.sliced.get(arg) is not None:
                 args.append(f"{arg}={self.at(arg, rec.sliced[arg])}")
             else:
                 args.append(f"{arg}={arg}")
+        args += [f"{v}={v}_{rec.time.name}" for v in given or ()]
         args += [f"{c}={c}" for c in [*rec.step.scalar_constants, *rec.step.integer_constants]]
         return f"{function}({', '.join(args)})"
 
@@ -114,25 +133,29 @@ def _forward_lines(rec: Recurrence) -> list[str]:
     outputs = rec.program.output_names
     for out in outputs:
         w.emit(f"{out} = numpy.empty({w.output_shape(out)}, dtype)")
-    _forward_loop(w, keep=False)
+    _forward_loop(w)
     w.emit(f"return {', '.join(outputs)}")
     return w.lines
 
 
-def _forward_loop(w: _Lines, keep: bool) -> None:
-    """The loop over time: each step from the previous states (kept per step if `keep`)."""
+def _forward_loop(w: _Lines, kept=None) -> None:
+    """The loop over time: each step from the previous states; with `kept`, the states each
+    step starts from and the values its backward reads are kept per step."""
     rec, t = w.rec, w.rec.time.name
-    results = [f"{o}_{t}" for o in rec.step_outputs]
-    if keep:
+    results = [f"{o}_{t}" for o in (kept or rec.step_outputs)]
+    if kept:
         for prev in rec.previous.values():
             w.emit(f"{prev}_at = []  # the state each step starts from")
+        w.emit("_kept = []  # what each step's backward reads")
     w.emit(f"for {t} in range({text(rec.length)}):")
     w.depth += 1
-    if keep:
+    if kept:
         for prev in rec.previous.values():
             w.emit(f"{prev}_at.append({prev})")
-    w.emit(f"{', '.join(results)} = {w.step_call('_step_forward')}")
-    if not keep:
+        w.emit(f"{', '.join(results)} = {w.step_call('_step_values')}")
+        w.emit(f"_kept.append({results[0] if len(results) == 1 else '(' + ', '.join(results) + ')'})")
+    else:
+        w.emit(f"{', '.join(results)} = {w.step_call('_step_forward')}")
         for out in rec.program.output_names:
             w.emit(f"{w.at(out, rec.time_axes[out])} = {out}_{t}")
     for state, prev in rec.previous.items():
@@ -140,13 +163,13 @@ def _forward_loop(w: _Lines, keep: bool) -> None:
     w.depth -= 1
 
 
-def _backward_lines(rec: Recurrence, slips: BackwardSlips) -> list[str]:
+def _backward_lines(rec: Recurrence, slips: BackwardSlips, kept: list, given: list) -> list[str]:
     w = _Lines(rec)
     program, t = rec.program, rec.time.name
     for upstream in program.upstreams:
         w.emit(f"{upstream} = numpy.asarray({upstream})")
     w.initial_states()
-    _forward_loop(w, keep=True)
+    _forward_loop(w, kept)
     w.dtype()
     for name in program.inputs:
         w.emit(f"{gradient_name(program, name)} = numpy.zeros({name}.shape, dtype)")
@@ -165,7 +188,8 @@ def _backward_lines(rec: Recurrence, slips: BackwardSlips) -> list[str]:
     if slips.short_initial:
         w.emit(f"_upstreams = [{', '.join(upstreams)}]")
         upstreams = [f"_upstreams[{k}]" for k in range(len(upstreams))]
-    w.emit(f"_grads = {w.step_call('_step_backward', upstreams, kept=True)}")
+    w.emit(f"{', '.join(f'{k}_{t}' for k in kept)} = _kept[{t}]")
+    w.emit(f"_grads = {w.step_call('_step_backward', upstreams, given)}")
     for name in rec.step.inputs:
         grad = f"_grads['{name}']"
         if name in rec.previous.values():

@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numgrad import numerical_gradient
 
 import derive
@@ -177,3 +179,22 @@ def test_a_bad_recurrence_from_the_command_line_is_one_line_and_exit_2(tmp_path)
     bad = run_cli("show", "--formula", "h[n,-1,k] = h0[n,k]; h[n,t,k] = tanh(x[n,t,k] + "
                   "h[n,t-2,k])", "--shape", "x=N,T,H", "--shape", "h0=N,H", cache_dir=tmp_path)
     assert "t - 1" in assert_usage_error(bad)
+
+
+@settings(max_examples=15, deadline=None)
+@given(N=st.integers(1, 4), T=st.integers(1, 6), D=st.integers(1, 4), H=st.integers(1, 4),
+       seed=st.integers(0, 2**16))
+def test_the_derived_rnn_is_cs231n_loops_at_any_sizes(N, T, D, H, seed):
+    cs231n = load_target("tests/zoo/cs231n_rnn.py").namespace
+    forward, backward = _RNN.functions()
+    rng = np.random.default_rng(seed)
+    values = _values(rng, RNN_SHAPES, {"N": N, "T": T, "D": D, "H": H})
+    h, cache = cs231n["rnn_forward"](*(values[n] for n in ("x", "h0", "Wx", "Wh", "b")))
+    np.testing.assert_allclose(forward(**values), h, rtol=1e-12, atol=1e-14)
+    dh = rng.standard_normal(h.shape)
+    grads = backward(dh, **values)
+    for name, want in zip(("x", "h0", "Wx", "Wh", "b"), cs231n["rnn_backward"](dh, cache)):
+        np.testing.assert_allclose(grads[name], want, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+_RNN = derive.derive("rnn")

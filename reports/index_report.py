@@ -35,11 +35,13 @@ class IndexReport:
 
 def build_index_report(derivation, lang: str = "en", verification=None) -> IndexReport:
     """Gather what the documents show from an IndexDerivation."""
+    every = derivation.steps()  # a recurrence's through-time steps come first, with no read
     steps = [{"input": step["input"], "rule": step["rule"], "statement": step["node"],
               "delta": delta_latex(c), "conditions": step["conditions"],
               "solved": ", ".join(f"{k} = {v}" for k, v in step["solved"].items()),
               "result": step["latex"]}
-             for c, step in zip(derivation.contributions, derivation.steps())]
+             for c, step in zip(derivation.contributions,
+                                every[len(every) - len(derivation.contributions):])]
     json = derivation.to_json()
     check = "; ".join(f"{c['name']}: {c['detail']}, largest error {c['max_error']:.1e}"
                       for c in derivation.checks)

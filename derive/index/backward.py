@@ -21,26 +21,35 @@ from derive.primitives import statement_primitive
 from derive.vocab.statements import FirstArgmax
 
 
-def _values_needed(program: Program, found: list[Contribution]) -> list[Statement]:
-    """The statements whose tensors the backward pass reads, with what they depend on."""
-    needed = set()
+def read_values(program: Program, found: list[Contribution]) -> list[str]:
+    """The defined tensors the derived contributions read (what a caller may pass saved)."""
+    read = set()
     for c in found:
-        needed |= {tensor_name(r) for r in reads_of(c.local)}
+        read |= {tensor_name(r) for r in reads_of(c.local)}
         if c.upstream.atoms(FirstArgmax):  # routed: the window's values are read again
-            needed |= {tensor_name(r) for r in c.statement.reads()}
+            read |= {tensor_name(r) for r in c.statement.reads()}
+    return [s.target for s in program.statements if s.target in read]
+
+
+def _values_needed(program: Program, found: list[Contribution], given=()) -> list[Statement]:
+    """The statements whose tensors the backward pass reads, with what they depend on
+    (except the values `given` as parameters)."""
+    needed = set(read_values(program, found))
     for statement in reversed(program.statements):
-        if statement.target in needed:
+        if statement.target in needed and statement.target not in given:
             needed |= {tensor_name(r) for r in statement.reads()}
-    return [s for s in program.statements if s.target in needed]
+    return [s for s in program.statements if s.target in needed and s.target not in given]
 
 
 def backward_source(program: Program, found: list[Contribution], name: str,
-                    parameters: str) -> str:
+                    parameters: str, function="backward", given=()) -> str:
+    """The backward function's source; the values `given` are its parameters, not recomputed
+    (a recurrence keeps each step's from its forward pass)."""
     writer = Writer(program)
     writer.header()
     for upstream in program.upstreams:
         writer.emit(f"{upstream} = numpy.asarray({upstream})")
-    for statement in _values_needed(program, found):
+    for statement in _values_needed(program, found, given):
         emit_statement(writer, statement)
     dtype = ", ".join([*program.shapes, "1.0"])
     writer.emit(f"dtype = numpy.result_type({dtype})")
@@ -58,7 +67,7 @@ def backward_source(program: Program, found: list[Contribution], name: str,
             _emit_gradients(writer, statement, mine)
     result = ", ".join(f"'{n}': {gradient_name(program, n)}" for n in program.inputs)
     writer.emit(f"return {{{result}}}")
-    return function_source("backward", name, parameters, writer.lines, program)
+    return function_source("backward", name, parameters, writer.lines, program, function)
 
 
 def _emit_gradients(writer: Writer, statement: Statement, found: list[Contribution]) -> None:

@@ -267,7 +267,7 @@ class _Builder:
                 self.fail(node, f"exponent {exponent} too large (limit {MAX_EXPONENT})")
         if base.is_number and not exponent.is_number:
             return
-        if base.is_number and exponent.is_number and abs(float(base)) > 10**6:
+        if base.is_number and exponent.is_number and abs(complex(base)) > 10**6:  # acos(2): complex
             self.fail(node, "power of a large number is too large")
 
     def _Compare(self, node, depth):

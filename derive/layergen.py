@@ -71,26 +71,36 @@ class {{ cls }}:
 {% if saved %}
         self.out = None
 {% endif %}
+{% for name in kept %}
+        self.{{ name }} = None
+{% endfor %}
 
     def forward(self{% for n in forward_args %}, {{ n }}{% endfor %}):
         # out = {{ out_text }}
 {% if check_shapes %}
         _check_shapes({{ shaped_values }}, self.shapes)
 {% endif %}
+{% if kept %}
+        out, _kept = _forward_saved({% for n in params %}{{ n }}={{ forward_value[n] }}{{ ", " if not loop.last }}{% endfor %})
+{% else %}
         out = _forward({% for n in params %}{{ n }}={{ forward_value[n] }}{{ ", " if not loop.last }}{% endfor %})
+{% endif %}
 {% for name, value, note in cached %}
         self.{{ name }} = {{ value }}{{ "  # " ~ note if note }}
 {% endfor %}
 {% if saved %}
         self.out = out
 {% endif %}
+{% for name in kept %}
+        self.{{ name }} = _kept["{{ name }}"]  # {{ kept[name] }}
+{% endfor %}
         return out
 
     def backward(self, dout{{ "=1" if scalar_output }}):
 {% for line in gradient_comments %}
         # {{ line }}
 {% endfor %}
-        grads = _backward(dout{% for n in params %}, {{ n }}=self.{{ n }}{% endfor %}{{ ", out=self.out" if saved }})
+        grads = _backward(dout{% for n in params %}, {{ n }}=self.{{ n }}{% endfor %}{{ ", out=self.out" if saved }}{% for name in kept %}, {{ name }}=self.{{ name }}{% endfor %})
 {% for p in param_grads %}
         self.d{{ p }} = grads["{{ p }}"]
 {% endfor %}
@@ -119,6 +129,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     formula = formula or _one_line(expr_text(d.expr))
     forward_args = [n for n in d.params if n not in params]
     saved = "out" in d.saved_names  # named intermediates are recomputed by backward
+    kept = getattr(d, "kept", {})
     needed = _names_backward_needs(d)
     cached = [(n, n, "") if n in needed else
               (n, f"_like({n})", f"backward needs only {n}'s shape and dtype")
@@ -138,6 +149,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
             f'"{n}": ' + (f"self.{n}" if n in params else n) for n in shaped) + "}",
         init_params=list(params), param_grads=[p for p in params if p in d.inputs],
         cached=cached, saved=saved, forward_args=forward_args, params=d.params,
+        kept={n: _one_line(expr_text(v)) for n, v in kept.items()},
         forward_value={n: (f"self.{n}" if n in params else n) for n in d.params},
         out_text=_one_line(expr_text(d.expr)), scalar_output=_scalar_output(d),
         gradient_comments=[f"dL/d{n} = {_one_line(expr_text(_shown_gradient(d, n)))}"
@@ -173,7 +185,8 @@ def _dimension(dim) -> int | str:
 
 
 def _shown_gradient(d, name: str):
-    return d.saved_form.get(name) if d.saved_form.get(name) is not None else d.gradients[name]
+    form = d.backward_form(name) if hasattr(d, "backward_form") else d.saved_form.get(name)
+    return form if form is not None else d.gradients[name]
 
 
 def _names_backward_needs(d) -> set[str]:
@@ -223,7 +236,7 @@ def _embedded_functions(forward_source: str, backward_source: str) -> str:
     functions = []
     for source, public in ((forward_source, "forward"), (backward_source, "backward")):
         tree = ast.parse(source)
-        renames = {public: f"_{public}"}
+        renames = {public: f"_{public}", "forward_saved": "_forward_saved"}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name != public:
                 text = ast.unparse(node)

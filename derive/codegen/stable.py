@@ -165,26 +165,38 @@ def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
     return True
 
 
-def _fresh(name: str, taken: set, **assumptions) -> sp.Symbol:
+def fresh_symbol(name: str, taken: set, **assumptions) -> sp.Symbol:
     """A symbol called `name` (then name1, name2, ...) that no formula name uses."""
     candidates = (name if i == 0 else f"{name}{i}" for i in range(len(taken) + 1))
     return sp.Symbol(next(c for c in candidates if c not in taken), **assumptions)
 
 
-def _readable(value: sp.Basic) -> str:
+def readable_name(value: sp.Basic) -> str:
     """A name saying what a temporary holds: tanh_softplus_x for tanh(softplus(x)), s_x for
-    s*x, x_sq for x**2; `_t` where no short name says it."""
+    s*x, x_sq for x**2, x_minus_t for x - t; `_t` where no short name says it."""
     if isinstance(value, sp.Symbol):
         return value.name
+    if isinstance(value, sp.Integer) and value >= 0:
+        return str(value)
     if isinstance(value, sp.Function) and len(value.args) == 1:
-        inner = _readable(value.args[0])
+        inner = readable_name(value.args[0])
         return "_t" if inner == "_t" else f"{type(value).__name__.lower()}_{inner}"
     if isinstance(value, sp.Pow) and value.exp == 2:
-        inner = _readable(value.base)
+        inner = readable_name(value.base)
         return "_t" if inner == "_t" else f"{inner}_sq"
+    if isinstance(value, sp.Pow) and isinstance(value.base, sp.Symbol) and isinstance(
+            value.exp, sp.Symbol):
+        return f"{value.base}_pow_{value.exp}"
     if isinstance(value, sp.Mul) and all(isinstance(a, sp.Symbol) for a in value.args):
         name = "_".join(a.name for a in value.args)
         return name if len(name) <= 12 else "_t"
+    if isinstance(value, sp.Add) and len(value.args) == 2:  # x - t: x_minus_t
+        first, second = sorted(value.args,
+                               key=lambda a: (a.could_extract_minus_sign(), a.is_number))
+        sign = "minus" if second.could_extract_minus_sign() else "plus"
+        parts = [readable_name(first), readable_name(-second if sign == "minus" else second)]
+        name = f"{parts[0]}_{sign}_{parts[1]}"
+        return "_t" if "_t" in parts or len(name) > 16 or name[0].isdigit() else name
     return "_t"
 
 
@@ -201,7 +213,7 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
             stable.append(expr)
             continue
         v = sigmoid_argument(branches)
-        s = sigmoids.get(v) or _fresh("s", taken | {str(t) for t in sigmoids.values()},
+        s = sigmoids.get(v) or fresh_symbol("s", taken | {str(t) for t in sigmoids.values()},
                                       positive=True)
         in_s = expit_form(branches, s)
         if in_s is not None:
@@ -209,7 +221,8 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
                 sigmoids[v] = s
                 lines.append(f"{s} = scipy.special.expit({printer.doprint(v)})")
             if in_s.has(1 - s):  # 1 − s loses every digit where s rounds to 1: expit(−v)
-                complement = _fresh(f"one_minus_{s}", taken | {str(t) for t in sigmoids.values()})
+                complement = fresh_symbol(f"one_minus_{s}",
+                                          taken | {str(t) for t in sigmoids.values()})
                 if -v not in sigmoids:
                     sigmoids[-v] = complement
                     lines.append(f"{complement} = scipy.special.expit({printer.doprint(-v)})")
@@ -228,7 +241,7 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
     names = {}
     for symbol, value in replacements:
         value = value.xreplace(names)
-        names[symbol] = _fresh(_readable(value), taken | {str(n) for n in names.values()}
+        names[symbol] = fresh_symbol(readable_name(value), taken | {str(n) for n in names.values()}
                                | {str(t) for t in sigmoids.values()})
         lines.append(f"{names[symbol]} = {printer.doprint(value)}")
     reduced = [r.xreplace(names) for r in reduced]

@@ -20,11 +20,13 @@ import derive.primitives  # noqa: F401  (installs each primitive's code printer)
 from derive.codegen.adjugate import ADJUGATE_SOURCE, Adjugate, adjugate_form
 from derive.codegen.elementwise import hoisted
 from derive.codegen.keep import kept_symbol
-from derive.codegen.stable import stable_lines
+from derive.codegen.stable import as_computed, stable_lines
 from derive.printers.code import HEADER, DerivePrinter, load_source
+from derive.printers.text import formula_text
 from derive.vocab.shapes import MatrixDimension, matrix_symbol
 
 MAX_SHARED = 3  # products of two matrices computed once per function
+MAX_COMMENT = 160  # a gradient's formula over its code line, when it is no longer than this
 UNBROADCAST_SOURCE = '''
 def _unbroadcast(grad, like):
     """Sum `grad` over the axes that broadcasting added to `like`; give it like's dtype."""
@@ -219,10 +221,22 @@ def _can_broadcast(params, shapes) -> bool:
     return bool(shapes) or len(params) > 1
 
 
+def computed_text(expr: sp.Basic, matrix: bool = False) -> str:
+    """`expr` in one line as the code computes it: in s = sigmoid(v) where the code is."""
+    form, sigmoids = (expr, {}) if matrix else as_computed(expr)
+    return " ".join([formula_text(form), *(f"where s = sigmoid({formula_text(v)})"
+                                           for v in sigmoids.values())]).replace("\n", " ")
+
+
 def _returned(inputs, exprs, params, shapes, out_shape) -> str:
-    """The lines computing each gradient, named d_<input>, and the dict they return."""
+    """The lines computing each gradient, named d_<input> (under a comment giving its formula
+    as computed), and the dict they return."""
     lines, results = code_lines(exprs, params, shapes, out_shape)
     names = [f"d_{n}" if f"d_{n}" not in params else f"_d_{n}" for n in inputs]
+    for name, expr in zip(names, exprs):
+        text = " ".join(computed_text(expr, bool(shapes)).split())
+        if len(text) <= MAX_COMMENT:
+            lines.append(f"# {name} = {text}")
     lines += [f"{name} = {result}" for name, result in zip(names, results)]
     items = ", ".join(f'"{n}": _unbroadcast({name}, {n})' for n, name in zip(inputs, names))
     return "\n".join(lines + [f"return {{{items}}}"])

@@ -153,6 +153,17 @@ def expit_form(branches: ExpBranches, s: sp.Symbol) -> sp.Basic | None:
     return None
 
 
+def as_computed(expr: sp.Basic) -> tuple[sp.Basic, dict]:
+    """(`expr` as the code computes it, {s: v} for s = sigmoid(v) it is written in): the
+    formula a comment over the code gives (dout*s*(x - x*s + 1) for swish′)."""
+    branches = exp_branches(stable_body(expr), "c") if isinstance(expr, sp.Expr) else None
+    if branches is None:
+        return expr, {}
+    s = fresh_symbol("s", {str(n) for n in expr.free_symbols}, positive=True)
+    in_s = expit_form(branches, s)
+    return (expr, {}) if in_s is None else (in_s, {s: sigmoid_argument(branches)})
+
+
 def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
     for func in expr.atoms(sp.Function):
         if func.has(symbol):

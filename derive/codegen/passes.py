@@ -27,8 +27,12 @@ def array_passes(code: str) -> int:
 
 
 def _is_number(node) -> bool:
-    return isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp)
-                                              and isinstance(node.operand, ast.Constant))
+    """A literal, or arithmetic on literals alone ((1/2), -2)."""
+    if isinstance(node, ast.UnaryOp):
+        return _is_number(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _is_number(node.left) and _is_number(node.right)
+    return isinstance(node, ast.Constant)
 
 
 def _called(func) -> str:

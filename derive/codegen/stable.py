@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.printers.code import fold_signs
 
@@ -63,6 +64,35 @@ def stable_body(body: sp.Basic) -> sp.Basic:
     body = hyperbolic_as_exp(merge_exponentials(body))
     return softplus_form(body.replace(lambda e: isinstance(e, sp.log) and e.args[0].has(sp.exp),
                                       _split_log))
+
+
+def near_one_form(expr: sp.Basic) -> sp.Basic:
+    """exp(u) − 1 as expm1(u) and log(1 + u) as log1p(u): no digit is lost where exp(u) or
+    1 + u rounds to 1 (softplus′ in its output, 1 − exp(−out), at x = −50). Only for an
+    expression with no overflow-free branches of its own (exp_branches)."""
+    def pair(e):
+        return isinstance(e, sp.Add) and any(_one_minus_exp(e, a) for a in e.args)
+
+    def merged(e):
+        term = next(a for a in e.args if _one_minus_exp(e, a))
+        one = sp.Integer(1) if sp.Integer(1) in e.args else sp.Integer(-1)
+        rest = [a for a in e.args if a not in (term, one)]
+        sign = -1 if one == 1 else 1  # 1 − exp(u) = −expm1(u), exp(u) − 1 = expm1(u)
+        return sp.Add(sign * expm1(term.args[0] if sign == 1 else (-term).args[0]), *rest)
+
+    expr = expr.replace(pair, merged)
+    return expr.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.Add)
+        and sp.Integer(1) in e.args[0].args and not e.args[0].has(sp.exp),
+        lambda e: log1p(e.args[0] - 1))
+
+
+def _one_minus_exp(total: sp.Add, term) -> bool:
+    """Whether `term` is exp(u) beside −1 or −exp(u) beside 1 in the sum `total`."""
+    if isinstance(term, sp.exp):
+        return sp.Integer(-1) in total.args
+    return (isinstance(-term, sp.exp) and term.could_extract_minus_sign()
+            and sp.Integer(1) in total.args)
 
 
 def merge_exponentials(expr: sp.Basic) -> sp.Basic:
@@ -221,7 +251,7 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
         expr = stable_body(expr)
         branches = exp_branches(expr, str(index)) if isinstance(expr, sp.Expr) else None
         if branches is None:
-            stable.append(expr)
+            stable.append(near_one_form(expr))
             continue
         v = sigmoid_argument(branches)
         s = sigmoids.get(v) or fresh_symbol("s", taken | {str(t) for t in sigmoids.values()},

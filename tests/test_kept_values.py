@@ -104,3 +104,16 @@ def test_softplus_from_its_output_keeps_its_digits_far_left():
     from_output = backward(np.ones(4), x=x, out=forward(x=x))["x"]
     exact = 1 / (1 + np.exp(-x))
     np.testing.assert_allclose(from_output, exact, rtol=1e-12)
+
+
+@pytest.mark.parametrize("formula", ["hypot(x, y)", "arctan2(y, x)", "hypot(x, 2*y) + x"])
+def test_hypot_and_arctan2_take_the_derivative_at_the_origin_as_zero(formula):
+    """0/0 at the origin: the declared kink's convention (as abs'(0) = 0), not NaN."""
+    d = derive(formula=formula)
+    backward = d.functions()[1]
+    with np.errstate(all="ignore"):
+        grads = backward(np.ones(2), x=np.array([0.0, 3.0]), y=np.array([0.0, 4.0]))
+    for name in d.inputs:
+        assert np.all(np.isfinite(grads[name])), (name, grads[name])
+        assert grads[name][0] == (1.0 if formula.endswith("+ x") and name == "x" else 0.0)
+    assert any("hypot" in c for c in d.conventions)

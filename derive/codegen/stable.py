@@ -219,9 +219,10 @@ def readable_name(value: sp.Basic) -> str:
         return value.name
     if isinstance(value, sp.Integer) and value >= 0:
         return str(value)
-    if isinstance(value, sp.Function) and len(value.args) == 1:
-        inner = readable_name(value.args[0])
-        return "_t" if inner == "_t" else f"{type(value).__name__.lower()}_{inner}"
+    if isinstance(value, sp.Function):  # tanh_x, hypot_x_y
+        parts = [readable_name(a) for a in value.args]
+        name = f"{type(value).__name__.lower()}_{'_'.join(parts)}"
+        return "_t" if "_t" in parts or len(parts) > 1 and len(name) > 16 else name
     if isinstance(value, sp.Pow) and value.exp == 2:
         inner = readable_name(value.base)
         return "_t" if inner == "_t" else f"{inner}_sq"

@@ -171,7 +171,8 @@ def _where_text(printer, condition, then: str, other: str) -> str:
         return _where_text(printer, sp.And(sp.Ge(*condition.args), sp.Le(*condition.args)),
                            then, other)
     if isinstance(condition, sp.Ne):
-        return _where_text(printer, sp.Eq(*condition.args), other, then)
+        return _where_text(printer, sp.Or(sp.Gt(*condition.args), sp.Lt(*condition.args)),
+                           then, other)
     return f"where({printer._print(condition)}, {then}, {other})"
 
 

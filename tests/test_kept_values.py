@@ -91,7 +91,7 @@ def test_the_generated_class_keeps_the_mask_and_verifies_in_a_fresh_process(tmp_
     path = tmp_path / "leaky2.py"
     path.write_text(source)
     done = subprocess.run([sys.executable, "-m", "derive", "verify", str(path), "--json"],
-                          capture_output=True, text=True, cwd=tmp_path)
+                          capture_output=True, text=True, cwd=tmp_path, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["results"][0]["status"] == "pass"
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from derive import catalog
-from derive.index import is_index_formula
 from derive.codegen.source import compile_expression
 from derive.errors import DeriveError
+from derive.index import is_index_formula
 from derive.primitives import FUNCTIONS
 from derive.read.formula import parse_formula
 from derive.read.latex import parse_latex

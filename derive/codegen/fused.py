@@ -16,9 +16,9 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.codegen.source import UNBROADCAST_SOURCE
-from derive.printers.code import load_source as load_functions
-from derive.errors import DeriveError
 from derive.codegen.stable import exp_branches, stable_body
+from derive.errors import DeriveError
+from derive.printers.code import load_source as load_functions
 
 # SymPy function -> numexpr function of the same name and meaning
 NUMEXPR_FUNCTIONS = {

@@ -149,9 +149,9 @@ def _where_text(printer, condition, then: str, other: str) -> str:
     a condition SymPy built from several (x > relu(x) becomes ITE(x > 0, False, x > 0); And,
     Or, Not, ==) is written as nested wheres of single comparisons."""
     logic = sp.logic.boolalg
-    if condition == True:  # noqa: E712 (SymPy's true is compared by value)
+    if condition == True:
         return then
-    if condition == False:  # noqa: E712
+    if condition == False:
         return other
     if isinstance(condition, logic.ITE):
         test, when_true, when_false = condition.args

@@ -185,7 +185,7 @@ def expit_form(branches: ExpBranches, s: sp.Symbol) -> sp.Basic | None:
 
 def as_computed(expr: sp.Basic) -> tuple[sp.Basic, dict]:
     """(`expr` as the code computes it, {s: v} for s = sigmoid(v) it is written in): the
-    formula a comment over the code gives (dout*s*(x - x*s + 1) for swish′)."""
+    formula a comment over the code gives (dout*s*(1 - s) for sigmoid′)."""
     branches = exp_branches(stable_body(expr), "c") if isinstance(expr, sp.Expr) else None
     if branches is None:
         return expr, {}

@@ -10,8 +10,9 @@ import sympy as sp
 from sympy.codegen.cfunctions import hypot
 
 # functions not differentiable where an expression of their node is zero (declared here, as
-# data): hypot and arctan2 at the origin, where their local derivatives (0/0) are taken as 0. cbrt's slope is infinite at 0, a singular point
-# like log's, not a kink with a convention: it is left to the domain.
+# data): hypot and arctan2 at the origin, where their local derivatives (0/0) are taken as 0.
+# cbrt's slope is infinite at 0, a singular point like log's, not a kink with a convention:
+# it is left to the domain.
 ZERO_AT = {hypot: lambda f: f, sp.atan2: lambda f: hypot(*f.args)}
 
 

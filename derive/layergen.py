@@ -17,7 +17,7 @@ import sys
 import jinja2
 import numpy as np
 
-from derive.codegen.source import docstring_text
+from derive.codegen.source import computed_text, docstring_text
 from derive.errors import DeriveError
 from derive.serialize import expr_text
 
@@ -71,26 +71,36 @@ class {{ cls }}:
 {% if saved %}
         self.out = None
 {% endif %}
+{% for name in kept %}
+        self.{{ name }} = None
+{% endfor %}
 
     def forward(self{% for n in forward_args %}, {{ n }}{% endfor %}):
         # {{ out_text }}
 {% if check_shapes %}
         _check_shapes({{ shaped_values }}, self.shapes)
 {% endif %}
+{% if kept %}
+        out, _kept = _forward_saved({% for n in params %}{{ n }}={{ forward_value[n] }}{{ ", " if not loop.last }}{% endfor %})
+{% else %}
         out = _forward({% for n in params %}{{ n }}={{ forward_value[n] }}{{ ", " if not loop.last }}{% endfor %})
+{% endif %}
 {% for name, value, note in cached %}
         self.{{ name }} = {{ value }}{{ "  # " ~ note if note }}
 {% endfor %}
 {% if saved %}
         self.out = out
 {% endif %}
+{% for name in kept %}
+        self.{{ name }} = _kept["{{ name }}"]  # {{ kept[name] }}
+{% endfor %}
         return out
 
     def backward(self, dout{{ "=1" if scalar_output }}):
 {% for line in gradient_comments %}
         # {{ line }}
 {% endfor %}
-        grads = _backward(dout{% for n in params %}, {{ n }}=self.{{ n }}{% endfor %}{{ ", out=self.out" if saved }})
+        grads = _backward(dout{% for n in params %}, {{ n }}=self.{{ n }}{% endfor %}{{ ", out=self.out" if saved }}{% for name in kept %}, {{ name }}=self.{{ name }}{% endfor %})
 {% for p in param_grads %}
         self.d{{ p }} = grads["{{ p }}"]
 {% endfor %}
@@ -119,7 +129,8 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
     formula = formula or formula_text(d)
     integers = _integer_constants(d)
     forward_args = [n for n in d.params if n not in params and n not in integers]
-    saved = "out" in d.saved_names  # named intermediates are recomputed
+    saved = "out" in d.saved_names  # named intermediates are recomputed by backward
+    kept = getattr(d, "kept", {})
     needed = _names_backward_needs(d)
     cached = [(n, n, "") if n in needed else
               (n, f"_like({n})", f"backward needs only {n}'s shape and dtype")
@@ -144,6 +155,7 @@ def layer_source(derivation, name: str, params: tuple[str, ...] = (),
                         for n in init_params],
         init_params=init_params, param_grads=[p for p in params if p in d.inputs],
         cached=cached, saved=saved, forward_args=forward_args, params=d.params,
+        kept={n: _one_line(expr_text(v)) for n, v in kept.items()},
         forward_value={n: (f"self.{n}" if n in owned else n) for n in d.params},
         out_text=_one_line(_output_text(d)), scalar_output=_scalar_output(d),
         gradient_comments=_gradient_comments(d),
@@ -172,7 +184,8 @@ def _gradient_comments(d) -> list[str]:
         from derive.index.printing import contribution_text
 
         return [_one_line(contribution_text(c)) for n in d.inputs for c in d.gradient_chain(n)]
-    return [f"dL/d{n} = {_one_line(expr_text(_shown_gradient(d, n)))}" for n in d.inputs]
+    return [f"dL/d{n} = {_one_line(computed_text(_shown_gradient(d, n), bool(d.shapes)))}"
+            for n in d.inputs]
 
 
 def _is_index(d) -> bool:
@@ -212,7 +225,8 @@ def _dimension(dim) -> int | str:
 
 
 def _shown_gradient(d, name: str):
-    return d.saved_form.get(name) if d.saved_form.get(name) is not None else d.gradients[name]
+    form = d.backward_form(name) if hasattr(d, "backward_form") else d.saved_form.get(name)
+    return form if form is not None else d.gradients[name]
 
 
 def _names_backward_needs(d) -> set[str]:
@@ -266,7 +280,7 @@ def _embedded_functions(forward_source: str, backward_source: str) -> str:
     functions = []
     for source, public in ((forward_source, "forward"), (backward_source, "backward")):
         tree = ast.parse(source)
-        renames = {public: f"_{public}"}
+        renames = {public: f"_{public}", "forward_saved": "_forward_saved"}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name != public:
                 text = ast.unparse(node)

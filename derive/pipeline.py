@@ -12,6 +12,7 @@ import sympy as sp
 
 from derive import catalog
 from derive.budget import check_entries, check_expression, check_work
+from derive.codegen.keep import choose_kept
 from derive.codegen.source import backward_source, forward_source
 from derive.derivation import Derivation
 from derive.errors import DeriveError
@@ -142,9 +143,16 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry, assumption
     if compact is not None:  # the compact form in the named intermediates is the saved form
         d.saved_form = {n: g if {m.name for m in g.atoms(sp.MatrixSymbol)} & set(compact.used)
                         else None for n, g in compact.gradients.items()}
+    if not shapes:
+        kept = choose_kept(expr, {n: d.saved_form.get(n) if d.saved_form.get(n) is not None
+                                  else gradients[n] for n in inputs}, params)
+        d.kept, d.kept_form = kept.values, kept.forms
+        if d.kept:
+            d.forward_source = forward_source(name, str(expr), expr, params, kept=d.kept)
     d.backward_source = backward_source(name, parsed.text if shapes else str(expr), params,
                                         inputs, gradients, d.saved_form, shapes,
-                                        tuple(getattr(dout, "shape", ())), d.intermediates)
+                                        tuple(getattr(dout, "shape", ())), d.intermediates,
+                                        d.kept)
     d.checks = self_check(d, {n: parsed.symbol(n) for n in parsed.names})
     return d
 

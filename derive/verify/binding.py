@@ -44,8 +44,8 @@ def candidates(loaded: Loaded) -> list[Candidate]:
         return [found] if found is not None else []
     found = []
     for key, value in ns.items():
-        if not _defined_in(value, loaded.module_name):
-            continue
+        if key.startswith("_") or not _defined_in(value, loaded.module_name):
+            continue  # a private name is a helper (a generated recurrence's _step_forward)
         if is_value_class(value):  # micrograd: one candidate per operation
             found += [Candidate(f"{prefix}:{key}.{method}", "value", (value, method), op)
                       for method, op in value_operations(value, set(catalog.load()))]
@@ -92,7 +92,7 @@ def near_misses(loaded: Loaded) -> list[dict]:
         return [{"target": loaded.label, "reason": reason}] if reason else []
     found = []
     for key, value in ns.items():
-        if _defined_in(value, loaded.module_name):
+        if not key.startswith("_") and _defined_in(value, loaded.module_name):
             reason = _half_layer(value, key, ns)
             if reason:
                 found.append({"target": f"{prefix}:{key}", "reason": reason})

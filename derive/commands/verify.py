@@ -64,6 +64,8 @@ def add_arguments(parser):
 
 def rerun_command(args, seed: int) -> str:
     parts = ["derive", "verify", *args.targets]
+    for path in getattr(args, "catalog", None) or []:
+        parts += ["--catalog", path]
     if args.op:
         parts += ["--op", args.op]
     for option in ("formula", "latex"):

@@ -161,7 +161,7 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), c.detail)
                      for c in d.checks),
         verification=None if verification is None else tuple(
-            _check_row(c) for c in verification),
+            check_row(c) for c in verification),
         matrix_sections=tuple(matrix_sections(d)),
         backward_code=_listing_safe(d.backward_source),
         saved_values=tuple(d.saved_names),
@@ -238,7 +238,7 @@ def _code_text(d) -> str:
     return str(d.expr)
 
 
-def _check_row(check) -> CheckRow:
+def check_row(check) -> CheckRow:
     get = check.get if isinstance(check, dict) else (lambda k, default=None: getattr(
         check, k, default))
     error = get("max_rel_err")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from derive.errors import DeriveError
-
 from reports.build import build_pdf, write_atomic
 from reports.html import graph_html, index_html, report_html
 from reports.language import tex_engine
@@ -46,18 +44,20 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
                  stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
     """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`
     (named `stem`, else after the derivation; an index derivation's through
-    reports.index_report, in English, as pdf, tex or md)."""
+    reports.index_report: pdf, tex and md in English, html in `lang`)."""
     if hasattr(derivation, "program"):
-        from reports.index_report import build_index_report, index_report_md, index_report_tex
+        from reports.index_report import (
+            build_index_report,
+            index_report_html,
+            index_report_md,
+            index_report_tex,
+        )
 
-        if fmt == "html":
-            raise DeriveError(f"report {derivation.name}: HTML reports of index-notation "
-                              "formulas are not written yet; use --format pdf, tex or md")
-        report = build_index_report(derivation)
+        report = build_index_report(derivation, lang, verification)
         path = Path(out) / report_file(stem or report.name, fmt)
-        latex = index_report_tex(report) if fmt != "md" else ""
+        latex = index_report_tex(report) if fmt in ("pdf", "tex") else ""
         return report, _write(latex, lambda: index_report_md(report), fmt, path,
-                              f"report {derivation.name}")
+                              f"report {derivation.name}", html=lambda: index_report_html(report))
     report = build_report(derivation, verification, lang)
     path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt in ("pdf", "tex") else ""

@@ -12,6 +12,9 @@ backward rule:
 - `differential(expr, position, d, G) -> (dZ, Ā)`: the node's differential dZ for a change
   d of its argument at `position`, and the VJP Ā read off tr(Gᵀ dZ) = tr(Āᵀ dA) (matrix nodes).
 
+The statements of index formulas are entries too (derive.primitives.statements): their
+`weight(statement, dT)` is the upstream as a read's Kronecker-delta sum takes it.
+
 A node whose type has no entry raises UnknownPrimitive, naming it: nothing falls back silently.
 """
 
@@ -40,7 +43,8 @@ class Primitive:
     """One kind of node. `rule` and `label` are text or functions of (expr, children);
     `children(expr)` overrides the default (the variable arguments, each once); `functions`
     maps formula function names to (arity, builder); `code`, `text`, `latex` are
-    `(printer, expr) -> str`, left None where SymPy's own printing is right."""
+    `(printer, expr) -> str`, left None where SymPy's own printing is right; `weight` is an
+    index statement's `(statement, upstream) -> weighted upstream`."""
 
     types: tuple[type, ...]
     rule: str | Callable
@@ -51,6 +55,7 @@ class Primitive:
     code: Callable | None = None
     text: Callable | None = None
     latex: Callable | None = None
+    weight: Callable | None = None
 
     def rule_name(self, expr, children) -> str:
         return self.rule(expr, children) if callable(self.rule) else self.rule

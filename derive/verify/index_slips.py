@@ -11,7 +11,9 @@ windows, and is computed from the derived program, never typed in per operator:
 - repeated indices not added up (`dW[ids] += dout`): dout kept at the last position of each
   id only;
 - a path of the graph left out (normalisation's −mean(dout) through the mean, or the
-  x̂·mean(dout ⊙ x̂) term through the variance): the VJP without that one contribution.
+  x̂·mean(dout ⊙ x̂) term through the variance): the VJP without that one contribution;
+- for a recurrence over time, the backward generated with a state's gradient not carried back
+  from step t+1, or the initial state's gradient taken one step short (derive.index.through_time).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def index_slips(derivation, name: str, values: dict, dout) -> dict:
         _add(found, says, lambda masked=masked: backward(masked, **values)[name])
     for says, without in _dropped_paths(derivation, name):
         _add(found, says, lambda without=without: without(dout, **values)[name])
+    for says, other in getattr(derivation, "slip_backwards", dict)().items():
+        _add(found, says, lambda other=other: other(dout, **values)[name])
     for constant in program.constants:
         if constant in program.shapes and constant not in program.integer_constants:
             ones = {**values, constant: np.ones(np.shape(values[constant]))}

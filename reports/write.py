@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 from derive.errors import DeriveError
-
 from reports.build import build_pdf, write_atomic
 from reports.html import graph_html, index_html, report_html
 from reports.index_entries import index_entry

@@ -14,6 +14,7 @@ from derive.primitives.registry import (
     formula_functions,
     label_of,
     local_derivatives,
+    own_function,
     primitive_of,
     register,
     rule_name,
@@ -27,4 +28,4 @@ FUNCTIONS = {**formula_functions(), **COMPOSITE_FUNCTIONS}
 
 __all__ = ["FUNCTIONS", "REGISTRY", "Primitive", "UnknownPrimitive", "array_valued",
            "children_of", "differential_symbol", "label_of", "local_derivatives",
-           "primitive_of", "register", "rule_name", "unbroadcast", "vjp"]
+           "own_function", "primitive_of", "register", "rule_name", "unbroadcast", "vjp"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from reports.chain import gradient_chain
-from reports.figures import collapsed_drawing, numeric_example
+from reports.figures import collapsed_drawing, numeric_examples
 from reports.layout import Drawing, draw_graph, visible_width
 from reports.lessons import LessonView, lesson_view
 from reports.matrix_sections import MatrixSection, matrix_sections
@@ -117,7 +117,8 @@ class Report:
     saved_values: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "en"
     intuition: tuple[str, ...] = ()  # the rules of the steps, in order of first use
-    example: object = None  # reports.graph_values.GraphValues at a sample point, or None
+    # reports.graph_values.GraphValues at a sample point (and one beyond each kink)
+    examples: tuple = ()
     collapsed: Drawing | None = None
 
     @property
@@ -167,7 +168,7 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         saved_values=tuple(d.saved_names),
         lang=lang,
         intuition=tuple(dict.fromkeys(s.rule for s in d.steps)),
-        example=numeric_example(d),
+        examples=numeric_examples(d),
         collapsed=collapsed_drawing(d, gradients),
     )
 

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from derive.pipeline import derive
+from reports.model import build_report
 from reports.write import write_report
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("xelatex") is None,
@@ -113,3 +114,38 @@ def test_cli_lang_tutorial_and_graph_markdown(tmp_path):
     assert graph["code"] == 0
     chart = (out / "graph.md").read_text()
     assert '-- "2.6 / 10" -->' in chart and '-- "26 / 1" -->' in chart
+
+
+def test_a_difference_is_one_subtraction_node_with_plus_and_minus_one():
+    d = derive(formula="x*y - t")
+    inner = [n for n in d.graph.nodes if not n.is_leaf]
+    assert [n.label for n in inner] == ["×", "−"]
+    difference = [s for s in d.steps if s.rule == "difference"]
+    assert {str(s.input): s.local for s in difference} == {"x*y": 1, "t": -1}
+    assert str(d.gradients["t"]) == "-dout"
+    # a lone negation is still the tutorial's ×(−1) node, and mse's x − t one − node
+    assert [s.text for s in build_report(derive("sigmoid")).steps][-1] == "×(−1)"
+    assert [n.label for n in derive("mse").graph.nodes if not n.is_leaf][0] == "−"
+
+
+def test_subtraction_node_reads_as_minus_in_the_report(tmp_path):
+    source = write_report(derive("mse"), "tex", tmp_path)[1].read_text()
+    headings = [line for line in source.splitlines() if line.startswith(r"\subsection*{Step")]
+    assert any(r"\fbox{$-$} (difference rule)" in h for h in headings)
+    assert not any("times(-1)" in h for h in headings)
+    assert r"\partial(a - b)/\partial b = -1" in source
+
+
+@pytest.mark.parametrize("op, sides", [("relu", ["1", "0"]), ("leaky_relu", ["1", "0.01"])])
+def test_a_kink_gets_a_numeric_example_on_each_side(op, sides):
+    report = build_report(derive(op))
+    assert [e.gradients[0][2] for e in report.examples] == sides
+    assert [float(e.point[0][1]) > 0 for e in report.examples] == [True, False]
+    assert len(build_report(derive("sigmoid")).examples) == 1  # no kink, one example
+
+
+@needs_tex
+def test_relu_pdf_shows_the_masked_and_the_passed_input(tmp_path):
+    text, log = _report("relu", tmp_path)
+    assert "x = 0.6" in text and "x = −0.6" in text and "other side of the kink" in text
+    assert "Overfull \\hbox" not in log

@@ -144,8 +144,9 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         steps = tuple(replace(s, drawing=draw_graph(d.graph, names, d.steps, d.params, s.number))
                       for s in steps)
     gradients = tuple(_gradient_view(d, name, names) for name in d.inputs)
+    say = _translator(d, lang)
     return Report(
-        name=d.name, description=d.description or "", typed=d.text,
+        name=d.name, description=say(d.description or ""), typed=d.text,
         formula_tex=expr_tex(d.expr), formula_code=_code_text(d),
         inputs=tuple(d.inputs), constants=tuple(d.constants),
         inputs_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.inputs),
@@ -158,12 +159,12 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
         gradients=gradients,
-        notes=(*d.conventions, *d.assumptions),
-        checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), c.detail)
+        notes=tuple(say(n) for n in (*d.conventions, *d.assumptions)),
+        checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), say(c.detail))
                      for c in d.checks),
         verification=None if verification is None else tuple(
-            _check_row(c) for c in verification),
-        matrix_sections=tuple(matrix_sections(d)),
+            replace(row, message=say(row.message)) for row in map(_check_row, verification)),
+        matrix_sections=tuple(matrix_sections(d, say)),
         backward_code=_listing_safe(d.backward_source),
         saved_values=tuple(d.saved_names),
         lang=lang,
@@ -171,6 +172,17 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         examples=numeric_examples(d),
         collapsed=collapsed_drawing(d, gradients),
     )
+
+
+def _translator(d, lang: str):
+    """English text of the derivation -> `lang`: the catalog entry's own translations (when
+    the derivation is that entry's), then the language's message patterns."""
+    from derive import catalog
+    from reports.language import translate
+
+    entry = catalog.load().get(d.name)
+    known = entry.translations(lang) if entry and entry.description == d.description else {}
+    return lambda message: translate(message, lang, known)
 
 
 def _step_view(number, step, d, names: NodeNames) -> StepView:

@@ -149,3 +149,46 @@ def test_relu_pdf_shows_the_masked_and_the_passed_input(tmp_path):
     text, log = _report("relu", tmp_path)
     assert "x = 0.6" in text and "x = −0.6" in text and "other side of the kink" in text
     assert "Overfull \\hbox" not in log
+
+
+def test_chinese_report_translates_catalog_texts_and_messages():
+    """--lang zh: the catalog's description and conventions, the engine's checks and the
+    verifier's verdicts in Chinese; English keeps the English."""
+    from derive.commands.report_jobs import verification_for
+
+    derivation = derive("relu")
+    zh = build_report(derivation, verification_for(derivation), "zh")
+    assert zh.description == "线性整流单元 max(0, x)。"
+    assert zh.notes == ("relu'(0) = 0（在折点处的通用约定）",)
+    assert all(not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", c.message)
+               for c in (*zh.checks, *zh.verification)), [c.message for c in zh.verification]
+    kink = next(c for c in zh.verification if c.name == "kink_convention")
+    assert "遵循约定：relu'(0) = 0（在折点处的通用约定）" in kink.message
+    assert build_report(derivation).description == "Rectified linear unit max(0, x)."
+
+
+def test_every_catalog_entry_has_its_chinese_texts():
+    from derive import catalog
+
+    for entry in catalog.builtin().values():
+        assert entry.chinese.get("description"), entry.name
+        for key in ("conventions", "assumptions"):
+            if key in entry.chinese:
+                assert len(entry.chinese[key]) == len(getattr(entry, key)), (entry.name, key)
+
+
+def test_an_unknown_message_stays_english_and_patterns_translate_their_parts():
+    from reports.language import translate
+
+    assert translate("something new", "zh") == "something new"
+    assert translate("4 random points and directions", "en") == "4 random points and directions"
+    assert translate("Stage 2: name the statistics.", "zh") == "第 2 步：给统计量命名。"
+
+
+def test_matrix_worked_case_never_prints_an_overlong_entry():
+    from reports.model import build_report as report_of
+
+    for section in report_of(derive("svm_hinge")).matrix_sections:
+        for kind, content in section.lines:
+            assert len(content) < 2500, content[:200]
+            assert "Piecewise((" not in content

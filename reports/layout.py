@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from reports.label_room import CHAR_WIDTH, LABEL_PAD, OP_RADIUS, declutter
 from reports.texfmt import expr_tex, node_label_tex, short_number
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
@@ -37,6 +38,7 @@ class DrawnEdge:
     above: str  # LaTeX math: the forward value
     below: str  # LaTeX math: the backward value
     bend: int  # 0 for a straight arrow
+    pos: float = 0.5  # where along the arrow its labels sit (reports.label_room)
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,9 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
                     visible_width(backward.get((graph.output.id, None), "")))
     x_of, x = {}, 0.0
     for col in range(last + 2):
-        if col:
+        if col:  # room for the widest label between two node rims
             width = gaps.get(col, 0) if col <= last else out_width
-            x += max(MIN_GAP, 0.2 * width + 1.2)
+            x += max(MIN_GAP, CHAR_WIDTH * width + LABEL_PAD + 2 * OP_RADIUS + 0.2)
         x_of[col] = round(x, 2)
     nodes = []
     for node in graph.nodes:
@@ -137,7 +139,7 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
         rank = {x: i for i, x in enumerate(sorted({n.x for n in drawn}))}
         drawn = tuple(replace(n, x=round(-n.y * 1.8, 2) + 0.0,
                               y=round(-rank[n.x] * ROW_SEP, 2) + 0.0) for n in drawn)
-    return Drawing(drawn, tuple(edges), vertical=vertical)
+    return declutter(Drawing(drawn, tuple(edges), vertical=vertical))
 
 
 def reading_order(graph, order=()) -> list[int]:

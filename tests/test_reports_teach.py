@@ -192,3 +192,27 @@ def test_matrix_worked_case_never_prints_an_overlong_entry():
         for kind, content in section.lines:
             assert len(content) < 2500, content[:200]
             assert "Piecewise((" not in content
+
+
+def test_report_all_includes_the_index_notation_operators(tmp_path):
+    """--all writes every catalog operator in pdf/tex/md, index notation too (conv2d, lstm_step,
+    ...), each listed in the index; html leaves out what it has no renderer for."""
+    from cli_harness import run_batch
+
+    from derive import catalog
+    from derive.index import is_index_formula
+    from reports.write import INDEX_NOTATION_FORMATS
+
+    md, html = tmp_path / "md", tmp_path / "html"
+    done_md, done_html = run_batch(
+        [["report", "--all", "--format", "md", "--out", str(md)],
+         ["report", "--all", "--format", "html", "--out", str(html)]], tmp_path / "work")
+    assert done_md["code"] == 0 and done_html["code"] == 0, (done_md, done_html)
+    names = catalog.builtin()
+    index = (md / "index.md").read_text()
+    for name, entry in names.items():
+        assert (md / f"{name}.md").is_file(), name
+        assert f"]({name}.md)" in index, name
+        written = (html / f"{name}.html").is_file()
+        assert written == ("html" in INDEX_NOTATION_FORMATS or not is_index_formula(entry.formula))
+    assert r"\mathrm{dx}_{n,c,h,w} \mathrel{+}=" in index  # conv2d's row, as a sum formula

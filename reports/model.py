@@ -193,6 +193,7 @@ def _step_view(number, step, d, names: NodeNames) -> StepView:
     symbolic = isinstance(step.local, sp.Basic)
     forms = local_forms(d, step, names) if symbolic else []
     upstream = names.rename(step.upstream)
+    product = product_tex([upstream, forms[-1]]) if symbolic else expr_tex(upstream)
     return StepView(
         number=number, kind="scalar", label=node_label_tex(node), text=short_number(step.node),
         rule=step.rule,
@@ -200,9 +201,9 @@ def _step_view(number, step, d, names: NodeNames) -> StepView:
         node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
         local_forms=_distinct(expr_tex(f) for f in [*forms, step.local] if symbolic),
-        product_tex=product_tex([upstream, forms[-1]]) if symbolic else expr_tex(upstream),
-        downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
-                                                         step.downstream)),
+        product_tex=product,
+        downstream_forms=tuple(f for f in _distinct(expr_tex(f) for f in (
+            names.rename(step.downstream), step.downstream)) if f != product),  # no x = x
     )
 
 

@@ -42,9 +42,12 @@ def numeric_examples(d) -> tuple:
     points = [first]
     kinks = [n.expr for n in d.graph.nodes if n.expr.has(*KINKS)]
     if kinks:
-        side = _branches(d, kinks, first)
-        other = next((p for p in _other_points(d, first) if _branches(d, kinks, p) != side),
-                     None)
+        try:
+            side = _branches(d, kinks, first)
+            other = next((p for p in _other_points(d, first)
+                          if _branches(d, kinks, p) != side), None)
+        except (TypeError, ValueError):  # a branch SymPy cannot decide at a number
+            other = None
         points += [other] if other is not None else []
     try:
         return tuple(graph_values(d, graph_numbers(d, p)) for p in points)
@@ -74,7 +77,8 @@ def _branches(d, exprs, point: dict) -> tuple:
     """Which branch each kink of `exprs` takes at `point`: the first true condition of a
     Piecewise, the argument a Max/Min picks, the sign of an Abs/sign/Heaviside argument."""
     leaves = d.graph.leaves
-    subs = {d.graph.node(leaves[n]).expr: sp.Float(v, 30) for n, v in point.items() if n in leaves}
+    subs = {d.graph.node(leaves[n]).expr: sp.Float(v, 30)
+            for n, v in point.items() if n in leaves}
     found = []
     for expr in exprs:
         for kink in sorted(expr.atoms(*KINKS), key=sp.default_sort_key):

@@ -48,11 +48,12 @@ def _add_function(expr, replacements):
 
 
 def _add_label(expr, children):
-    constants = _constants(expr)
+    constant = sp.Add(*_constants(expr))
     if _subtracted(expr):  # a constant beside a difference keeps its own sign: − +1
-        return "−" + (f" {'+' if sp.Add(*constants) > 0 else '−'}{_number(abs(sp.Add(*constants)))}"
-                      if constants else "")
-    return "+" + (_number(sp.Add(*constants)) if constants else "")
+        sign = "−" if constant.could_extract_minus_sign() else "+"
+        return "−" + (f" {sign}{_number(-constant if sign == '−' else constant)}"
+                      if constant != 0 else "")
+    return "+" + (_number(constant) if constant != 0 else "")
 
 
 def _mul_label(expr, children):

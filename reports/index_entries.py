@@ -14,8 +14,17 @@ class IndexEntry:
     status: str
 
 
-def index_entry(report) -> IndexEntry:
-    """The index row of `report` (a reports.model.Report or a reports.index_report.IndexReport)."""
+def index_entry(report, lang: str = "en") -> IndexEntry:
+    """The index row of `report` (a reports.model.Report or a reports.index_report.IndexReport),
+    its status in `lang`."""
+    from reports.language import translate
+
+    entry = _entry(report)
+    return IndexEntry(entry.name, entry.formula_lines, entry.gradient_lines,
+                      translate(entry.status, lang))
+
+
+def _entry(report) -> IndexEntry:
     if hasattr(report, "statements"):  # index notation: the statement that defines the output
         return IndexEntry(
             name=report.name, formula_lines=(report.statements[-1][1],),

@@ -69,7 +69,8 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
 def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
                 lang: str = "en") -> Path:
     """The index of `entries`: every operator with formula, gradients, status, file."""
-    rows = [(index_entry(report), path.name) for report, path in entries]
+    status_lang = lang if fmt != "md" else "en"  # the Markdown index is English
+    rows = [(index_entry(report, status_lang), path.name) for report, path in entries]
     path = Path(out) / report_file("index", fmt)
     latex = index_tex(rows, lang) if fmt in ("pdf", "tex") else ""
     return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang,

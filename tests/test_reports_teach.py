@@ -216,3 +216,11 @@ def test_report_all_includes_the_index_notation_operators(tmp_path):
         written = (html / f"{name}.html").is_file()
         assert written == ("html" in INDEX_NOTATION_FORMATS or not is_index_formula(entry.formula))
     assert r"\mathrm{dx}_{n,c,h,w} \mathrel{+}=" in index  # conv2d's row, as a sum formula
+
+
+def test_chinese_index_names_each_status_in_chinese(tmp_path):
+    from reports.write import write_index
+
+    entries = [(build_report(derive("sigmoid"), None, "zh"), tmp_path / "sigmoid.pdf")]
+    source = write_index(entries, "tex", tmp_path, "zh").read_text(encoding="utf-8")
+    assert "已检查" in source and "checked" not in source

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from reports.texfmt import visible_width
+
 CHAR_WIDTH = 0.2   # cm per visible character of a label
 LABEL_PAD = 0.3    # cm of white ground around a label's text
 LABEL_HEIGHT = 0.45
@@ -29,16 +31,12 @@ STYLES = ("sloped", "upright")
 
 
 def label_size(tex: str) -> tuple[float, float]:
-    from reports.layout import visible_width
-
     high = FRACTION_HEIGHT if "frac" in tex else LABEL_HEIGHT
     return CHAR_WIDTH * visible_width(tex) + LABEL_PAD, high
 
 
 def node_half(node) -> tuple[float, float]:
     """Half the width and height of a drawn node, in cm."""
-    from reports.layout import visible_width
-
     width = CHAR_WIDTH * visible_width(node.label.strip("$")) + 0.3
     if node.kind == "op":
         return max(2 * OP_RADIUS, width) / 2, OP_RADIUS

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from reports.label_room import CHAR_WIDTH, LABEL_PAD, OP_RADIUS, declutter
-from reports.texfmt import expr_tex, node_label_tex, short_number
+from reports.texfmt import expr_tex, node_label_tex, short_number, visible_width
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
 ROW_SEP = 2.0  # cm between rows
@@ -52,13 +52,6 @@ class Drawing:
         """(source node, target node, edge) for every arrow, in drawing order."""
         by_key = {n.key: n for n in self.nodes}
         return [(by_key[e.source], by_key[e.target], e) for e in self.edges]
-
-
-def visible_width(tex: str) -> int:
-    """Roughly how many characters `tex` shows when typeset."""
-    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", tex)
-    text = re.sub(r"\\[A-Za-z]+", "x", text)
-    return len(re.sub(r"[{}^_ ]", "", text))
 
 
 def draw_graph(graph, names, steps, order=(), upto=None) -> Drawing:

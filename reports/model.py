@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
+from reports.breaking import WIDTH, lines
 from reports.chain import gradient_chain
 from reports.figures import collapsed_drawing, numeric_examples
 from reports.layout import Drawing, draw_graph, visible_width
@@ -209,15 +210,20 @@ def _step_view(number, step, d, names: NodeNames) -> StepView:
 
 def _differential_step(number, step, node, names: NodeNames) -> StepView:
     """A matrix node: its differential (the part from this input), and the gradient read off
-    from ⟨upstream, d node⟩ = ⟨downstream, d input⟩."""
+    from ⟨upstream, d node⟩ = ⟨downstream, d input⟩. An upstream that cannot be broken
+    into lines (batch norm's, deep in the graph) is written ∂L/∂u: the step for the node's
+    user derived it."""
+    name_tex = expr_tex(names.symbol(node.id))
+    upstream = expr_tex(names.rename(step.upstream))
+    if max(visible_width(line) for line in lines(upstream)) > WIDTH:  # it cannot break
+        upstream = rf"\frac{{\partial L}}{{\partial {name_tex}}}"
     return StepView(
         number=number, kind="differential", label=node_label_tex(node),
-        text=short_number(step.node), rule=step.rule,
-        name_tex=expr_tex(names.symbol(node.id)),
-        node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
+        text=short_number(step.node), rule=step.rule, name_tex=name_tex,
+        node_tex=f"{name_tex} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
         local_forms=_distinct([expr_tex(names.rename(step.local))]),
-        product_tex=expr_tex(names.rename(step.upstream)),
+        product_tex=upstream,
         downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
                                                          step.downstream)))
 

@@ -322,3 +322,10 @@ def _max_with_zero(expr):
     if other != 0 or otherwise != sp.true or not isinstance(condition, sp.StrictGreaterThan):
         return None
     return value if condition.lhs == value and condition.rhs == 0 else None
+
+
+def visible_width(tex: str) -> int:
+    """Roughly how many characters `tex` shows when typeset."""
+    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}^_ ]", "", text))

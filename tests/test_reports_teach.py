@@ -224,3 +224,13 @@ def test_chinese_index_names_each_status_in_chinese(tmp_path):
     entries = [(build_report(derive("sigmoid"), None, "zh"), tmp_path / "sigmoid.pdf")]
     source = write_index(entries, "tex", tmp_path, "zh").read_text(encoding="utf-8")
     assert "已检查" in source and "checked" not in source
+
+
+def test_a_matrix_steps_upstream_is_never_an_unbreakable_wall():
+    from reports.breaking import WIDTH, lines
+    from reports.layout import visible_width
+
+    report = build_report(derive("batchnorm"))
+    uppers = [s.product_tex for s in report.steps if s.kind == "differential"]
+    assert all(max(visible_width(line) for line in lines(u)) <= WIDTH for u in uppers)
+    assert any(u.startswith(r"\frac{\partial L}{\partial") for u in uppers)

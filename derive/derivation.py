@@ -51,6 +51,8 @@ class Derivation(RichDisplay):
     invertible: list = field(default_factory=list)
     intermediates: dict = field(default_factory=dict)  # name -> value, in earlier names
     rewrites: list = field(default_factory=list)  # simplify.compact.Rewrite: long → compact
+    kept: dict = field(default_factory=dict)  # name -> value forward keeps for backward (mask)
+    kept_form: dict = field(default_factory=dict)  # input -> gradient in the kept names, or None
 
     @property
     def params(self) -> list[str]:
@@ -59,10 +61,18 @@ class Derivation(RichDisplay):
     @property
     def saved_names(self) -> list[str]:
         """The saved values backward may be given: the named intermediates its saved forms
-        use (mu, var, xhat), else `out` when a saved form uses the output."""
+        use (mu, var, xhat), else `out` when a saved form uses the output and the values
+        forward keeps for it (`kept`: a mask x > 0, x − t)."""
         if self.intermediates:
             return list(self.intermediates)
-        return ["out"] if any(v is not None for v in self.saved_form.values()) else []
+        out = ["out"] if any(v is not None for v in self.saved_form.values()) else []
+        return [*out, *self.kept]
+
+    def backward_form(self, name: str):
+        """The gradient of `name` as backward computes it from saved values (the kept values
+        such as a mask, the output), or None where it reads none."""
+        kept = self.kept_form.get(name)
+        return kept if kept is not None else self.saved_form.get(name)
 
     def inlined(self, expr):
         """`expr` with the named intermediates it uses written in the inputs."""
@@ -95,6 +105,18 @@ class Derivation(RichDisplay):
             raise DeriveError(f"unknown backend '{backend}' (known: numpy, numexpr)")
         return self._functions
 
+    def saved_values(self, values: dict) -> dict:
+        """The saved values backward may be given (saved_names), computed by the generated
+        forward from `values`: `out`, and the values forward keeps (forward_saved)."""
+        forward = self.functions()[0]
+        saved = {"out": forward(**values)} if "out" in self.saved_names else {}
+        if self.kept:
+            if "_forward_saved" not in self.__dict__:
+                self._forward_saved = load_source(self.forward_source,
+                                                  self.name)["forward_saved"]
+            saved.update(self._forward_saved(**values)[1])
+        return saved
+
     def sample(self, rng: np.random.Generator, sizes: dict | None = None,
                entries: tuple = (5,)) -> dict:
         """Random float64 values for every parameter (derive.sampling.sample_values)."""
@@ -126,5 +148,5 @@ class Derivation(RichDisplay):
         return derivation_json(self)
 
     def __getstate__(self):
-        compiled = ("_functions", "_sampling_functions")
+        compiled = ("_functions", "_sampling_functions", "_forward_saved")
         return {k: v for k, v in self.__dict__.items() if k not in compiled}

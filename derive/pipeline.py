@@ -12,6 +12,7 @@ import sympy as sp
 
 from derive import catalog
 from derive.budget import check_entries, check_expression, check_work
+from derive.codegen.keep import choose_kept
 from derive.codegen.source import backward_source, forward_source
 from derive.derivation import Derivation
 from derive.errors import DeriveError
@@ -21,6 +22,7 @@ from derive.index.options import index_constants, index_shapes
 from derive.printers.text import formula_text
 from derive.read.formula import Formula, parse_formula
 from derive.read.identities import declared_identities
+from derive.read.latex.index import index_latex, is_index_latex
 from derive.sampling import infer_domains, invertible_arguments, kinks_of
 from derive.selfcheck import self_check
 from derive.simplify import saved_forms, simplify_gradients
@@ -54,6 +56,8 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
     if is_index_formula(formula):
         shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
         return derive_index(formula, shapes, index_constants(constants), name or "formula")
+    if is_index_latex(latex):
+        return _derive_index_latex(latex, shapes, constants, name, log_base)
     if op is not None:
         entry = catalog.get(op)
         parsed = parse_formula(entry.formula, entry.shapes, where=f"catalog entry '{op}'")
@@ -80,6 +84,23 @@ def derive(op: str | None = None, *, formula: str | None = None, latex: str | No
         from derive.read.latex import reading_notes
 
         derivation.conventions[:0] = reading_notes(latex, log_base)
+    return derivation
+
+
+def _derive_index_latex(latex: str, shapes, constants, name, log_base):
+    """An index formula in LaTeX, read into the index syntax (derive.read.latex.index); the
+    reader's messages name the LaTeX's columns."""
+    from derive.read.latex import reading_notes
+
+    translation = index_latex(latex, log_base)
+    shapes = shapes if isinstance(shapes, dict) else index_shapes(shapes or ())
+    try:
+        derivation = derive_index(translation.text, shapes, index_constants(constants),
+                                  name or "formula")
+    except DeriveError as exc:
+        raise translation.located(exc) from None
+    derivation.text = translation.tex
+    derivation.conventions[:0] = reading_notes(latex, log_base)
     return derivation
 
 
@@ -122,9 +143,16 @@ def _derive(parsed: Formula, name, inputs, constants, domains, entry, assumption
     if compact is not None:  # the compact form in the named intermediates is the saved form
         d.saved_form = {n: g if {m.name for m in g.atoms(sp.MatrixSymbol)} & set(compact.used)
                         else None for n, g in compact.gradients.items()}
+    if not shapes:
+        kept = choose_kept(expr, {n: d.saved_form.get(n) if d.saved_form.get(n) is not None
+                                  else gradients[n] for n in inputs}, params)
+        d.kept, d.kept_form = kept.values, kept.forms
+        if d.kept:
+            d.forward_source = forward_source(name, str(expr), expr, params, kept=d.kept)
     d.backward_source = backward_source(name, parsed.text if shapes else str(expr), params,
                                         inputs, gradients, d.saved_form, shapes,
-                                        tuple(getattr(dout, "shape", ())), d.intermediates)
+                                        tuple(getattr(dout, "shape", ())), d.intermediates,
+                                        d.kept)
     d.checks = self_check(d, {n: parsed.symbol(n) for n in parsed.names})
     return d
 

@@ -42,8 +42,10 @@ def derivation_json(d) -> dict:
         "constants": list(d.constants),
         "shapes": {k: [str(v) for v in dims] for k, dims in d.shapes.items()},
         "gradients": {n: expr_text(g) for n, g in d.gradients.items()},
-        "saved_form": {n: (None if g is None else expr_text(g)) for n, g in d.saved_form.items()},
+        "saved_form": {n: (None if d.backward_form(n) is None else expr_text(d.backward_form(n)))
+                       for n in d.saved_form},
         "saved_values": d.saved_names,
+        "kept": {n: expr_text(v) for n, v in d.kept.items()},
         "intermediates": {n: expr_text(v) for n, v in getattr(d, "intermediates", {}).items()},
         "forward_source": d.forward_source,
         "backward_source": d.backward_source,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sympy as sp
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -44,9 +45,15 @@ def print_derivation(d, console: Console | None = None) -> None:
             console.print(escape(f"  in the inputs: {expr_text(d.gradients[name])}"))
             continue
         console.print(f"[bold]dL/d{escape(name)}[/bold] = {escape(expr_text(d.gradients[name]))}")
+        saved = d.backward_form(name) if hasattr(d, "backward_form") else saved
         if saved is not None:
+            kept = getattr(d, "kept", {})
+            defined = [f"{k} = {expr_text(v)}" for k, v in kept.items() if saved.has(
+                sp.Symbol(k)) or saved.has(sp.Symbol(k, real=True))]
+            if d.saved_form.get(name) is not None:
+                defined.append(f"out = {formula}")
             console.print(escape(f"  in saved values: {expr_text(saved)}"
-                                 f"   (out = {formula})"))
+                                 f"   ({', '.join(defined)})"))
     for note in [*d.conventions, *d.assumptions]:
         console.print(f"note: {escape(str(note))}")
     console.print("checks: " + "; ".join(f"{c.name} ({c.detail}, max error {c.max_error:.1e})"

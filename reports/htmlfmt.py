@@ -12,6 +12,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from reports.breaking import lines
+from reports.grid_svg import grid_svg
 from reports.mathml import math_ml, prose_html
 from reports.svg import svg_picture
 
@@ -55,4 +56,5 @@ def status_class(status: str) -> str:
 
 
 FILTERS = {"mathml": math_ml, "display": display_html, "prose": prose_html,
-           "svg": svg_picture, "code": code_html, "statusclass": status_class}
+           "svg": svg_picture, "code": code_html, "statusclass": status_class,
+           "grid": lambda rows, name, kind="": grid_svg(name, rows, kind)}

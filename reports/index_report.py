@@ -12,6 +12,7 @@ import numpy as np
 
 from derive.index.printing import delta_latex, statement_latex, statement_text
 from derive.index.worked import worked_case
+from reports.model import check_row
 from reports.render import render
 
 
@@ -28,15 +29,19 @@ class IndexReport:
     backward_code: str
     worked: dict | None = None   # sizes, constants, and (label, matrix LaTeX) groups
     outputs: list = field(default_factory=list)
+    lang: str = "en"
+    verification: tuple | None = None   # CheckRows of the verifier on a layer (derive new)
 
 
-def build_index_report(derivation) -> IndexReport:
+def build_index_report(derivation, lang: str = "en", verification=None) -> IndexReport:
     """Gather what the documents show from an IndexDerivation."""
+    every = derivation.steps()  # a recurrence's through-time steps come first, with no read
     steps = [{"input": step["input"], "rule": step["rule"], "statement": step["node"],
               "delta": delta_latex(c), "conditions": step["conditions"],
               "solved": ", ".join(f"{k} = {v}" for k, v in step["solved"].items()),
               "result": step["latex"]}
-             for c, step in zip(derivation.contributions, derivation.steps())]
+             for c, step in zip(derivation.contributions,
+                                every[len(every) - len(derivation.contributions):])]
     json = derivation.to_json()
     check = "; ".join(f"{c['name']}: {c['detail']}, largest error {c['max_error']:.1e}"
                       for c in derivation.checks)
@@ -46,7 +51,9 @@ def build_index_report(derivation) -> IndexReport:
                     for s in derivation.program.statements],
         steps=steps, gradients=json["gradients_latex"], conventions=list(derivation.conventions),
         check=check, backward_code=derivation.backward_source, worked=_worked(derivation),
-        outputs=list(derivation.outputs))
+        outputs=list(derivation.outputs), lang=lang,
+        verification=None if verification is None else tuple(
+            check_row(c) for c in verification))
 
 
 def _worked(derivation) -> dict | None:
@@ -58,16 +65,25 @@ def _worked(derivation) -> dict | None:
               ("gradients", {"d" + n: g for n, g in case["gradients"].items()})]
     return {"sizes": case["sizes"], "constants": case["constants"],
             "groups": [(title, [(name, matrix_tex(v)) for name, v in values.items()])
-                       for title, values in groups]}
+                       for title, values in groups],
+            "grids": [(title, [(name, matrix_rows(v)) for name, v in values.items()])
+                      for title, values in groups]}
+
+
+def matrix_rows(value) -> list[list[str]]:
+    """A small array as rows of numbers (text): axes of length 1 dropped, leading axes
+    flattened to rows."""
+    array = np.squeeze(np.asarray(value, dtype=float))
+    rows = array.reshape(1, -1) if array.ndim < 2 else array.reshape(-1, array.shape[-1])
+    return [[_number(float(x)) for x in row] for row in rows]
 
 
 def matrix_tex(value) -> str:
-    """A small array as a bmatrix: axes of length 1 dropped, leading axes flattened to rows."""
-    array = np.squeeze(np.asarray(value, dtype=float))
-    if array.ndim == 0:
-        return _number(float(array))
-    rows = array.reshape(1, -1) if array.ndim == 1 else array.reshape(-1, array.shape[-1])
-    body = r" \\ ".join(" & ".join(_number(x) for x in row) for row in rows)
+    """A small array as a bmatrix (a number alone as itself), as matrix_rows lays it out."""
+    rows = matrix_rows(value)
+    if np.ndim(np.squeeze(np.asarray(value))) == 0:
+        return rows[0][0]
+    body = r" \\ ".join(" & ".join(row) for row in rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
@@ -81,3 +97,11 @@ def index_report_tex(report: IndexReport) -> str:
 
 def index_report_md(report: IndexReport) -> str:
     return render("index_report.md.j2", r=report)
+
+
+def index_report_html(report: IndexReport) -> str:
+    """One self-contained HTML page (MathML, the worked case as SVG grids, no script), in the
+    report's language."""
+    from reports.language import text
+
+    return render("index_report.html.j2", r=report, t=text(report.lang), lang=report.lang)

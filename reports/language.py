@@ -26,7 +26,8 @@ def text(lang: str) -> dict:
         return english
     own = tomllib.loads((TEXTS / f"{lang}.toml").read_text(encoding="utf-8"))
     merged = {**english, **own}
-    for table in ("rules", "intuition_text", "tutorial", "rule_names", "chain_notes", "gettext"):
+    for table in ("rules", "intuition_text", "tutorial", "rule_names", "chain_notes", "gettext",
+                  "index_report"):
         merged[table] = {**english.get(table, {}), **own.get(table, {})}
     return merged
 

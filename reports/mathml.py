@@ -23,6 +23,8 @@ REWRITES = (
 )
 # latex2mathml writes \mathrm{d} as a bare <mi>, which browsers set in italics
 ROMAN_D = ("<mi>&#x00064;</mi>", '<mi mathvariant="normal">d</mi>')
+# and \mathrel{+}= (an index report's "adds to") as a relation nested in an operator
+PLUS_EQUALS = ("<mo><mrow><mo>&#x0002B;</mo></mrow></mo><mo>&#x0003D;</mo>", "<mo>+=</mo>")
 NS = "http://www.w3.org/1998/Math/MathML"
 TALL = {f"{{{NS}}}{tag}" for tag in ("mfrac", "mtable", "munder", "munderover", "msqrt",
                                       "mroot", "menclose")}
@@ -45,7 +47,7 @@ def math_ml(tex: str, display: bool = False) -> Markup:
         element = convert(source, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises bare exceptions of many kinds
         raise ValueError(f"cannot write as MathML: {tex!r} ({exc})") from exc
-    return Markup(_tidy(element.replace(*ROMAN_D)))
+    return Markup(_tidy(element.replace(*ROMAN_D).replace(*PLUS_EQUALS)))
 
 
 def _tidy(element: str) -> str:

@@ -164,7 +164,7 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), say(c.detail))
                      for c in d.checks),
         verification=None if verification is None else tuple(
-            replace(row, message=say(row.message)) for row in map(_check_row, verification)),
+            replace(row, message=say(row.message)) for row in map(check_row, verification)),
         matrix_sections=tuple(matrix_sections(d, say)),
         backward_code=_listing_safe(d.backward_source),
         saved_values=tuple(d.saved_names),
@@ -258,7 +258,7 @@ def _code_text(d) -> str:
     return str(d.expr)
 
 
-def _check_row(check) -> CheckRow:
+def check_row(check) -> CheckRow:
     get = check.get if isinstance(check, dict) else (lambda k, default=None: getattr(
         check, k, default))
     error = get("max_rel_err")

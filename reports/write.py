@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from derive.errors import DeriveError
 from reports.build import build_pdf, write_atomic
 from reports.html import graph_html, index_html, report_html
 from reports.index_entries import index_entry
@@ -20,7 +19,7 @@ from reports.render import graph_tex, index_tex, report_tex
 
 FORMATS = ("pdf", "tex", "md", "html")
 SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md", "html": ".html"}
-INDEX_NOTATION_FORMATS = ("pdf", "tex", "md")  # the formats an index-notation report is written in
+INDEX_NOTATION_FORMATS = FORMATS  # the formats an index-notation report is written in
 
 
 def file_stem(name: str) -> str:
@@ -47,18 +46,20 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
                  stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
     """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`
     (named `stem`, else after the derivation; an index derivation's through
-    reports.index_report, in English, as pdf, tex or md)."""
+    reports.index_report: pdf, tex and md in English, html in `lang`)."""
     if hasattr(derivation, "program"):
-        from reports.index_report import build_index_report, index_report_md, index_report_tex
+        from reports.index_report import (
+            build_index_report,
+            index_report_html,
+            index_report_md,
+            index_report_tex,
+        )
 
-        if fmt not in INDEX_NOTATION_FORMATS:
-            raise DeriveError(f"report {derivation.name}: HTML reports of index-notation "
-                              "formulas are not written yet; use --format pdf, tex or md")
-        report = build_index_report(derivation)
+        report = build_index_report(derivation, lang, verification)
         path = Path(out) / report_file(stem or report.name, fmt)
-        latex = index_report_tex(report) if fmt != "md" else ""
+        latex = index_report_tex(report) if fmt in ("pdf", "tex") else ""
         return report, _write(latex, lambda: index_report_md(report), fmt, path,
-                              f"report {derivation.name}")
+                              f"report {derivation.name}", html=lambda: index_report_html(report))
     report = build_report(derivation, verification, lang)
     path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt in ("pdf", "tex") else ""

@@ -119,10 +119,18 @@ def load_pair(doc: dict):
     return forward_ns["forward"], backward_ns["backward"]
 
 
+def _forward_saved(doc: dict):
+    """forward_saved from the document's forward_source: (out, {kept name: value})."""
+    namespace: dict = {"__name__": "generated_forward"}
+    exec(compile(doc["forward_source"], "<forward_source>", "exec"), namespace)  # noqa: S102
+    assert callable(namespace.get("forward_saved")), "forward_source defines no forward_saved()"
+    return namespace["forward_saved"]
+
+
 def saved_names(doc: dict) -> set:
     """Names the saved forms use beyond dout, the inputs and the constants (such as out)."""
     dims = {str(d) for shape in doc.get("shapes", {}).values() for d in shape}
-    known = {"dout", *doc["inputs"], *doc["constants"], *dims}  # N in 1/N*sum(...)
+    known = {"dout", "pi", *doc["inputs"], *doc["constants"], *dims}  # N in 1/N*sum(...)
     names = set()
     for form in doc["saved_form"].values():
         if form is not None:
@@ -222,8 +230,11 @@ def check_sources(doc: dict, rng, points=2, tolerance=1e-5) -> float:
     of forward; and give the same result when the saved values (out) are passed in.
     """
     forward, backward = load_pair(doc)
-    extra = saved_names(doc) - set(doc.get("intermediates", {}))  # named in the formula
+    kept = doc.get("kept", {})  # values forward keeps for backward: name -> definition
+    extra = saved_names(doc) - set(doc.get("intermediates", {})) - set(kept)
     assert extra <= {"out"}, f"saved forms use values with no documented meaning: {extra}"
+    assert set(kept) <= set(doc.get("saved_values", ())), "a kept value is not a saved value"
+    forward_saved = _forward_saved(doc) if kept else None
     worst = 0.0
     for _ in range(points):
         values = finite_point(doc, forward, rng)
@@ -244,11 +255,18 @@ def check_sources(doc: dict, rng, points=2, tolerance=1e-5) -> float:
                 f"d/d{name} of {doc['formula']}: backward {grad.ravel()[:6]} vs finite "
                 f"differences {numeric.ravel()[:6]} (relative error {error:.2e})")
             worst = max(worst, error)
-        if extra:
-            with_saved = backward(*dout, **values, out=out)
+        if extra or kept:
+            given = {"out": out} if extra else {}
+            if kept:
+                saved_out, saved = forward_saved(**values)
+                assert set(saved) == set(kept), f"forward_saved keeps {sorted(saved)}"
+                assert np.allclose(saved_out, out, rtol=1e-12, atol=1e-300)
+                given.update(saved)
+            with_saved = backward(*dout, **values, **given)
             for name in doc["inputs"]:
                 assert np.allclose(with_saved[name], grads[name], rtol=1e-7, atol=1e-9), (
-                    f"d/d{name} with the saved out differs from the recomputed one")
+                    f"d/d{name} with the saved values {sorted(given)} differs from the "
+                    "recomputed one")
     return worst
 
 

@@ -254,9 +254,11 @@ def test_gradients_and_saved_forms_are_sympy_syntax_for_the_vjp(shown, op):
         var = sympy.Symbol(name, real=True)
         expected = dout * sympy.diff(formula, var)
         forms = [_sympy_text(doc["gradients"][name], names)]
-        if doc["saved_form"].get(name):
-            forms.append(_sympy_text(doc["saved_form"][name], names).subs(
-                sympy.Symbol("out", real=True), formula))
+        if doc["saved_form"].get(name):  # in out and the values forward keeps (x**y)
+            kept = {sympy.Symbol(k, real=True): _sympy_text(v, names)
+                    for k, v in doc["kept"].items()}
+            forms.append(_sympy_text(doc["saved_form"][name], [*names, *doc["kept"]]).subs(
+                {sympy.Symbol("out", real=True): formula, **kept}))
         for form in forms:
             for _ in range(4):
                 point = {sympy.Symbol(n, real=True): sympy.Float(rng.uniform(0.3, 2.0))

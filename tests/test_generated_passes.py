@@ -62,18 +62,9 @@ def test_the_counter_counts_what_a_person_would():
     assert passes(ast.parse("dout * np.exp(-np.logaddexp(0, -x))", mode="eval")) == 5
 
 
-# not there yet: relu's and leaky_relu's layers keep the mask from forward and mse's layer
-# keeps x − t (derive saves only the output); strict, so a fix turns the row into a failure
-# until it is taken off this list
-NOT_YET = {"relu", "leaky_relu", "mse"}
-ROWS = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="more passes than the "
-                                                "layer")) if n in NOT_YET else n
-        for n in ELEMENTWISE]
-
-
-@pytest.mark.parametrize("name", ROWS)
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_generated_backward_makes_no_more_passes_than_the_hand_written_layer(name):
-    d = derive(name)
+    d = derive(name)  # relu, leaky_relu and mse read the mask or x - t their forward kept
     hand = gradient_passes(inspect.getsource(LAYERS[name]), "backward", "dx")
     generated = gradient_passes(d.backward_source, "backward", f"d_{d.inputs[0]}")
     assert generated <= hand, (f"{name}: {generated} array passes generated, {hand} in "

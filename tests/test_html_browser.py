@@ -134,3 +134,46 @@ def test_the_reports_own_policy_blocks_any_request(browser, pages, tmp_path):
     page = browser.open(tampered)
     assert page.blocked == {"http://127.0.0.1:9/tracker.png": "csp"}
     assert any("Content Security Policy" in p for p in page.problems), page.problems
+
+
+GRIDS = """(() => [...document.querySelectorAll('svg.grid')].filter(g => {
+  const r = g.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length)()"""
+
+
+@pytest.fixture(scope="module")
+def index_pages(tmp_path_factory):
+    """Index-notation reports in HTML: conv2d in English, attention in Chinese, and a typed
+    1-D dilated convolution, written by the real command line."""
+    out = tmp_path_factory.mktemp("index_html")
+    cases = [["report", "conv2d", "max_pool2d", "--format", "html", "--out", str(out)],
+             ["report", "attention", "--format", "html", "--lang", "zh", "--out",
+              str(out / "zh")],
+             ["report", "--formula", "out[n,f,i] = sum(w[f,c,k]*x[n,c,3*i+2*k], c, k)",
+              "--shape", "x=N,C,L", "--shape", "w=F,C,K", "--name", "dilated", "--format",
+              "html", "--out", str(out)]]
+    for result in run_batch(cases, out / "work"):
+        assert result["code"] == 0, result["stderr"]
+    return {"conv2d": out / "conv2d.html", "max_pool2d": out / "max_pool2d.html",
+            "attention_zh": out / "zh" / "attention.html", "dilated": out / "dilated.html"}
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "attention_zh", "dilated"])
+def test_index_report_page_lays_out_its_maths_and_worked_case(browser, index_pages, name,
+                                                               tmp_path):
+    for size, width in WIDTHS.items():
+        page = browser.open(index_pages[name], width=width)
+        seen = page.evaluate(MEASURE)
+        page.screenshot(screenshots(tmp_path) / f"index-{name}-{size}.png", 0, 2400)
+        assert page.requests == [page.url] and page.problems == [], page.problems
+        assert seen["mode"] == "CSS1Compat"
+        assert seen["maths"] >= 6 and seen["unsized"] == [] and seen["merrors"] == 0, seen
+        assert seen["page_width"] <= seen["screen_width"], (
+            f"{name} at {width}px is {seen['page_width']}px wide: the reader must scroll sideways")
+        assert page.evaluate(GRIDS) >= 3, "the worked case is not drawn"
+        assert seen["coloured"] > 10, "the generated code is not coloured"
+    expected = {"conv2d": ["Kronecker", "A worked case", "dx", "dw"],
+                "max_pool2d": ["arg-max", "A worked case"],
+                "attention_zh": ["反向传播", "克罗内克", "算例"],
+                "dilated": ["3*i + 2*k", "A worked case"]}[name]
+    for words in expected:
+        assert words in seen["text"], f"{name}: {words!r} not on the page"

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from derive import catalog
-from derive.index import is_index_formula
 from derive.codegen.source import compile_expression
 from derive.errors import DeriveError
+from derive.index import is_index_formula
 from derive.primitives import FUNCTIONS
 from derive.read.formula import parse_formula
 from derive.read.latex import parse_latex
@@ -86,6 +86,19 @@ def test_names_sympy_prints_its_own_way_read_back():
     assert expr_text(x / (1 + sp.Abs(x))) == "x/(abs(x) + 1)"
 
 
+@pytest.mark.parametrize("text", [
+    "where(x > relu(x), x, 2*x)", "where(relu(x) > 0.5, x, y)",
+    "where(abs(x) > relu(y), exp(x), x)", "where(where(x > 0, x, y) > y, 1, 2)",
+    "where(max(x, y) >= min(x, 0), x, -x)"])
+def test_a_comparison_of_piecewise_values_reads_back(text):
+    """SymPy folds a piecewise value inside a comparison into the condition (x > relu(x)
+    becomes ITE(x > 0, False, x > 0)); derive prints it as nested wheres of single
+    comparisons, which its reader takes."""
+    expr = parse_formula(text).expr
+    assert "ITE" not in expr_text(expr)
+    assert_reads_back(expr)
+
+
 def test_a_dimension_name_reads_as_that_size():
     """`sum(x)/N` as derive prints a mean over samples: N is the declared dimension, not a
     new variable (so the printed gradient reads back)."""
@@ -110,8 +123,9 @@ def _extend(children):
         st.builds("{}({}, {})".format, st.sampled_from(BINARY), children, children),
         st.builds("({}) {} ({})".format, children, st.sampled_from("+-*/"), children),
         st.builds("({})**{}".format, children, st.integers(-3, 3)),
-        # a condition on a piecewise value becomes SymPy's ITE, which derive cannot print yet
         st.builds("where({} > {}, {}, {})".format, LEAVES, LEAVES, children, children),
+        # a comparison of piecewise values (relu, where, abs) becomes SymPy's ITE
+        st.builds("where({} > {}, {}, {})".format, children, children, children, children),
         st.builds("clip({}, {}, {})".format, children, children, children),
     )
 
@@ -127,3 +141,10 @@ def test_generated_formulas_read_back(text):
     except (DeriveError, ValueError, TypeError):  # complex or undefined: not a formula
         assume(False)
     assert_reads_back(expr)
+
+
+@pytest.mark.parametrize("text", ["acos(2)**2*x", "x*sqrt(-1)", "(x*log(-2))**2"])
+def test_a_constant_that_is_not_real_is_refused_in_one_line(text):
+    """Found by test_generated_formulas_read_back: acos(2)**2 was an internal error."""
+    with pytest.raises(DeriveError, match="not a real number"):
+        parse_formula(text)

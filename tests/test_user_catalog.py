@@ -136,3 +136,10 @@ def test_pyproject_without_a_derive_table_adds_nothing(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert usercatalog.discover(None, tmp_path) == []
     assert usercatalog.discover(["a.toml"], tmp_path) == [Path("a.toml")]
+
+
+def test_the_rerun_line_keeps_the_catalog_it_was_given(project):
+    verified = derive_cli("verify", "src/wrong.py", "--catalog", "ops.toml", "--seed", "3",
+                          "--json", cwd=project)
+    rerun = json.loads(verified.stdout)["summary"]["rerun"]
+    assert rerun == "derive verify src/wrong.py --catalog ops.toml --seed 3"

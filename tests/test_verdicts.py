@@ -249,3 +249,17 @@ def test_assert_layer_correct_survives_a_layer_that_exits():
     with pytest.raises(AssertionError, match="SystemExit"):
         assert_layer_correct(exits.SigmoidSysExit, "sigmoid")
     assert_layer_correct(exits.Sigmoid, "sigmoid")
+
+
+def test_private_helpers_beside_a_layer_are_neither_judged_nor_listed(capsys, tmp_path):
+    layer = tmp_path / "layer_with_helpers.py"
+    layer.write_text(
+        "import numpy as np\n\n"
+        "def _step_forward(x):\n    return np.maximum(x, 0)\n\n"
+        "def _step_backward(dout, x):\n    return dout\n\n"
+        "class _Base:\n    def forward(self, x):\n        return x\n\n"
+        "def relu_forward(x):\n    return _step_forward(x), x\n\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n")
+    code, data = run_json(capsys, str(layer))
+    assert code == 0 and [r["target"].rpartition(":")[2] for r in data["results"]] == ["relu"]
+    assert data["summary"]["unbound"] == 0 and data["summary"]["skipped"] == []

@@ -8,8 +8,8 @@ from derive.verify.binding import candidates
 from derive.verify.runner import verify_candidate
 from derive.verify.targets import load_target
 
-CORRECT = ["tests/zoo/cs231n_cnn.py", "tests/zoo/cs231n_rnn.py", "tests/zoo/book_cnn.py"]
-SKIPPED = {"rnn": "runs rnn_step over a sequence"}
+CORRECT = ["tests/zoo/cs231n_cnn.py", "tests/zoo/cs231n_rnn.py", "tests/zoo/book_cnn.py",
+           "tests/zoo/lstm_cells.py"]
 FLOAT64_ONLY = "dtype_shape"  # the course and the book allocate float64 arrays: a warn
 
 
@@ -18,7 +18,7 @@ def _all(paths):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("candidate", [c for c in _all(CORRECT) if c.name not in SKIPPED],
+@pytest.mark.parametrize("candidate", _all(CORRECT),
                          ids=lambda c: c.label.rpartition(":")[2])
 def test_correct_tensor_layers_pass(candidate, seed):
     result = verify_candidate(candidate, seed=seed)
@@ -32,10 +32,8 @@ def test_every_function_of_the_cs231n_files_is_judged():
     expected = {"conv_naive": "conv2d", "max_pool_naive": "max_pool2d", "rnn_step": "rnn_step",
                 "temporal_affine": "temporal_affine",
                 "temporal_softmax_loss": "temporal_softmax_loss", "lstm_step": "lstm_step",
-                "word_embedding": "embedding"}
+                "word_embedding": "embedding", "rnn": "rnn", "lstm": "lstm"}
     results = {c.label.rpartition(":")[2]: verify_candidate(c, seed=0) for c in _all(CORRECT[:2])}
-    for name, reason in SKIPPED.items():  # not judged, and the reason is printed
-        assert reason in results.pop(name)
     assert {label: r.op for label, r in results.items()} == expected
     assert "next_h and next_c compared as one vector" in results["lstm_step"].convention
 
@@ -86,3 +84,38 @@ def test_every_slip_fails_with_the_slip_named(candidate):
     check = next(c for c in result.checks if c.name == caught_by)
     assert result.status == "fail" and check.status == "fail", result
     assert slip in check.message, check.message
+
+
+RECURRENT_SLIPS = [c for c in _all(["tests/zoo/buggy_rnn.py"]) if hasattr(c.objects[-1], "slip")]
+
+
+@pytest.mark.parametrize("candidate", RECURRENT_SLIPS, ids=lambda c: c.label.rpartition(":")[2])
+def test_every_slip_through_time_fails_with_the_slip_named(candidate):
+    slip, caught_by = candidate.objects[-1].slip, candidate.objects[-1].caught_by
+    result = verify_candidate(candidate, seed=0)
+    check = next(c for c in result.checks if c.name == caught_by)
+    assert result.op in ("rnn", "lstm", "lstm_step")
+    assert result.status == "fail" and check.status == "fail", result
+    assert slip in check.message, check.message
+
+
+def test_classes_with_two_outputs_bind_and_judge_both():
+    """An LSTM cell class: forward returns (next_h, next_c), backward takes an upstream each
+    and returns the inputs' gradients (the weights' in attributes, or returned after them)."""
+    cells = {c.name: verify_candidate(c, seed=2) for c in _all(["tests/zoo/lstm_cells.py"])}
+    assert {n: (r.op, r.status) for n, r in cells.items()} == {
+        "LSTMCell": ("lstm_step", "pass"), "TorchStyleLSTMCell": ("lstm_step", "pass")}
+    assert "next_h and next_c compared as one vector" in cells["LSTMCell"].convention
+    judged = {c.name for c in cells["LSTMCell"].checks if c.status == "pass"}
+    assert {"backward", "param_gradients", "finite_difference"} <= judged
+
+
+def test_a_slip_through_time_is_told_from_a_wrong_step():
+    """Judged again with one time step: a carry slip passes there, a gate slip does not."""
+    by_name = {c.label.rpartition(":")[2]: c for c in RECURRENT_SLIPS}
+    carried = verify_candidate(by_name["rnn_unaccumulated"], seed=1)
+    backward = next(c for c in carried.checks if c.name == "backward")
+    assert "with one time step (T = 1) it is right" in backward.message
+    gates = verify_candidate(by_name["lstm_swapped"], seed=1)
+    message = next(c for c in gates.checks if c.name == "backward").message
+    assert "step itself is wrong" in message and "the gates of an LSTM" in message

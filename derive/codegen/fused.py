@@ -16,9 +16,9 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from derive.codegen.source import UNBROADCAST_SOURCE
-from derive.printers.code import load_source as load_functions
-from derive.errors import DeriveError
 from derive.codegen.stable import exp_branches, stable_body
+from derive.errors import DeriveError
+from derive.printers.code import load_source as load_functions
 
 # SymPy function -> numexpr function of the same name and meaning
 NUMEXPR_FUNCTIONS = {
@@ -119,8 +119,8 @@ def numexpr_backward(derivation):
                          "matrix operators use the NumPy backend")
     sizes: dict = {}
     plain = {n: numexpr_source(derivation.gradients[n], sizes) for n in derivation.inputs}
-    saved = {n: numexpr_source(derivation.saved_form[n], sizes)
-             for n in derivation.inputs if derivation.saved_form.get(n) is not None}
+    saved = {n: numexpr_source(derivation.backward_form(n), sizes)
+             for n in derivation.inputs if derivation.backward_form(n) is not None}
     size_inputs = {name: sorted(str(s) for s in expr.free_symbols) for expr, name in sizes.items()}
     unbroadcast = load_functions(f"import numpy\n{UNBROADCAST_SOURCE}",
                                  "unbroadcast")["_unbroadcast"]
@@ -131,6 +131,8 @@ def numexpr_backward(derivation):
         use_saved = bool(saved_names) and all(n in given for n in saved_names)
         local = {"dout": dout, **given}
         for name, symbols in size_inputs.items():
+            if not set(symbols) <= set(local):  # a size in saved values that were not given
+                continue
             local[name] = float(np.prod(np.broadcast_shapes(
                 *(np.shape(local[s]) for s in symbols))))
         grads = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.printers.code import fold_signs
 
@@ -63,6 +64,35 @@ def stable_body(body: sp.Basic) -> sp.Basic:
     body = hyperbolic_as_exp(merge_exponentials(body))
     return softplus_form(body.replace(lambda e: isinstance(e, sp.log) and e.args[0].has(sp.exp),
                                       _split_log))
+
+
+def near_one_form(expr: sp.Basic) -> sp.Basic:
+    """exp(u) − 1 as expm1(u) and log(1 + u) as log1p(u): no digit is lost where exp(u) or
+    1 + u rounds to 1 (softplus′ in its output, 1 − exp(−out), at x = −50). Only for an
+    expression with no overflow-free branches of its own (exp_branches)."""
+    def pair(e):
+        return isinstance(e, sp.Add) and any(_one_minus_exp(e, a) for a in e.args)
+
+    def merged(e):
+        term = next(a for a in e.args if _one_minus_exp(e, a))
+        one = sp.Integer(1) if sp.Integer(1) in e.args else sp.Integer(-1)
+        rest = [a for a in e.args if a not in (term, one)]
+        sign = -1 if one == 1 else 1  # 1 − exp(u) = −expm1(u), exp(u) − 1 = expm1(u)
+        return sp.Add(sign * expm1(term.args[0] if sign == 1 else (-term).args[0]), *rest)
+
+    expr = expr.replace(pair, merged)
+    return expr.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.Add)
+        and sp.Integer(1) in e.args[0].args and not e.args[0].has(sp.exp),
+        lambda e: log1p(e.args[0] - 1))
+
+
+def _one_minus_exp(total: sp.Add, term) -> bool:
+    """Whether `term` is exp(u) beside −1 or −exp(u) beside 1 in the sum `total`."""
+    if isinstance(term, sp.exp):
+        return sp.Integer(-1) in total.args
+    return (isinstance(-term, sp.exp) and term.could_extract_minus_sign()
+            and sp.Integer(1) in total.args)
 
 
 def merge_exponentials(expr: sp.Basic) -> sp.Basic:
@@ -153,6 +183,17 @@ def expit_form(branches: ExpBranches, s: sp.Symbol) -> sp.Basic | None:
     return None
 
 
+def as_computed(expr: sp.Basic) -> tuple[sp.Basic, dict]:
+    """(`expr` as the code computes it, {s: v} for s = sigmoid(v) it is written in): the
+    formula a comment over the code gives (dout*s*(1 - s) for sigmoid′)."""
+    branches = exp_branches(stable_body(expr), "c") if isinstance(expr, sp.Expr) else None
+    if branches is None:
+        return expr, {}
+    s = fresh_symbol("s", {str(n) for n in expr.free_symbols}, positive=True)
+    in_s = expit_form(branches, s)
+    return (expr, {}) if in_s is None else (in_s, {s: sigmoid_argument(branches)})
+
+
 def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
     for func in expr.atoms(sp.Function):
         if func.has(symbol):
@@ -165,26 +206,39 @@ def _rational_in(expr: sp.Basic, symbol: sp.Symbol) -> bool:
     return True
 
 
-def _fresh(name: str, taken: set, **assumptions) -> sp.Symbol:
+def fresh_symbol(name: str, taken: set, **assumptions) -> sp.Symbol:
     """A symbol called `name` (then name1, name2, ...) that no formula name uses."""
     candidates = (name if i == 0 else f"{name}{i}" for i in range(len(taken) + 1))
     return sp.Symbol(next(c for c in candidates if c not in taken), **assumptions)
 
 
-def _readable(value: sp.Basic) -> str:
+def readable_name(value: sp.Basic) -> str:
     """A name saying what a temporary holds: tanh_softplus_x for tanh(softplus(x)), s_x for
-    s*x, x_sq for x**2; `_t` where no short name says it."""
+    s*x, x_sq for x**2, x_minus_t for x - t; `_t` where no short name says it."""
     if isinstance(value, sp.Symbol):
         return value.name
-    if isinstance(value, sp.Function) and len(value.args) == 1:
-        inner = _readable(value.args[0])
-        return "_t" if inner == "_t" else f"{type(value).__name__.lower()}_{inner}"
+    if isinstance(value, sp.Integer) and value >= 0:
+        return str(value)
+    if isinstance(value, sp.Function):  # tanh_x, hypot_x_y
+        parts = [readable_name(a) for a in value.args]
+        name = f"{type(value).__name__.lower()}_{'_'.join(parts)}"
+        return "_t" if "_t" in parts or len(parts) > 1 and len(name) > 16 else name
     if isinstance(value, sp.Pow) and value.exp == 2:
-        inner = _readable(value.base)
+        inner = readable_name(value.base)
         return "_t" if inner == "_t" else f"{inner}_sq"
+    if isinstance(value, sp.Pow) and isinstance(value.base, sp.Symbol) and isinstance(
+            value.exp, sp.Symbol):
+        return f"{value.base}_pow_{value.exp}"
     if isinstance(value, sp.Mul) and all(isinstance(a, sp.Symbol) for a in value.args):
         name = "_".join(a.name for a in value.args)
         return name if len(name) <= 12 else "_t"
+    if isinstance(value, sp.Add) and len(value.args) == 2:  # x - t: x_minus_t
+        first, second = sorted(value.args,
+                               key=lambda a: (a.could_extract_minus_sign(), a.is_number))
+        sign = "minus" if second.could_extract_minus_sign() else "plus"
+        parts = [readable_name(first), readable_name(-second if sign == "minus" else second)]
+        name = f"{parts[0]}_{sign}_{parts[1]}"
+        return "_t" if "_t" in parts or len(name) > 16 or name[0].isdigit() else name
     return "_t"
 
 
@@ -198,10 +252,10 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
         expr = stable_body(expr)
         branches = exp_branches(expr, str(index)) if isinstance(expr, sp.Expr) else None
         if branches is None:
-            stable.append(expr)
+            stable.append(near_one_form(expr))
             continue
         v = sigmoid_argument(branches)
-        s = sigmoids.get(v) or _fresh("s", taken | {str(t) for t in sigmoids.values()},
+        s = sigmoids.get(v) or fresh_symbol("s", taken | {str(t) for t in sigmoids.values()},
                                       positive=True)
         in_s = expit_form(branches, s)
         if in_s is not None:
@@ -209,7 +263,8 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
                 sigmoids[v] = s
                 lines.append(f"{s} = scipy.special.expit({printer.doprint(v)})")
             if in_s.has(1 - s):  # 1 − s loses every digit where s rounds to 1: expit(−v)
-                complement = _fresh(f"one_minus_{s}", taken | {str(t) for t in sigmoids.values()})
+                complement = fresh_symbol(f"one_minus_{s}",
+                                          taken | {str(t) for t in sigmoids.values()})
                 if -v not in sigmoids:
                     sigmoids[-v] = complement
                     lines.append(f"{complement} = scipy.special.expit({printer.doprint(-v)})")
@@ -228,7 +283,7 @@ def stable_lines(exprs: list[sp.Basic], printer) -> tuple[list[str], list[str]]:
     names = {}
     for symbol, value in replacements:
         value = value.xreplace(names)
-        names[symbol] = _fresh(_readable(value), taken | {str(n) for n in names.values()}
+        names[symbol] = fresh_symbol(readable_name(value), taken | {str(n) for n in names.values()}
                                | {str(t) for t in sigmoids.values()})
         lines.append(f"{names[symbol]} = {printer.doprint(value)}")
     reduced = [r.xreplace(names) for r in reduced]

@@ -37,12 +37,16 @@ def derivation_from_args(args):
     if len(given) != 1:
         raise DeriveError("give exactly one of OP, --formula EXPR or --latex TEX")
     from derive.index import is_index_formula
+    from derive.read.latex.index import is_index_latex
 
-    if is_index_formula(args.formula):  # index notation reads its own --shape/--const
-        return cached_derive(formula=args.formula, shapes=args.shape, constants=tuple(args.const))
+    name = {"name": args.name} if getattr(args, "name", None) else {}
+    extra = {"log_base": 10} if getattr(args, "log10", False) else {}
+    if is_index_formula(args.formula) or is_index_latex(args.latex):
+        # index notation reads its own --shape/--const
+        return cached_derive(formula=args.formula, latex=args.latex, shapes=args.shape,
+                             constants=tuple(args.const), **name, **extra)
     shapes = parse_shapes(args.shape)
     if args.op is not None and (shapes or args.const):
         raise DeriveError("--shape and --const apply to --formula or --latex, not to a catalog OP")
-    extra = {"log_base": 10} if getattr(args, "log10", False) else {}
     return cached_derive(op=args.op, formula=args.formula, latex=args.latex, shapes=shapes,
-                         constants=tuple(args.const), **extra)
+                         constants=tuple(args.const), **extra, **name)

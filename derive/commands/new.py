@@ -11,6 +11,7 @@ layer passes the verifier, 1 when it does not, 2 for bad input.
 
 from __future__ import annotations
 
+import argparse
 import keyword
 import re
 import shlex
@@ -47,7 +48,6 @@ def add_arguments(parser):
 def run(args) -> int:
     import json
 
-    from derive.commands.inputs import parse_shapes
     from derive.errors import DeriveError
     from derive.layergen import class_name
     from derive.outputs import Outputs
@@ -57,16 +57,11 @@ def run(args) -> int:
         check_catalog_name(args.name, Path(args.add_to))
     if (args.formula is None) == (args.latex is None):
         raise DeriveError("derive new: give exactly one of --formula EXPR or --latex TEX")
-    from derive.index import is_index_formula
-
-    if is_index_formula(args.formula):
-        raise DeriveError("derive new: layers from index-notation formulas are not generated "
-                          "yet; derive show --formula gives the derivation and its code")
     out = Path(args.out)
     cls = class_name(args.name)
     with Outputs(out, args.out, args.force) as outputs:
         outputs.check(file_names(args.name, args.format, failed=args.keep))
-        derivation = _derive(args, parse_shapes(args.shape))
+        derivation = _derive(args)
         layer, report, verification = _build(derivation, args, cls, outputs.path)
         passed = verified(verification)
         stem = args.name if passed else f"{args.name}.failed"
@@ -119,11 +114,11 @@ def check_catalog_name(name: str, path) -> None:
 
 def add_to_catalog(path, derivation, args, cls) -> None:
     """Append the operator's catalog entry to the user's catalog `path`."""
-    from derive.serialize import expr_text
+    from derive.layergen import formula_text
     from derive.usercatalog import append_entry
 
     append_entry(path, {
-        "name": args.name, "formula": expr_text(derivation.expr),
+        "name": args.name, "formula": formula_text(derivation),
         "inputs": list(derivation.inputs), "constants": list(derivation.constants),
         "shapes": {k: [str(d) for d in v] for k, v in derivation.shapes.items()},
         "layer": cls, "description": f"added by: {rerun_command(args)}"})
@@ -170,12 +165,18 @@ def shadows_module(name: str, out=None) -> bool:
         sys.path[:] = saved
 
 
-def _derive(args, shapes):
-    from derive.cache import cached_derive
+def _derive(args):
+    """The derivation of --formula/--latex (an index formula reads its own --shape/--const)."""
+    from derive.commands.inputs import derivation_from_args
+    from derive.errors import DeriveError
 
-    extra = {"log_base": 10} if args.log10 else {}
-    return cached_derive(formula=args.formula, latex=args.latex, shapes=shapes,
-                         constants=tuple(args.const), name=args.name, **extra)
+    derivation = derivation_from_args(argparse.Namespace(
+        op=None, formula=args.formula, latex=args.latex, shape=args.shape, const=args.const,
+        log10=args.log10, name=args.name))
+    if len(getattr(derivation, "outputs", ())) > 1:
+        raise DeriveError(f"derive new: the formula has several outputs "
+                          f"({', '.join(derivation.outputs)}); a generated layer class has one")
+    return derivation
 
 
 def _build(derivation, args, cls, staging) -> tuple:

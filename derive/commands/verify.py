@@ -64,6 +64,8 @@ def add_arguments(parser):
 
 def rerun_command(args, seed: int) -> str:
     parts = ["derive", "verify", *args.targets]
+    for path in getattr(args, "catalog", None) or []:
+        parts += ["--catalog", path]
     if args.op:
         parts += ["--op", args.op]
     for option in ("formula", "latex"):
@@ -94,11 +96,6 @@ def typed_derivation(args):
     if args.op is not None:
         raise DeriveError(f"--op {args.op} and a typed formula both bind the targets, "
                           "give --op or --formula/--latex, not both")
-    from derive.index import is_index_formula
-
-    if is_index_formula(args.formula):
-        raise DeriveError("derive verify: index-notation formulas are not judged yet; "
-                          "derive show --formula gives the derived backward")
     return derivation_from_args(argparse.Namespace(
         op=None, formula=args.formula, latex=args.latex, shape=args.shape, const=args.const,
         log10=args.log10))

@@ -30,7 +30,12 @@ def is_index_formula(text) -> bool:
 
 
 def derive_index(text, shapes=None, constants=None, name="formula", entry=None):
-    """Derive an index formula; see derive.index.derivation.derive_index."""
-    from derive.index.derivation import derive_index as run
+    """Derive an index formula (derive.index.derivation), or a recurrence over time
+    (derive.index.sequence)."""
+    from derive.index.derivation import derive_program, read_formula
+    from derive.index.sequence import derive_recurrence
 
-    return run(text, shapes or {}, constants or {}, name, entry)
+    program = read_formula(text, shapes or {}, constants or {}, name, entry)
+    if program.states:
+        return derive_recurrence(program, name, entry)
+    return derive_program(program, name, entry)

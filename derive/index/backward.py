@@ -7,6 +7,8 @@ position repeats within one slice); a max/min routes the upstream to the first a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from derive.index.calculus import Contribution, gradient_name
@@ -15,28 +17,39 @@ from derive.index.printing import text
 from derive.index.program import Program, Statement, reads_of, tensor_name
 from derive.index.views import align, fix, scatter_target, subscript
 from derive.index.writer import VIEW, Writer, combine, letters_for, scaled
+from derive.primitives import statement_primitive
+from derive.vocab.statements import FirstArgmax
 
 
-def _values_needed(program: Program, found: list[Contribution]) -> list[Statement]:
-    """The statements whose tensors the backward pass reads, with what they depend on."""
-    needed = set()
+def read_values(program: Program, found: list[Contribution]) -> list[str]:
+    """The defined tensors the derived contributions read (what a caller may pass saved)."""
+    read = set()
     for c in found:
-        needed |= {tensor_name(r) for r in reads_of(c.local)}
-        if c.statement.kind in ("max", "min"):
-            needed |= {tensor_name(r) for r in c.statement.reads()}
+        read |= {tensor_name(r) for r in reads_of(c.local)}
+        if c.upstream.atoms(FirstArgmax):  # routed: the window's values are read again
+            read |= {tensor_name(r) for r in c.statement.reads()}
+    return [s.target for s in program.statements if s.target in read]
+
+
+def _values_needed(program: Program, found: list[Contribution], given=()) -> list[Statement]:
+    """The statements whose tensors the backward pass reads, with what they depend on
+    (except the values `given` as parameters)."""
+    needed = set(read_values(program, found))
     for statement in reversed(program.statements):
-        if statement.target in needed:
+        if statement.target in needed and statement.target not in given:
             needed |= {tensor_name(r) for r in statement.reads()}
-    return [s for s in program.statements if s.target in needed]
+    return [s for s in program.statements if s.target in needed and s.target not in given]
 
 
 def backward_source(program: Program, found: list[Contribution], name: str,
-                    parameters: str) -> str:
+                    parameters: str, function="backward", given=()) -> str:
+    """The backward function's source; the values `given` are its parameters, not recomputed
+    (a recurrence keeps each step's from its forward pass)."""
     writer = Writer(program)
     writer.header()
     for upstream in program.upstreams:
         writer.emit(f"{upstream} = numpy.asarray({upstream})")
-    for statement in _values_needed(program, found):
+    for statement in _values_needed(program, found, given):
         emit_statement(writer, statement)
     dtype = ", ".join([*program.shapes, "1.0"])
     writer.emit(f"dtype = numpy.result_type({dtype})")
@@ -54,7 +67,7 @@ def backward_source(program: Program, found: list[Contribution], name: str,
             _emit_gradients(writer, statement, mine)
     result = ", ".join(f"'{n}': {gradient_name(program, n)}" for n in program.inputs)
     writer.emit(f"return {{{result}}}")
-    return function_source("backward", name, parameters, writer.lines, program)
+    return function_source("backward", name, parameters, writer.lines, program, function)
 
 
 def _emit_gradients(writer: Writer, statement: Statement, found: list[Contribution]) -> None:
@@ -73,10 +86,12 @@ def _emit_gradients(writer: Writer, statement: Statement, found: list[Contributi
         split = ", ".join(text(ranges[i]) for i in statement.indices)
         writer.emit(f"{upstream}_split = {upstream}.reshape(({split},))")
         upstream = f"{upstream}_split"
-    scale = sp.S.One
-    if statement.kind == "mean":
-        scale = 1 / sp.Mul(*(ranges[r] for r in statement.reduce))
-    if statement.kind in ("max", "min"):
+    # the upstream as the registry entry weights it: a factor (mean), a routing (max, min)
+    weight = statement_primitive(statement.kind).weight(replace(statement, ranges=ranges),
+                                                        sp.S.One)
+    routings = weight.atoms(FirstArgmax)
+    scale = weight.xreplace(dict.fromkeys(routings, sp.S.One))
+    if routings:
         upstream, labels = _route(writer, statement, upstream), list(statement.loop)
     letters = letters_for(statement.loop)
     for c in found:

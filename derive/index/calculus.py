@@ -20,34 +20,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.index.program import Program, Statement, affine_parts, tensor_name
+from derive.primitives import statement_primitive
 
 TARGET_NAMES = ("h", "w", "y", "z", "u", "v", "t", "e", "g", "k", "m", "l")
-
-
-class FirstArgmax(sp.Function):
-    """FirstArgmax(body, which, count, r'..., r...): 1 where the indices r are the first
-    arg-max (or arg-min) over the bound indices r' of body(r'), else 0."""
-
-    def _index_text(self, printer):
-        body, which, count, *indices = self.args
-        bound, free = indices[:int(count)], indices[int(count):]
-        return (f"[({', '.join(printer._print(a) for a in free)}) = first {which.name}_"
-                f"({', '.join(printer._print(a) for a in bound)}) {printer._print(body)}]")
-
-    def _latex(self, printer):
-        body, which, count, *indices = self.args
-        bound, free = indices[:int(count)], indices[int(count):]
-        return (r"\left[(%s) = \operatorname{first\,%s}_{%s} %s\right]"  # noqa: UP031
-                % (", ".join(printer._print(a) for a in free), which.name,
-                   ", ".join(printer._print(a) for a in bound), printer._print(body)))
-
-
-def first_argmax(statement) -> sp.Expr:
-    """The indicator that the reduction indices are the first arg-max/min of the body."""
-    bound = [sp.Symbol(f"{r.name}'", integer=True, nonnegative=True) for r in statement.reduce]
-    body = statement.body.subs(dict(zip(statement.reduce, bound)), simultaneous=True)
-    return FirstArgmax(body, sp.Symbol("arg" + statement.kind), len(bound), *bound,
-                       *statement.reduce)
 
 
 @dataclass
@@ -107,29 +82,23 @@ def contributions(program: Program) -> list[Contribution]:
 
 def _contribution(program, statement, read, upstream) -> Contribution:
     name = tensor_name(read)
+    entry = statement_primitive(statement.kind)
     if statement.kind == "pad":
         target = tuple(statement.indices)
         shifted = [i + statement.pad if k in statement.pad_axes else i
                    for k, i in enumerate(target)]
         dT = sp.Indexed(upstream.base, *shifted)
         return Contribution(statement, read, gradient_name(program, name), upstream, sp.S.One,
-                            target, [], summand=dT, rule="pad: crop the border")
+                            target, [], summand=dT, rule=entry.rule)
     placeholder = sp.Dummy("read")
     local = sp.diff(statement.body.subs(read, placeholder), placeholder).subs(placeholder, read)
     if statement.kind == "map" and statement.indices:  # in saved values: 1 - out², out for exp
         local = local.subs(statement.body, sp.Indexed(sp.IndexedBase(statement.target),
                                                       *statement.indices))
-    rule = {"sum": "sum of products: Kronecker delta", "map": "elementwise: chain rule",
-            "mean": "mean: spread over the reduction", "max": "max: route to the first arg-max",
-            "min": "min: route to the first arg-min"}[statement.kind]
-    weight = upstream
-    if statement.kind == "mean":
-        weight = upstream / sp.Mul(*(statement.ranges[r] for r in statement.reduce))
-    elif statement.kind in ("max", "min"):
-        weight = upstream * first_argmax(statement)
+    weight = entry.weight(statement, upstream)
     target = _target_indices(statement, read)
     contribution = Contribution(statement, read, gradient_name(program, name), weight, local,
-                                target, list(zip(target, read.indices)), rule=rule)
+                                target, list(zip(target, read.indices)), rule=entry.rule)
     _eliminate(contribution)
     return contribution
 

@@ -71,18 +71,19 @@ def _emit_values(writer: Writer, statement: Statement) -> None:
     writer.emit(f"{target} = {code}")
 
 
-def forward_source(program: Program, name: str, parameters: str) -> str:
+def forward_source(program: Program, name: str, parameters: str, function="forward") -> str:
     writer = Writer(program)
     writer.header()
     for statement in program.statements:
         emit_statement(writer, statement)
     writer.emit(f"return {', '.join(program.output_names)}")
-    return function_source("forward", name, parameters, writer.lines, program)
+    return function_source("forward", name, parameters, writer.lines, program, function)
 
 
-def function_source(kind, name, parameters, lines, program) -> str:
+def function_source(kind, name, parameters, lines, program, function=None) -> str:
     doc = (f'    """{kind.capitalize()} of {name}: {", ".join(program.output_names)} from the '
            'index formula."""')
-    return "\n".join(["import numpy", "", "", f"def {kind}({parameters}):", doc, *lines, ""])
+    return "\n".join(["import numpy", "", "", f"def {function or kind}({parameters}):", doc,
+                      *lines, ""])
 
 

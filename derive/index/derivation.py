@@ -1,4 +1,4 @@
-"""derive_index(): an index formula read, its VJPs derived, compiled and checked.
+"""derive_program(): an index formula read, its VJPs derived, compiled and checked.
 
 The result, an IndexDerivation, is plain data with the keys `derive show --json` promises
 (inputs, constants, gradients as text, steps, forward_source, backward_source) and the index
@@ -125,6 +125,8 @@ class IndexDerivation:
 
     domains = property(lambda self: {})
     kinks = property(lambda self: [])
+    saved_names = property(lambda self: [])  # backward recomputes what it needs
+    assumptions = property(lambda self: [])
     expr = None
 
     def judging_point(self, rng, constants: dict | None = None) -> dict:
@@ -156,9 +158,10 @@ class IndexDerivation:
             "output_shapes": {n: [text(d) for d in program.shape_of(n)]
                               for n in program.output_names},
             "gradients": self.gradients,
-            "saved_form": {n: None for n in self.inputs}, "saved_values": [],
+            "saved_form": {n: None for n in self.inputs}, "saved_values": self.saved_names,
             "forward_source": self.forward_source, "backward_source": self.backward_source,
-            "steps": self.steps(), "conventions": list(self.conventions), "assumptions": [],
+            "steps": self.steps(), "conventions": list(self.conventions),
+            "assumptions": self.assumptions,
             "checks": self.checks, "example": self.example, "layer": self.layer,
             "description": self.description,
         }
@@ -189,9 +192,9 @@ def parameters(program: Program) -> tuple[str, str]:
     return f"{names}, **_saved", f"{', '.join(program.upstreams)}, {names}, **_saved"
 
 
-def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula",
-                 entry=None) -> IndexDerivation:
-    """Read, derive, compile and check an index formula (see derive.index)."""
+def read_formula(text_: str, shapes: dict, constants: dict, name: str = "formula",
+                 entry=None) -> Program:
+    """Read an index formula, with a catalog entry's input order and outputs."""
     program = read_program(text_, shapes, constants,
                            where=f"catalog entry '{name}'" if entry else "formula")
     if entry is not None:
@@ -204,24 +207,36 @@ def derive_index(text_: str, shapes: dict, constants: dict, name: str = "formula
     if unknown:
         raise DeriveError(f"{'catalog entry ' + repr(name) if entry else 'formula'}: output "
                           f"'{unknown[0]}' is not assigned by any statement")
+    return program
+
+
+def derive_program(program: Program, name: str = "formula", entry=None) -> IndexDerivation:
+    """Derive, compile and check a read index formula (see derive.index)."""
     infer_ranges(program)
     found = contributions(program)
     forward_params, backward_params = parameters(program)
     derivation = IndexDerivation(
-        name=name, text=text_.strip(), program=program, contributions=found,
+        name=name, text=program.text, program=program, contributions=found,
         forward_source=forward_source(program, name, forward_params),
         backward_source=backward_source(program, found, name, backward_params),
         conventions=_conventions(program, entry),
         layer=entry.layer if entry else None,
         description=entry.description if entry else "")
+    return checked(derivation, program)
+
+
+def checked(derivation: IndexDerivation, sized: Program) -> IndexDerivation:
+    """The derivation's forward/backward against finite differences at random points of the
+    sizes and constants `sized` (its program, or a recurrence's step) is valid at."""
+    program = derivation.program
     rng = np.random.default_rng(0)
-    points = check_points(program, rng)
+    points = check_points(sized, rng)
     forward, backward = derivation.functions()
     with np.errstate(all="raise"):
         worst = finite_difference_check(program, forward, backward, points, rng)
     derivation.checks = [{"name": "finite_difference",
                           "detail": f"{len(points)} random points, sizes and constants "
-                                    f"{[p['constants'] for p in points]}",
+                                    f"{[{**p['sizes'], **p['constants']} for p in points]}",
                           "max_error": worst}]
     first = points[0]
     sizes = {sp.Symbol(n, integer=True, positive=True): v for n, v in first["sizes"].items()}

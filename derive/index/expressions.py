@@ -70,6 +70,8 @@ class ExpressionReader:
 
     def tensor_shape(self, name, node) -> tuple:
         statement = next((s for s in self.statements if s.target == name), None)
+        if statement is not None and statement.initial is not None:  # a state: one more axis
+            return (*statement.indices, statement.initial)
         if statement is not None:
             return statement.merged or statement.indices
         if name not in self.shapes:

@@ -61,7 +61,10 @@ def statement_text(statement: Statement) -> str:
         axes = "" if statement.pad_axes == tuple(range(2, len(statement.indices))) else \
             ", " + ", ".join(map(str, statement.pad_axes))
         return f"{statement.target} = pad({statement.body.base.label}, {text(statement.pad)}{axes})"
-    left = read_text(statement.target, statement.merged or statement.indices)
+    axes = list(statement.merged or statement.indices)
+    if statement.initial is not None:
+        axes.insert(statement.initial, sp.Integer(-1))
+    left = read_text(statement.target, axes)
     if statement.kind == "map":
         return f"{left} = {text(statement.body)}"
     over = ", ".join(f"{r} < {text(statement.bounds[r])}" if r in statement.bounds else str(r)
@@ -129,7 +132,10 @@ def latex(expr) -> str:
 
 
 def statement_latex(statement: Statement) -> str:
-    left = latex_read(statement.target, statement.indices)
+    axes = list(statement.indices)
+    if statement.initial is not None:
+        axes.insert(statement.initial, sp.Integer(-1))
+    left = latex_read(statement.target, axes)
     if statement.kind == "pad":
         return f"{latex_name(statement.target)} = \\operatorname{{pad}}({latex_name(str(statement.body.base.label))}, " \
             f"{latex(statement.pad)})"

@@ -30,6 +30,7 @@ class Statement:
     pad_axes: tuple = ()            # pad: the padded axes
     ranges: dict = field(default_factory=dict)   # filled by derive.index.ranges: index → size
     merged: tuple = ()              # left-hand axes that merge indices row-major (flatten)
+    initial: int | None = None      # an initial state `h[n,-1,k] = h0[n,k]`: its time axis
 
     @property
     def loop(self) -> tuple:
@@ -72,9 +73,18 @@ class Program:
 
     def defined(self, name: str) -> Statement | None:
         for statement in self.statements:
-            if statement.target == name:
+            if statement.target == name and statement.initial is None:
                 return statement
         return None
+
+    @property
+    def states(self) -> list[Statement]:
+        """The initial clauses of a recurrence over time (`h[n,-1,k] = h0[n,k]`), in order."""
+        return [s for s in self.statements if s.initial is not None]
+
+    def knows(self, name: str) -> bool:
+        """Whether `name` is an input with a shape or a tensor defined by a statement."""
+        return name in self.shapes or self.defined(name) is not None
 
     def shape_of(self, name: str) -> tuple:
         """The shape of an input or of a defined tensor (after range inference)."""

@@ -24,14 +24,15 @@ def infer_ranges(program: Program) -> None:
                                 for k, (i, d) in enumerate(zip(statement.indices, source))}
             continue
         ranges = dict(statement.bounds)
-        reads = [(r, program.shape_of(tensor_name(r))) for r in statement.reads()]
+        reads = [(r, program.shape_of(tensor_name(r))) for r in statement.reads()
+                 if program.knows(tensor_name(r))]  # a state's previous value may come later
         for index in statement.loop:
             if index in ranges:
                 continue
             bare = list(dict.fromkeys(d for read, shape in reads
                                       for e, d in zip(read.indices, shape) if e == index))
             if bare:  # several axes: the smallest keeps every read in bounds (H of a[n,k], 4H)
-                smallest = sp.Min(*bare)
+                smallest = sp.Min(*bare, *_offset_reads(index, reads, statement.loop))
                 ranges[index] = bare[0] if isinstance(smallest, sp.Min) else smallest
         progress = True
         while progress:
@@ -66,6 +67,17 @@ def _check_row_major(axis, statement) -> None:
             f"formula: the left-hand axis {axis} of {statement.target} must list its indices "
             "row-major, as a reshape does: " + " + ".join(
                 f"{i}*{sp.sstr(expected[i])}" if expected[i] != 1 else str(i) for i in order))
+
+
+def _offset_reads(index, reads, loop) -> list:
+    """The sizes left for `index` by reads of it alone plus a constant (a[n, 3*H + k])."""
+    found = []
+    for read, shape in reads:
+        for expr, size in zip(read.indices, shape):
+            coefficients, offset = affine_parts(expr, loop)
+            if list(coefficients.items()) == [(index, 1)] and offset != 0:
+                found.append(size - offset)
+    return found
 
 
 def _from_sums(index, reads, ranges, loop):

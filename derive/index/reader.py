@@ -45,6 +45,16 @@ def read_program(text: str, shapes: dict, constants: dict, where: str = "formula
     return _Reader(text.strip(), shapes, constants, where).read(module.body)
 
 
+def _initial_axis(target) -> int | None:
+    """The axis written -1 on a left-hand side (an initial state), or None."""
+    if not (isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Tuple)):
+        return None
+    axes = [k for k, item in enumerate(target.slice.elts) if isinstance(item, ast.UnaryOp)
+            and isinstance(item.op, ast.USub) and isinstance(item.operand, ast.Constant)
+            and item.operand.value == 1 and type(item.operand.value) is int]
+    return axes[0] if len(axes) == 1 else None
+
+
 class _Reader(ExpressionReader):
     # ------------------------------------------------------------------ statements
     def read(self, body) -> Program:
@@ -70,6 +80,8 @@ class _Reader(ExpressionReader):
             sizes=list(self.dims.values()))
 
     def statement(self, target, value):
+        if _initial_axis(target) is not None:
+            return self.initial_statement(target, value)
         name, indices, merged = self.target(target)
         if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "pad":
             if indices:
@@ -84,13 +96,34 @@ class _Reader(ExpressionReader):
         else:
             self.add(Statement(name, indices, "map", self.expr(value), merged=merged))
 
+    def initial_statement(self, target, value):
+        """`h[n,-1,k] = h0[n,k]`: the state h of a recurrence over the axis written -1, before
+        its first step; the statement defining h at t may then read h[n,t-1,j]."""
+        axis = _initial_axis(target)
+        name = self.new_tensor_name(target.value)
+        items = [i for k, i in enumerate(target.slice.elts) if k != axis]
+        if not all(isinstance(i, ast.Name) for i in items):
+            self.fail(target, f"an initial state is written with index names and one -1, such "
+                      f"as {name}[n,-1,k] = h0[n,k]")
+        indices = tuple(self.new_index(i) for i in items)
+        if len(set(indices)) != len(indices):
+            self.fail(target, f"an index repeats on the left-hand side of {name}[...]")
+        self.scope, self.current = list(indices), name
+        body = self.expr(value)
+        if any(s.initial is not None and s.initial != axis for s in self.statements):
+            self.fail(target, "every state of a recurrence has its time axis (the -1) in the "
+                      "same place")
+        self.add(Statement(name, indices, "map", body, initial=axis))
+
     def target(self, node):
         """(name, indices, merged axes): an axis `c*H*W + h*W + w` merges c, h, w row-major."""
         if isinstance(node, ast.Name):
             return self.new_tensor_name(node), (), ()
         if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
             self.fail(node, "the left-hand side must be a tensor with indices, such as out[n,i]")
-        name = self.new_tensor_name(node.value)
+        state = [s for s in self.statements if s.target == node.value.id]
+        name = node.value.id if [s.initial is not None for s in state] == [True] else \
+            self.new_tensor_name(node.value)  # a state's step, after its initial clause
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if len(items) > MAX_RANK:
             self.fail(node, f"{name} has more than {MAX_RANK} indices")

@@ -144,6 +144,6 @@ def combine(operands: list, target: list, letters: dict) -> tuple[str, list]:
 def scaled(coefficient, code: str) -> str:
     if coefficient == 1:
         return code
-    return f"{PRINTER.doprint(coefficient)} * {parenthesised(code)}"
+    return f"{parenthesised(PRINTER.doprint(coefficient))} * {parenthesised(code)}"
 
 

@@ -12,6 +12,9 @@ backward rule:
 - `differential(expr, position, d, G) -> (dZ, Ā)`: the node's differential dZ for a change
   d of its argument at `position`, and the VJP Ā read off tr(Gᵀ dZ) = tr(Āᵀ dA) (matrix nodes).
 
+The statements of index formulas are entries too (derive.primitives.statements): their
+`weight(statement, dT)` is the upstream as a read's Kronecker-delta sum takes it.
+
 A node whose type has no entry raises UnknownPrimitive, naming it: nothing falls back silently.
 """
 
@@ -42,7 +45,8 @@ class Primitive:
     maps formula function names to (arity, builder); `code`, `text`, `latex` are
     `(printer, expr) -> str`, left None where SymPy's own printing is right; `function(expr,
     replacements)` overrides the node's own function (expr with each child replaced by its
-    placeholder), for children that are not subexpressions of `expr` as SymPy stores it."""
+    placeholder), for children that are not subexpressions of `expr` as SymPy stores it;
+    `weight` is an index statement's `(statement, upstream) -> weighted upstream`."""
 
     types: tuple[type, ...]
     rule: str | Callable
@@ -54,6 +58,7 @@ class Primitive:
     text: Callable | None = None
     latex: Callable | None = None
     function: Callable | None = None
+    weight: Callable | None = None
 
     def rule_name(self, expr, children) -> str:
         return self.rule(expr, children) if callable(self.rule) else self.rule

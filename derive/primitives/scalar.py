@@ -165,8 +165,40 @@ def _piecewise_text(printer, expr):
         return StrPrinter._print_Piecewise(printer, expr)
     text = printer._print(last)
     for value, condition in reversed(pieces):
-        text = f"where({printer._print(condition)}, {printer._print(value)}, {text})"
+        text = _where_text(printer, condition, printer._print(value), text)
     return text
+
+
+def _where_text(printer, condition, then: str, other: str) -> str:
+    """where(condition, then, other) with one comparison per where, as the reader takes it:
+    a condition SymPy built from several (x > relu(x) becomes ITE(x > 0, False, x > 0); And,
+    Or, Not, ==) is written as nested wheres of single comparisons."""
+    logic = sp.logic.boolalg
+    if condition == True:
+        return then
+    if condition == False:
+        return other
+    if isinstance(condition, logic.ITE):
+        test, when_true, when_false = condition.args
+        return _where_text(printer, test, _where_text(printer, when_true, then, other),
+                           _where_text(printer, when_false, then, other))
+    if isinstance(condition, logic.And):
+        first, *rest = condition.args
+        return _where_text(printer, first, _where_text(printer, sp.And(*rest), then, other),
+                           other)
+    if isinstance(condition, logic.Or):
+        first, *rest = condition.args
+        return _where_text(printer, first, then,
+                           _where_text(printer, sp.Or(*rest), then, other))
+    if isinstance(condition, logic.Not):
+        return _where_text(printer, condition.args[0], other, then)
+    if isinstance(condition, sp.Eq):
+        return _where_text(printer, sp.And(sp.Ge(*condition.args), sp.Le(*condition.args)),
+                           then, other)
+    if isinstance(condition, sp.Ne):
+        return _where_text(printer, sp.Or(sp.Gt(*condition.args), sp.Lt(*condition.args)),
+                           then, other)
+    return f"where({printer._print(condition)}, {then}, {other})"
 
 
 def _fold(function):

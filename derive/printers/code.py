@@ -13,6 +13,8 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from derive.vocab.functions import ArraySum
+
 HEADER = "import math\nimport numpy\nimport scipy.special\n\n\n"
 
 
@@ -63,7 +65,16 @@ class DerivePrinter(NumPyPrinter):
         return f"scipy.special.erfc({self._print(expr.args[0])})"
 
     def _print_ArraySize(self, expr):
-        return f"numpy.size({self._print(expr.args[0])})"
+        # the size of an elementwise expression is its arguments' broadcast size: nothing
+        # is computed (size((x - t)**2) is not worth a pass over memory)
+        arg = expr.args[0]
+        names = sorted(arg.free_symbols, key=str)
+        if isinstance(arg, sp.Symbol) or arg.has(ArraySum) or not names or any(
+                getattr(n, "is_Matrix", False) for n in names):
+            return f"numpy.size({self._print(arg)})"
+        if len(names) == 1:
+            return f"numpy.size({self._print(names[0])})"
+        return f"numpy.broadcast({', '.join(self._print(n) for n in names)}).size"
 
     def _print_Softplus(self, expr):
         return f"numpy.logaddexp(0, {self._print(expr.args[0])})"

@@ -267,7 +267,7 @@ class _Builder:
                 self.fail(node, f"exponent {exponent} too large (limit {MAX_EXPONENT})")
         if base.is_number and not exponent.is_number:
             return
-        if base.is_number and exponent.is_number and abs(float(base)) > 10**6:
+        if base.is_number and exponent.is_number and abs(complex(base)) > 10**6:  # acos(2): complex
             self.fail(node, "power of a large number is too large")
 
     def _Compare(self, node, depth):
@@ -318,6 +318,8 @@ class _Builder:
                                                          sp.logic.boolalg.BooleanAtom)):
             self.fail(node, "the first argument of where() must be a comparison such as x > 0")
         value = builder(*args)
+        if isinstance(value, sp.Expr) and value.is_number and value.is_extended_real is False:
+            self.fail(node, f"{name}(...) of these numbers is not a real number")
         self.meter.check(value, self.where)
         return value
 

@@ -30,7 +30,9 @@ def self_check(d, symbols: dict) -> list[CheckResult]:
         checks = check_symbolic(d.expr, d.gradients, symbols, d.domains)
     forward, backward = d.functions()
     checks.append(check_finite_differences(forward, backward, d.sample, d.inputs,
-                                           "out" in d.saved_names, rounds=4 if d.shapes else 3))
+                                           d.saved_values if d.saved_names and not
+                                           d.intermediates else None,
+                                           rounds=4 if d.shapes else 3))
     return checks
 
 

@@ -26,8 +26,10 @@ class CheckResult:
 
 
 def check_finite_differences(forward, backward, sample, inputs: list[str],
-                             saved: bool, rounds: int = 3, seed: int = 0) -> CheckResult:
-    """Compiled backward vs central differences of compiled forward along random directions.
+                             saved, rounds: int = 3, seed: int = 0) -> CheckResult:
+    """Compiled backward vs central differences of compiled forward along random directions;
+    where backward takes saved values, `saved(values)` gives them (name -> value) and the
+    gradients from them must be those backward computes alone.
 
     `sample(rng)` returns a dict of float64 values for every parameter of forward. NumPy's
     warnings stay inside: what goes wrong is said once, in the error raised.
@@ -50,7 +52,7 @@ def _finite_differences(forward, backward, sample, inputs, saved, rounds, seed) 
         dout = rng.standard_normal(np.shape(out))
         grads = backward(dout, **values)
         if saved:
-            saved_grads = backward(dout, **values, out=out)
+            saved_grads = backward(dout, **values, **saved(values))
             for name in inputs:
                 worst = _worse(worst, _relative(saved_grads[name], grads[name]))
         for name in inputs:

@@ -16,6 +16,7 @@ import inspect
 from dataclasses import dataclass
 
 from derive import catalog
+from derive.index.expressions import MAX_RANK
 from derive.read.shapes import DIM
 from derive.verify.targets import Loaded
 from derive.verify.values import is_value_class, value_operations
@@ -43,8 +44,8 @@ def candidates(loaded: Loaded) -> list[Candidate]:
         return [found] if found is not None else []
     found = []
     for key, value in ns.items():
-        if not _defined_in(value, loaded.module_name):
-            continue
+        if key.startswith("_") or not _defined_in(value, loaded.module_name):
+            continue  # a private name is a helper (a generated recurrence's _step_forward)
         if is_value_class(value):  # micrograd: one candidate per operation
             found += [Candidate(f"{prefix}:{key}.{method}", "value", (value, method), op)
                       for method, op in value_operations(value, set(catalog.load()))]
@@ -91,7 +92,7 @@ def near_misses(loaded: Loaded) -> list[dict]:
         return [{"target": loaded.label, "reason": reason}] if reason else []
     found = []
     for key, value in ns.items():
-        if _defined_in(value, loaded.module_name):
+        if not key.startswith("_") and _defined_in(value, loaded.module_name):
             reason = _half_layer(value, key, ns)
             if reason:
                 found.append({"target": f"{prefix}:{key}", "reason": reason})
@@ -210,9 +211,10 @@ def _declared_shapes(shapes) -> dict:
     for name, dims in shapes.items():
         dims = (dims,) if isinstance(dims, (int, str)) else dims
         if (not isinstance(name, str) or not isinstance(dims, (tuple, list))
-                or not 1 <= len(dims) <= 2 or not all(_dimension(d) for d in dims)):
-            raise Unbound(f"its shapes attribute maps {name!r} to {dims!r}: give one or two "
-                          f"dimensions that are positive numbers or names, {example}")
+                or not 1 <= len(dims) <= MAX_RANK or not all(_dimension(d) for d in dims)):
+            raise Unbound(f"its shapes attribute maps {name!r} to {dims!r}: give 1 to "
+                          f"{MAX_RANK} dimensions (2 for a matrix formula) that are positive "
+                          f"numbers or names, {example}")
         checked[name] = tuple(dims)
     return checked
 

@@ -1,6 +1,8 @@
 """Which integer constant (a stride, a padding) a wrong backward mishandles: the layer is
 judged again with that one constant at its neutral value (stride 1, pad 0); if it passes
-there, the finding names the constant."""
+there, the finding names the constant. A recurrence over time is judged again with one time
+step: right there, the slip is in how gradients go back through time; wrong there too, the
+step itself is wrong, and what that one step's finding says (gates mixed up) is named."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ def attach_constant_blame(ctx: Context, result: Check, check) -> None:
     """For an index operator: name the integer constant (stride, pad) that is mishandled,
     by judging again with that constant at its neutral value."""
     judged = (ctx.sizes_of_dims or {}).get("constants")
+    result.message += _time_blame(ctx, check)
     if not judged:
         return
 
@@ -30,6 +33,29 @@ def attach_constant_blame(ctx: Context, result: Check, check) -> None:
             return False
 
     result.message += constant_blame(ctx.derivation, judged, passes)
+
+
+def _time_blame(ctx: Context, check) -> str:
+    length = getattr(getattr(ctx.derivation, "recurrence", None), "length", None)
+    point = ctx.sizes_of_dims or {}
+    if length is None or point.get("sizes", {}).get(str(length), 1) == 1:
+        return ""
+    other = Context(ctx.adapter, ctx.variant, ctx.seed, ctx.strict)
+    other.sizes_of_dims = {**point, "sizes": {**point["sizes"], str(length): 1}}
+    try:
+        with time_limit(SECONDS):
+            found = check(other)
+    except (CheckFailed, TimeLimit, DeriveError):
+        return ""
+    if found.status == "pass":
+        return (f"; with one time step ({length} = 1) it is right: the step is right and the "
+                "slip is in how the gradients go back through time")
+    causes = [part.partition("likely cause: ")[2] for part in found.message.split("; d")]
+    causes = [c for c in causes if c]
+    if causes and causes[0] in getattr(ctx.derivation, "slip_sources", {}):
+        return f"; with one time step ({length} = 1) it is wrong too: {causes[0]}"
+    return (f"; with one time step ({length} = 1) it is wrong too, so the step itself is "
+            "wrong" + (f": {causes[0]}" if causes else ""))
 
 
 def constant_blame(derivation, judged: dict, passes) -> str:

@@ -96,11 +96,31 @@ class Context:
         return getattr(self.adapter, "spelled", {}).get(name, name)
 
     def sizes(self, values: dict) -> set:
-        sizes = set()
+        sizes = Sizes()
         for v in values.values():
             sizes.update(np.shape(v))
             sizes.add(np.size(v))
+        sizes.blocks = self.block_sizes()
         return sizes
+
+    def block_sizes(self) -> tuple:
+        """The sizes X of axes an index operator declares as whole multiples k*X (an LSTM's
+        4*H gate columns: blocks of H), at the sizes it is judged at."""
+        program = getattr(self.derivation, "program", None)
+        judged = (self.sizes_of_dims or {}).get("sizes", {}) if program is not None else {}
+        found = []
+        for dims in getattr(program, "shapes", {}).values():
+            for d in dims:
+                symbols = [str(s) for s in getattr(d, "free_symbols", ())]
+                if getattr(d, "is_Mul", False) and len(symbols) == 1 and symbols[0] in judged:
+                    found.append(judged[symbols[0]])
+        return tuple(dict.fromkeys(found))
+
+
+class Sizes(set):
+    """The sizes of a case's arrays; `blocks`: the block sizes its operator declares."""
+
+    blocks: tuple = ()
 
 
 def call_user(thunk, what: str, layer=None):

@@ -55,23 +55,30 @@ def guess_cause(found, expected, sizes=(), hints: dict | None = None, tol: float
 
 def _blocks(f, e, sizes, tol: float) -> str:
     """'only blocks 1, 2 of 4 ... differ' when the last axis is m blocks of a size (an LSTM's
-    4H gate columns) and some blocks are right while others are wrong."""
+    4H gate columns) and some blocks are right while others are wrong; of several sizes, the
+    largest whose wrong blocks are wrong in every column (the gates, not halves of them)."""
     if e.ndim == 0:
         return ""
     length = e.shape[-1]
     scale = max(float(np.max(np.abs(e))), 1e-300)
+    columns = np.max(np.abs(f - e).reshape(-1, length), axis=0) > tol * scale
+    found = []
     for size in sorted(set(sizes)):
         count = length // size if size > 1 else 0
         if not 2 <= count <= 8 or count * size != length:
             continue
-        wrong = [k for k in range(count) if np.max(np.abs(
-            f[..., k * size:(k + 1) * size] - e[..., k * size:(k + 1) * size])) > tol * scale]
+        wrong = [k for k in range(count) if columns[k * size:(k + 1) * size].any()]
         if 0 < len(wrong) < count:
-            where = ", ".join(f"{k + 1} (columns {k * size}:{(k + 1) * size})" for k in wrong)
-            return (f"only block{'s' if len(wrong) > 1 else ''} {where} of the {count} blocks "
-                    f"of {size} columns differ: the derivatives of those blocks (the gates of "
-                    "an LSTM, for instance) are mixed up")
-    return ""
+            whole = all(columns[k * size:(k + 1) * size].all() for k in wrong)
+            found.append((whole, size, count, wrong))
+    if not found:
+        return ""
+    declared = getattr(sizes, "blocks", ())  # an LSTM's 4*H columns: blocks of H first
+    _, size, count, wrong = max(found, key=lambda item: (item[1] in declared, item[0], item[1]))
+    where = ", ".join(f"{k + 1} (columns {k * size}:{(k + 1) * size})" for k in wrong)
+    return (f"only block{'s' if len(wrong) > 1 else ''} {where} of the {count} blocks "
+            f"of {size} columns differ: the derivatives of those blocks (the gates of "
+            "an LSTM, for instance) are mixed up")
 
 
 def _shape_cause(found, expected, sizes=()) -> str:

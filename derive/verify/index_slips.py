@@ -7,7 +7,9 @@ windows, and is computed from the derived program, never typed in per operator:
 - a kernel used unflipped (or flipped twice): the VJP with a tensor read through window
   offsets (w[f, c, p, q] beside xp[n, c, s*i + p, ...]) reversed along those axes;
 - the gradient of a padded tensor returned uncropped (the VJP on the padded input, pad 0);
-- a constant tensor ignored (a mask): the VJP with it all ones.
+- a constant tensor ignored (a mask): the VJP with it all ones;
+- for a recurrence over time, the backward generated with a state's gradient not carried back
+  from step t+1, or the initial state's gradient taken one step short (derive.index.through_time).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def index_slips(derivation, name: str, values: dict, dout) -> dict:
                         f"({width} = {values[width]}) is not cropped from d{name}",
                  lambda padded=padded, width=width: backward(
                      dout, **{**values, name: padded, width: 0})[name])
+    for says, other in getattr(derivation, "slip_backwards", dict)().items():
+        _add(found, says, lambda other=other: other(dout, **values)[name])
     for constant in program.constants:
         if constant in program.shapes and constant not in program.integer_constants:
             ones = {**values, constant: np.ones(np.shape(values[constant]))}

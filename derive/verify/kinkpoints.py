@@ -23,7 +23,11 @@ def _solution(derivation):
             for symbol in sorted(kink.free_symbols, key=str):
                 if str(symbol) not in derivation.inputs:
                     continue
-                real = [s for s in sp.solve(sp.Eq(kink, 0), symbol) if s.is_real is not False]
+                try:
+                    solutions = sp.solve(sp.Eq(kink, 0), symbol)
+                except NotImplementedError:  # hypot(x, y) = 0: not solvable for one name
+                    continue
+                real = [s for s in solutions if s.is_real is not False]
                 if real:
                     fn = compile_expression(real[0], derivation.params, "kink_point")
                     _SOLVED[key] = (str(symbol), fn, f"{symbol} = {real[0]}", kink)

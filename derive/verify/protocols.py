@@ -1,7 +1,9 @@
 """The layer protocols of DESIGN.md behind one interface: `adapter.start(values) -> Run`.
 
 - class style: `__init__(*params)`, `forward(*inputs)`, `backward(dout)` returning the input
-  gradient (a tuple for several inputs), parameter gradients in attributes `d<param>`;
+  gradient (a tuple for several inputs), parameter gradients in attributes `d<param>`; with
+  several outputs (an LSTM cell's next_h, next_c) forward returns them as a tuple, backward
+  takes one upstream each and may return the parameters' gradients after the inputs' too;
 - function pairs (cs231n): `op_forward(*inputs, *params[, config]) -> (out, cache)` and
   `op_backward(dout, cache) -> grads`; integer constants the function does not take by name go
   into the config dict under their catalog keys (conv_param {stride, pad}, pool_param
@@ -111,6 +113,20 @@ def _grads_tuple(result, names: list[str], what: str) -> list:
             for k, g in enumerate(result, start=1)]
 
 
+def _several(out, count: int, what: str) -> list:
+    """forward's result as a list of `count` arrays (a tuple for several outputs)."""
+    if count == 1:
+        return [numeric(out, f"the output of {what}")]
+    if not isinstance(out, (tuple, list)) or len(out) != count:
+        got = len(out) if isinstance(out, (tuple, list)) else 1
+        raise ProtocolError(f"{what} returned {got} value(s) but the operator has {count} "
+                            "outputs: return them as a tuple, in order")
+    if any(o is None for o in out):
+        raise NotImplementedLayer(f"{what} returned None for an output")
+    return [numeric(o, f"output {k} of {count} that {what} returned")
+            for k, o in enumerate(out, start=1)]
+
+
 class Run:
     """One forward pass on a fresh layer; `backward(dout)` gives every gradient by name."""
 
@@ -128,8 +144,9 @@ class ClassAdapter:
     kind = "class"
     assumes_unit_dout = False
 
-    def __init__(self, cls, inputs: list[str], constants: list[str], protocol=None):
-        self.cls = cls
+    def __init__(self, cls, inputs: list[str], constants: list[str], protocol=None,
+                 outputs: int = 1):
+        self.cls, self.outputs = cls, outputs
         self.protocol, self.mode, self.state = protocol or {}, "train", {}
         self.drawn = list(self.protocol.get("drawn", ()))
         self.flag = modes.mode_flag(cls.forward)
@@ -191,15 +208,22 @@ class ClassAdapter:
             out = getattr(layer, "output", None)  # nnfs.io style: forward sets self.output
         if out is None:
             raise NotImplementedLayer("forward returned None")
-        out = numeric(out, "the output of forward")
+        outs = _several(out, self.outputs, "forward")
+        out = outs[0] if self.outputs == 1 else joined(outs)
         modes.recover_drawn(self.drawn, given, layer, values.get(self.forward_names[0]), out)
 
         def backward(dout):
-            result = layer.backward(dout) if self.takes_dout else layer.backward()
+            upstreams = (dout,) if self.outputs == 1 else split(dout, [np.shape(o)
+                                                                     for o in outs])
+            result = layer.backward(*upstreams) if self.takes_dout else layer.backward()
             if result is None and len(self.grad_names) == 1:
                 result = getattr(layer, "dinputs", None)  # nnfs.io: backward sets self.dinputs
-            grads = dict(zip(self.grad_names, _grads_tuple(result, self.grad_names,
-                                                           "backward")))
+            names = self.grad_names
+            every = [*names, *(name for _, name in self.param_attrs)]
+            if self.outputs > 1 and isinstance(result, (tuple, list)) and \
+                    len(result) == len(every) > len(names):  # PyTorch style: every gradient
+                return dict(zip(every, _grads_tuple(result, every, "backward")))
+            grads = dict(zip(names, _grads_tuple(result, names, "backward")))
             for attr, name in self.param_attrs:
                 own = getattr(self, "own_names", {}).get(attr, attr)
                 value = _attribute(layer, own)

@@ -64,7 +64,8 @@ def make_adapter(candidate: Candidate, derivation):
     inputs, constants = list(derivation.inputs), list(derivation.constants)
     protocol = layer_protocol(derivation)
     if candidate.kind == "class":
-        return ClassAdapter(candidate.objects[0], inputs, constants, protocol)
+        return ClassAdapter(candidate.objects[0], inputs, constants, protocol,
+                            len(getattr(derivation, "outputs", ())) or 1)
     if candidate.kind == "pair":
         return PairAdapter(*candidate.objects, inputs, constants, config_keys(derivation),
                            len(getattr(derivation, "outputs", ())) or 1, protocol)
@@ -129,10 +130,10 @@ def verify_candidate(candidate: Candidate, op=None, seed=0, strict=False,
         return Result(candidate.label, ops[0], "error",
                       message=f"the operator could not be derived: {exc}")
     outputs = getattr(derivations[0], "outputs", ())
-    if len(outputs) > 1 and candidate.kind != "pair":
+    if len(outputs) > 1 and candidate.kind not in ("pair", "class"):
         reason = (f"{ops[0]} has several outputs ({', '.join(outputs)}), which derive verify "
-                  "judges in cs231n function pairs only (op_forward returning them and the "
-                  "cache, op_backward taking one upstream each)")
+                  "judges in classes and cs231n function pairs (forward returning them, "
+                  "backward taking one upstream each)")
         return Result(candidate.label, ops[0], "error", message=reason) if explicit else reason
     related = [] if derivation is not None else _with_related(ops)[len(ops):]
     with quiet(), np.errstate(all="ignore"):

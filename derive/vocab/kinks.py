@@ -10,8 +10,9 @@ import sympy as sp
 from sympy.codegen.cfunctions import hypot
 
 # functions not differentiable where an expression of their node is zero (declared here, as
-# data): hypot and arctan2 at the origin. cbrt's slope is infinite at 0, a singular point
-# like log's, not a kink with a convention: it is left to the domain.
+# data): hypot and arctan2 at the origin, where their local derivatives (0/0) are taken as 0.
+# cbrt's slope is infinite at 0, a singular point like log's, not a kink with a convention:
+# it is left to the domain.
 ZERO_AT = {hypot: lambda f: f, sp.atan2: lambda f: hypot(*f.args)}
 
 
@@ -50,7 +51,11 @@ def local_at_kinks(func: sp.Basic, holder: sp.Symbol, placeholders) -> sp.Basic:
     parts must add up to the derivative along the tie (1), so each gets ½; a tie with a
     constant (relu = max(0, x)) keeps the step's 0."""
     tie = isinstance(func, (sp.Max, sp.Min)) and len(placeholders) > 1
-    return at_kinks_zero(sp.diff(func, holder), sp.S.Half if tie else 0)
+    local = at_kinks_zero(sp.diff(func, holder), sp.S.Half if tie else 0)
+    at_origin = all(a.is_zero is not False for a in func.args)  # hypot(x, 2) is never 0
+    if type(func) in ZERO_AT and local != 0 and at_origin:  # 0/0 there: 0, as abs'(0) = 0
+        local = sp.Piecewise((local, sp.Ne(ZERO_AT[type(func)](func), 0)), (0, True))
+    return local
 
 
 def has_tie(expr) -> bool:

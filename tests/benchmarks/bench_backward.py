@@ -90,8 +90,10 @@ def test_backward_side_by_side(results):
                                  _ratio(row, "fused/torch")])
     section.notes += sorted(notes)
     section.notes.append("ms per backward call (median of interleaved rounds); ratios are "
-                         "medians of per-round ratios. derive and fused get the saved forward "
-                         "output where the derivation has a saved form, as the layer keeps it.")
+                         "medians of per-round ratios. derive and fused get the saved values "
+                         "the generated layer keeps (the output where the gradient has a "
+                         "saved form, the values its forward keeps: a mask, x − t), as the "
+                         "hand-written layer keeps its own.")
     _targets(results, rows)
     assert rows
 

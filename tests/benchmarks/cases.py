@@ -71,7 +71,13 @@ class Case:
 
     @property
     def saved(self) -> dict:
-        return {"out": self.out} if "out" in self.derivation.saved_names else {}
+        """The saved values the layer keeps too: the output, and the values forward keeps
+        for backward (a mask, x − t), as the generated layer class stores them."""
+        if "_saved" not in self.__dict__:
+            d = self.derivation
+            self._saved = d.saved_values(self.values) if d.saved_names and not d.intermediates \
+                else {}
+        return self._saved
 
 
 def make_case(name: str, elements: int, seed: int = 0) -> Case:

@@ -117,3 +117,31 @@ def word_embedding_backward(dout, cache):
     dW = np.zeros_like(W)
     np.add.at(dW, x, dout)
     return dW
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    """The LSTM step over a sequence from h0, the cell state starting at zero."""
+    N, T, _ = x.shape
+    H = h0.shape[1]
+    h, prev_h, prev_c, caches = np.zeros((N, T, H)), h0, np.zeros((N, H)), []
+    for t in range(T):
+        prev_h, prev_c, cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
+        h[:, t] = prev_h
+        caches.append(cache)
+    return h, caches
+
+
+def lstm_backward(dh, cache):
+    """Both state gradients flow back through time; dc of the first cell state is dropped."""
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
+    dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(
+            dh[:, t] + dprev_h, dprev_c, cache[t])
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return dx, dprev_h, dWx, dWh, db

@@ -78,8 +78,3 @@ def test_never_evaluates_user_text(tmp_path):
     with pytest.raises(DeriveError):
         parse_formula(f"__import__('pathlib').Path('{marker}').touch()")
     assert not marker.exists()
-
-
-def test_a_piecewise_compared_with_a_number_is_refused_in_one_clear_line():
-    with pytest.raises(DeriveError, match="compares a piecewise function with a number"):
-        parse_formula("relu(where(x > y, x, y))")

@@ -89,17 +89,7 @@ def where(cond, a, b):
 
         raise DeriveError(f"formula: the condition {cond} compares a sum over entries of a "
                           "piecewise function (relu, where, ...); this is not supported yet")
-    result = sp.Piecewise((a, cond), (b, True))
-    if isinstance(result, sp.Piecewise) and any(
-            isinstance(c, sp.logic.boolalg.BooleanFunction) for _, c in result.args):
-        # SymPy turned a comparison of a piecewise function into a combination of conditions
-        # (relu(where(x > y, x, y)): ITE(x > y, x > 0, y > 0)), which no formula writes back
-        from derive.errors import DeriveError
-
-        raise DeriveError(f"formula: the condition {cond} compares a piecewise function with "
-                          "a number, which combines several conditions; this is not supported "
-                          "yet: write the branches out, e.g. where(x > y, relu(x), relu(y))")
-    return result
+    return sp.Piecewise((a, cond), (b, True))
 
 
 def mean(u):

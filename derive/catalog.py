@@ -41,6 +41,17 @@ class Entry:
     # config dict values, constants the layer draws or hard-codes, running statistics
     protocol: dict = field(default_factory=dict, hash=False)
     slips: tuple = ()  # usual mistakes as formulas: ({"says": ..., "formula": ...}, ...)
+    # the texts in Chinese (--lang zh): description, conventions, assumptions (the same order)
+    chinese: dict = field(default_factory=dict, hash=False)
+
+    def translations(self, lang: str) -> dict[str, str]:
+        """English text of this entry -> its text in `lang` (empty for English)."""
+        if lang != "zh":
+            return {}
+        pairs = [(self.description, self.chinese.get("description", ""))]
+        for key in ("conventions", "assumptions"):
+            pairs += zip(getattr(self, key), self.chinese.get(key, ()))
+        return {english: own for english, own in pairs if english and own}
 
     def domain_of(self, name: str) -> tuple[float, float]:
         low, high = self.domain.get(name, DEFAULT_DOMAIN)
@@ -84,6 +95,8 @@ def entries_of(raw: dict) -> dict[str, Entry]:
             outputs=tuple(item.get("outputs", ())),
             protocol=dict(item.get("protocol", {})),
             slips=tuple(dict(s) for s in item.get("slips", ())),
+            chinese={key: item[f"{key}_zh"] for key in ("description", "conventions",
+                                                         "assumptions") if f"{key}_zh" in item},
         )
     return entries
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.primitives import children_of, label_of
+from derive.primitives import children_of, label_of, own_function
 from derive.vocab.shapes import is_matrix
 
 
@@ -74,7 +74,7 @@ def build_graph(expr: sp.Basic, names: dict | None = None) -> Graph:
             graph.leaves[name] = node_id
         else:
             holders = tuple(placeholder_for(c, i) for i, c in enumerate(children))
-            func = current.xreplace(dict(zip(children, holders)))
+            func = own_function(current, children, holders)
             graph.nodes.append(Node(
                 node_id, current, label_of(current, children),
                 args=tuple(index[c] for c in children), func=func, placeholders=holders,

@@ -19,11 +19,12 @@ from derive.errors import DeriveError
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 STRINGS = ("inputs", "constants", "conventions", "assumptions", "aliases", "related",
-           "identities")
-TEXT = ("formula", "layer", "description")
+           "identities", "conventions_zh", "assumptions_zh")
+TEXT = ("formula", "layer", "description", "description_zh")
 TABLES = ("shapes", "domain")
 KEYS = ("formula", "inputs", "constants", "shapes", "domain", "layer", "aliases",
-        "description", "conventions", "assumptions", "related", "identities")
+        "description", "conventions", "assumptions", "related", "identities",
+        "description_zh", "conventions_zh", "assumptions_zh")
 
 
 def use(paths: list[Path]) -> None:

@@ -14,6 +14,7 @@ import re
 from reports.layout import visible_width
 
 WIDTH = 78  # visible characters on one line of a display
+RELATION_OPEN = re.compile(r"\\mathrel\{[^{}]*\}\s*$")  # `\mathrel{+}` before its `=` (+=)
 TOKEN = re.compile(r"\\left\b|\\right\b|\\[A-Za-z]+|\\.|[{}]|[=+-]|[^\\{}=+-]+")
 
 
@@ -28,7 +29,7 @@ def pieces(tex: str) -> list[str]:
         binary = previous.strip() not in ("", "=", "(", "[", ",", "&") and not previous.endswith(
             ("^", "_", "=", "{", "(", r"\cdot "))
         if depth == 0 and token in ("=", "+", "-") and current.strip() and (
-                token == "=" or binary):
+                token == "=" or binary) and not RELATION_OPEN.search(current):
             parts.append(current)
             current = ""
         current += token

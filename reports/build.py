@@ -1,6 +1,6 @@
 """PDF from LaTeX, in a separate sandboxed step, and atomic writes of every output file.
 
-latexmk runs pdflatex (Debian's TeX Live) in a fresh temporary directory with shell escape
+pdflatex or xelatex (Debian's TeX Live) runs in a fresh temporary directory with shell escape
 off and kpathsea's `openin_any=p` / `openout_any=p` (paranoid: no absolute paths, no parent
 directories, no dot files), so TeX reads and writes nothing outside that folder except its
 own installed packages. Only a finished PDF is moved into place.
@@ -19,6 +19,10 @@ from derive.errors import DeriveError
 
 TIMEOUT = 180  # seconds for one document
 LOG_CONTEXT = 2  # lines of the log shown after each error line
+MAX_PASSES = 3
+# what TeX and its packages write when a further pass would change the output
+RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Label\(s\) may have changed|"
+                   r"Table widths have changed")
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:
@@ -52,36 +56,48 @@ def tex_environment(folder: str) -> dict:
 
 def build_pdf(tex_source: str, pdf_path: Path, what: str = "report",
               engine: str = "-pdf") -> Path:
-    """Compile `tex_source` with latexmk (`engine`: -pdf for pdflatex, -xelatex) into
-    `pdf_path`; a TeX failure is a DeriveError quoting the relevant lines of the log."""
-    latexmk = shutil.which("latexmk")
+    """Compile `tex_source` with pdflatex (`engine` -pdf) or xelatex (-xelatex) into
+    `pdf_path`; a TeX failure is a DeriveError quoting the relevant lines of the log.
+
+    The engine runs once, and again only while its log asks for it (a longtable's widths, a
+    changed label): the documents hold no cross-references and hyperref's outline comes from
+    the `bookmark` package in the first pass, so one pass is the rule (latexmk's second pass
+    and its own start-up were half of `derive report --all`'s time)."""
     program = "xelatex" if engine == "-xelatex" else "pdflatex"
-    if latexmk is None or shutil.which(program) is None:
-        raise DeriveError(f"{what}: latexmk and {program} are needed for --format pdf; install "
-                          "TeX Live (scripts/ensure-tex.sh) or use --format tex or md")
+    binary = shutil.which(program)
+    if binary is None:
+        raise DeriveError(f"{what}: {program} is needed for --format pdf; install TeX Live "
+                          "(scripts/ensure-tex.sh) or use --format tex or md")
     # compiled beside the output (its staging folder): the same disk, removed with it
     with tempfile.TemporaryDirectory(prefix="tex-", dir=Path(pdf_path).parent) as folder:
         source = Path(folder) / "document.tex"
         source.write_text(tex_source, encoding="utf-8")
-        command = [latexmk, engine, "-norc", "-no-shell-escape", "-interaction=nonstopmode",
-                   "-halt-on-error", "-file-line-error", "-quiet", source.name]
-        if shutil.which("setpriv"):  # latexmk and the pdflatex it starts die with derive
-            command[1:1] = ["-pdflatex=setpriv --pdeathsig KILL pdflatex %O %S"]
+        command = [binary, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                   "-file-line-error", source.name]
+        if shutil.which("setpriv"):  # the TeX engine dies with derive
             command = ["setpriv", "--pdeathsig", "KILL", *command]
-        try:
-            done = subprocess.run(command, cwd=folder, env=tex_environment(folder),
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  check=False, errors="replace", timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise DeriveError(f"{what}: pdflatex took longer than {TIMEOUT} s; try --format tex "
-                              "and compile it yourself") from None
+        log = Path(folder) / "document.log"
+        for _ in range(MAX_PASSES):
+            done = _run_tex(command, folder, what, program)
+            text = log.read_text(errors="replace") if log.is_file() else ""
+            if done.returncode != 0 or not RERUN.search(text):
+                break
         pdf = Path(folder) / "document.pdf"
         if done.returncode != 0 or not pdf.is_file():
-            log = Path(folder) / "document.log"
-            text = log.read_text(errors="replace") if log.is_file() else done.stdout + done.stderr
-            raise DeriveError(f"{what}: pdflatex failed: {relevant_log_lines(text)}; "
+            text = text or done.stdout + done.stderr
+            raise DeriveError(f"{what}: {program} failed: {relevant_log_lines(text)}; "
                               "try --format tex to inspect the LaTeX source")
         return write_atomic(pdf_path, pdf.read_bytes())
+
+
+def _run_tex(command: list[str], folder: str, what: str, program: str):
+    try:
+        return subprocess.run(command, cwd=folder, env=tex_environment(folder),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              check=False, errors="replace", timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise DeriveError(f"{what}: {program} took longer than {TIMEOUT} s; try --format tex "
+                          "and compile it yourself") from None
 
 
 def relevant_log_lines(log: str) -> str:

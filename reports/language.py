@@ -6,6 +6,7 @@ The prose lives in reports/templates/text/<lang>.toml (LaTeX text, read by the t
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -29,6 +30,35 @@ def text(lang: str) -> dict:
                   "index_report"):
         merged[table] = {**english.get(table, {}), **own.get(table, {})}
     return merged
+
+
+def translate(message: str, lang: str, known: dict | None = None) -> str:
+    """`message` (the engine's or the verifier's English) in `lang`: from `known` (English ->
+    translated: a catalog entry's own texts), the language's [gettext] table, or the first
+    [messages] pattern it matches (its {parts} translated in turn); else unchanged."""
+    if lang == "en" or not message:
+        return message
+    known = {**text(lang)["gettext"], **(known or {})}
+    if message in known:
+        return known[message]
+    for pattern, replacement in _patterns(lang):
+        match = pattern.fullmatch(message)
+        if match:
+            return replacement.format(**{k: translate(v, lang, known)
+                                         for k, v in match.groupdict().items()})
+    return message
+
+
+@cache
+def _patterns(lang: str) -> tuple:
+    """The [messages] table of `lang` as (regular expression, replacement) pairs."""
+    pairs = []
+    for english, own in text(lang).get("messages", {}).items():
+        parts = re.split(r"\{(\w+)\}", english)
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                        for i, p in enumerate(parts))
+        pairs.append((re.compile(regex, re.DOTALL), own))
+    return tuple(pairs)
 
 
 def tex_engine(lang: str, source: str = "") -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from reports.texfmt import expr_tex, node_label_tex, short_number
+from reports.label_room import CHAR_WIDTH, LABEL_PAD, OP_RADIUS, declutter
+from reports.texfmt import expr_tex, node_label_tex, short_number, visible_width
 
 SHORT_LABEL = 14  # visible characters above which an edge shows a node's name instead
 ROW_SEP = 2.0  # cm between rows
@@ -37,6 +38,7 @@ class DrawnEdge:
     above: str  # LaTeX math: the forward value
     below: str  # LaTeX math: the backward value
     bend: int  # 0 for a straight arrow
+    pos: float = 0.5  # where along the arrow its labels sit (reports.label_room)
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,6 @@ class Drawing:
         """(source node, target node, edge) for every arrow, in drawing order."""
         by_key = {n.key: n for n in self.nodes}
         return [(by_key[e.source], by_key[e.target], e) for e in self.edges]
-
-
-def visible_width(tex: str) -> int:
-    """Roughly how many characters `tex` shows when typeset."""
-    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", tex)
-    text = re.sub(r"\\[A-Za-z]+", "x", text)
-    return len(re.sub(r"[{}^_ ]", "", text))
 
 
 def draw_graph(graph, names, steps, order=(), upto=None) -> Drawing:
@@ -109,9 +104,9 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
                     visible_width(backward.get((graph.output.id, None), "")))
     x_of, x = {}, 0.0
     for col in range(last + 2):
-        if col:
+        if col:  # room for the widest label between two node rims
             width = gaps.get(col, 0) if col <= last else out_width
-            x += max(MIN_GAP, 0.2 * width + 1.2)
+            x += max(MIN_GAP, CHAR_WIDTH * width + LABEL_PAD + 2 * OP_RADIUS + 0.2)
         x_of[col] = round(x, 2)
     nodes = []
     for node in graph.nodes:
@@ -137,7 +132,7 @@ def layout(graph, forward: dict, backward: dict, captions: dict, order=(),
         rank = {x: i for i, x in enumerate(sorted({n.x for n in drawn}))}
         drawn = tuple(replace(n, x=round(-n.y * 1.8, 2) + 0.0,
                               y=round(-rank[n.x] * ROW_SEP, 2) + 0.0) for n in drawn)
-    return Drawing(drawn, tuple(edges), vertical=vertical)
+    return declutter(Drawing(drawn, tuple(edges), vertical=vertical))
 
 
 def reading_order(graph, order=()) -> list[int]:

@@ -31,37 +31,42 @@ REWRITE_INTRO = ("Every reduction runs along one axis, so each entry of the resu
                  "stages turn it into the compact form in the named intermediates.")
 
 
-def rewrite_sections(d):
-    """The stages from the reverse sweep's long gradient to the compact one (compact.py)."""
+def _english(message: str) -> str:
+    return message
+
+
+def rewrite_sections(d, say=_english):
+    """The stages from the reverse sweep's long gradient to the compact one (compact.py), its
+    prose through `say` (a translation)."""
     rewrites = getattr(d, "rewrites", None) or []
     if not rewrites:
         return
-    lines = [("text", REWRITE_INTRO)]
+    lines = [("text", say(REWRITE_INTRO))]
     for name, value in getattr(d, "intermediates", {}).items():
         lines.append(("math", f"{symbol_tex(name)} = {expr_tex(value)}"))
     for number, stage in enumerate(rewrites, start=1):
-        lines.append(("text", f"Stage {number}: {stage.title}."))
+        lines.append(("text", say(f"Stage {number}: {stage.title}.")))
         for name, value in stage.gradients.items():
             tex = expr_tex(value)
             if visible_width(tex) > 3 * MAX_ENTRY_FORM:
-                tex = r"	ext{(" + str(len(str(value))) + r" characters: too long to print)}"
+                tex = rf"\text{{({say(f'{len(str(value))} characters: too long to print')})}}"
             lines.append(("math", rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = {tex}"))
     for name in d.inputs:
         saved = d.saved_form.get(name)
         if saved is not None:
             lines.append(("math", (rf"\frac{{\partial L}}{{\partial {symbol_tex(name)}}} = "
                                    f"{expr_tex(saved)}")))
-    yield MatrixSection("From the long form to the compact one", tuple(lines))
+    yield MatrixSection(say("From the long form to the compact one"), tuple(lines))
 
 
-def matrix_sections(d):
+def matrix_sections(d, say=_english):
     """Sections the matrix engine provides: the rewriting into the compact form, and the
-    element-by-element case at size 2."""
-    yield from rewrite_sections(d)
+    element-by-element case at size 2 (their prose through `say`, a translation)."""
+    yield from rewrite_sections(d, say)
     rows = getattr(d, "worked_case", None) or []
     if not rows:
         return
-    lines = [("text", INTRO)]
+    lines = [("text", say(INTRO))]
     for name in d.inputs:
         mine = [row for row in rows if row.get("input") == name]
         if not mine:
@@ -76,11 +81,13 @@ def matrix_sections(d):
             same = "" if general == by_entries else f" = {general}"
             if visible_width(by_entries) > MAX_ENTRY_FORM:
                 by_entries, same = general, ""
-                verdict += r"\ \text{(the written-out derivative is too long to print)}"
+                verdict += rf"\ \text{{({say('the written-out derivative is too long to print')})}}"
+            if visible_width(by_entries) > MAX_ENTRY_FORM:  # the general entry too
+                by_entries = r"\dots"
             entry = symbol_tex(str(row.get("symbol", "")))
             equation = rf"\frac{{\partial L}}{{\partial {entry}}} = {by_entries}{same}"
             lines.append(("math", rf"{equation} \quad {verdict}"))
-    yield MatrixSection("The 2 × 2 case, entry by entry", tuple(lines))
+    yield MatrixSection(say("The 2 × 2 case, entry by entry"), tuple(lines))
 
 
 def _engine_text_tex(text: str) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
+from reports.breaking import WIDTH, lines
 from reports.chain import gradient_chain
-from reports.figures import collapsed_drawing, numeric_example
+from reports.figures import collapsed_drawing, numeric_examples
 from reports.layout import Drawing, draw_graph, visible_width
 from reports.lessons import LessonView, lesson_view
 from reports.matrix_sections import MatrixSection, matrix_sections
@@ -117,7 +118,8 @@ class Report:
     saved_values: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "en"
     intuition: tuple[str, ...] = ()  # the rules of the steps, in order of first use
-    example: object = None  # reports.graph_values.GraphValues at a sample point, or None
+    # reports.graph_values.GraphValues at a sample point (and one beyond each kink)
+    examples: tuple = ()
     collapsed: Drawing | None = None
 
     @property
@@ -143,8 +145,9 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         steps = tuple(replace(s, drawing=draw_graph(d.graph, names, d.steps, d.params, s.number))
                       for s in steps)
     gradients = tuple(_gradient_view(d, name, names) for name in d.inputs)
+    say = _translator(d, lang)
     return Report(
-        name=d.name, description=d.description or "", typed=d.text,
+        name=d.name, description=say(d.description or ""), typed=d.text,
         formula_tex=expr_tex(d.expr), formula_code=_code_text(d),
         inputs=tuple(d.inputs), constants=tuple(d.constants),
         inputs_tex=tuple(expr_tex(sp.Symbol(n)) for n in d.inputs),
@@ -157,19 +160,30 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
         gradients=gradients,
-        notes=(*d.conventions, *d.assumptions),
-        checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), c.detail)
+        notes=tuple(say(n) for n in (*d.conventions, *d.assumptions)),
+        checks=tuple(CheckRow(c.name, "pass", error_text(c.max_error), say(c.detail))
                      for c in d.checks),
         verification=None if verification is None else tuple(
-            check_row(c) for c in verification),
-        matrix_sections=tuple(matrix_sections(d)),
+            replace(row, message=say(row.message)) for row in map(check_row, verification)),
+        matrix_sections=tuple(matrix_sections(d, say)),
         backward_code=_listing_safe(d.backward_source),
         saved_values=tuple(d.saved_names),
         lang=lang,
         intuition=tuple(dict.fromkeys(s.rule for s in d.steps)),
-        example=numeric_example(d),
+        examples=numeric_examples(d),
         collapsed=collapsed_drawing(d, gradients),
     )
+
+
+def _translator(d, lang: str):
+    """English text of the derivation -> `lang`: the catalog entry's own translations (when
+    the derivation is that entry's), then the language's message patterns."""
+    from derive import catalog
+    from reports.language import translate
+
+    entry = catalog.load().get(d.name)
+    known = entry.translations(lang) if entry and entry.description == d.description else {}
+    return lambda message: translate(message, lang, known)
 
 
 def _step_view(number, step, d, names: NodeNames) -> StepView:
@@ -180,6 +194,7 @@ def _step_view(number, step, d, names: NodeNames) -> StepView:
     symbolic = isinstance(step.local, sp.Basic)
     forms = local_forms(d, step, names) if symbolic else []
     upstream = names.rename(step.upstream)
+    product = product_tex([upstream, forms[-1]]) if symbolic else expr_tex(upstream)
     return StepView(
         number=number, kind="scalar", label=node_label_tex(node), text=short_number(step.node),
         rule=step.rule,
@@ -187,23 +202,28 @@ def _step_view(number, step, d, names: NodeNames) -> StepView:
         node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
         local_forms=_distinct(expr_tex(f) for f in [*forms, step.local] if symbolic),
-        product_tex=product_tex([upstream, forms[-1]]) if symbolic else expr_tex(upstream),
-        downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
-                                                         step.downstream)),
+        product_tex=product,
+        downstream_forms=tuple(f for f in _distinct(expr_tex(f) for f in (
+            names.rename(step.downstream), step.downstream)) if f != product),  # no x = x
     )
 
 
 def _differential_step(number, step, node, names: NodeNames) -> StepView:
     """A matrix node: its differential (the part from this input), and the gradient read off
-    from ⟨upstream, d node⟩ = ⟨downstream, d input⟩."""
+    from ⟨upstream, d node⟩ = ⟨downstream, d input⟩. An upstream that cannot be broken
+    into lines (batch norm's, deep in the graph) is written ∂L/∂u: the step for the node's
+    user derived it."""
+    name_tex = expr_tex(names.symbol(node.id))
+    upstream = expr_tex(names.rename(step.upstream))
+    if max(visible_width(line) for line in lines(upstream)) > WIDTH:  # it cannot break
+        upstream = rf"\frac{{\partial L}}{{\partial {name_tex}}}"
     return StepView(
         number=number, kind="differential", label=node_label_tex(node),
-        text=short_number(step.node), rule=step.rule,
-        name_tex=expr_tex(names.symbol(node.id)),
-        node_tex=f"{expr_tex(names.symbol(node.id))} = {expr_tex(names.function_of(node))}",
+        text=short_number(step.node), rule=step.rule, name_tex=name_tex,
+        node_tex=f"{name_tex} = {expr_tex(names.function_of(node))}",
         input_tex=expr_tex(names.rename(step.input)),
         local_forms=_distinct([expr_tex(names.rename(step.local))]),
-        product_tex=expr_tex(names.rename(step.upstream)),
+        product_tex=upstream,
         downstream_forms=_distinct(expr_tex(f) for f in (names.rename(step.downstream),
                                                          step.downstream)))
 

@@ -40,11 +40,13 @@ def svg_picture(drawing: Drawing, title: str = "") -> Markup:
                                      sizes[edge.source], sizes[edge.target])
         if control is None:
             path = f"M{start[0]:.1f},{start[1]:.1f} L{end[0]:.1f},{end[1]:.1f}"
-            middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+            middle = tuple(a + edge.pos * (b - a) for a, b in zip(start, end))
         else:
             path = (f"M{start[0]:.1f},{start[1]:.1f} Q{control[0]:.1f},{control[1]:.1f} "
                     f"{end[0]:.1f},{end[1]:.1f}")
-            middle = tuple(0.25 * a + 0.5 * b + 0.25 * c for a, b, c in zip(start, control, end))
+            t = edge.pos  # the quadratic Bézier at t
+            middle = tuple((1 - t) ** 2 * a + 2 * t * (1 - t) * b + t * t * c
+                           for a, b, c in zip(start, control, end))
         parts.append(f'<path class="arrow" d="{path}" marker-end="url(#{_marker(drawing)})"/>')
         for text, side in ((edge.above, "fwd"), (edge.below, "bwd")):
             if text:

@@ -302,6 +302,9 @@ def node_label_tex(node) -> str:
     if func is not None and not node.is_matrix and isinstance(func, (sp.Mul, sp.Add)):
         is_sum = isinstance(func, sp.Add)
         constant, _ = func.as_independent(*node.placeholders, as_Add=is_sum)
+        if is_sum and node.label.startswith("−"):  # a difference, with its constant if any
+            sign = "" if constant == 0 else "-" if constant.could_extract_minus_sign() else "+"
+            return f"$-{sign and ' ' + sign + factor_tex(abs(constant))}$"
         if is_sum and constant.could_extract_minus_sign():
             return f"$-{factor_tex(-constant)}$"  # x - 1: a "−1" node, not "+(−1)"
         if constant != (0 if is_sum else 1):
@@ -319,3 +322,10 @@ def _max_with_zero(expr):
     if other != 0 or otherwise != sp.true or not isinstance(condition, sp.StrictGreaterThan):
         return None
     return value if condition.lhs == value and condition.rhs == 0 else None
+
+
+def visible_width(tex: str) -> int:
+    """Roughly how many characters `tex` shows when typeset."""
+    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}^_ ]", "", text))

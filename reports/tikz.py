@@ -37,8 +37,9 @@ def tikz_picture(drawing: Drawing) -> str:
     for edge in drawing.edges:  # every arrow first, then every label on a white ground above
         lines.append(rf"\draw[->, thick] ({edge.source}) {_path(edge)} ({edge.target});")
     for edge in drawing.edges:
-        above = rf"node[fwd] {{${edge.above}$}}" if edge.above else ""
-        below = rf"node[bwd] {{${edge.below}$}}" if edge.below else ""
+        at = "" if edge.pos == 0.5 else f", pos={edge.pos:g}"
+        above = rf"node[fwd{at}] {{${edge.above}$}}" if edge.above else ""
+        below = rf"node[bwd{at}] {{${edge.below}$}}" if edge.below else ""
         if above or below:
             lines.append(rf"\path ({edge.source}) {_path(edge)} {above} {below} ({edge.target});")
     lines.append(r"\end{tikzpicture}")

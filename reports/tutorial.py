@@ -44,7 +44,7 @@ def tutorial_parts(lang: str) -> list[Part]:
             forward = replace(drawing, edges=tuple(replace(e, below="") for e in drawing.edges))
         report = build_report(derivation, lang=lang)
         if values is not None:  # its numbers are drawn at the tutorial's point instead
-            report = replace(report, example=None)
+            report = replace(report, examples=())
         parts.append(Part(spec["key"], report, forward, values))
     return parts
 

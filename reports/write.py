@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reports.build import build_pdf, write_atomic
 from reports.html import graph_html, index_html, report_html
+from reports.index_entries import index_entry
 from reports.language import tex_engine
 from reports.markdown import graph_md, index_md, report_md
 from reports.model import Report, build_report
@@ -18,6 +19,7 @@ from reports.render import graph_tex, index_tex, report_tex
 
 FORMATS = ("pdf", "tex", "md", "html")
 SUFFIX = {"pdf": ".pdf", "tex": ".tex", "md": ".md", "html": ".html"}
+INDEX_NOTATION_FORMATS = FORMATS  # the formats an index-notation report is written in
 
 
 def file_stem(name: str) -> str:
@@ -68,7 +70,8 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
 def write_index(entries: list[tuple[Report, Path]], fmt: str, out: Path,
                 lang: str = "en") -> Path:
     """The index of `entries`: every operator with formula, gradients, status, file."""
-    rows = [(report, path.name) for report, path in entries]
+    status_lang = lang if fmt != "md" else "en"  # the Markdown index is English
+    rows = [(index_entry(report, status_lang), path.name) for report, path in entries]
     path = Path(out) / report_file("index", fmt)
     latex = index_tex(rows, lang) if fmt in ("pdf", "tex") else ""
     return _write(latex, lambda: index_md(rows), fmt, path, "report index", lang,

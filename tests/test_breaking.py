@@ -24,3 +24,9 @@ def test_lines_pack_pieces_up_to_the_width():
 def test_a_cell_too_long_to_read_is_referred_elsewhere():
     assert cell(r"\frac{" + "x" * 200 + "}{2}", 20, "see its report") == r"\emph{see its report}"
     assert cell("a + b", 20, "see its report").startswith(r"\fitwidth{")
+
+
+def test_an_accumulation_stays_one_relation():
+    from reports.breaking import pieces
+
+    assert pieces(r"\mathrm{dV}_{n} \mathrel{+}= \sum_{i} a + b")[0].endswith(r"\sum_{i} a")

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from derive.pipeline import derive
+from reports.model import build_report
 from reports.write import write_report
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("xelatex") is None,
@@ -113,3 +114,123 @@ def test_cli_lang_tutorial_and_graph_markdown(tmp_path):
     assert graph["code"] == 0
     chart = (out / "graph.md").read_text()
     assert '-- "2.6 / 10" -->' in chart and '-- "26 / 1" -->' in chart
+
+
+def test_a_difference_is_one_subtraction_node_with_plus_and_minus_one():
+    d = derive(formula="x*y - t")
+    inner = [n for n in d.graph.nodes if not n.is_leaf]
+    assert [n.label for n in inner] == ["×", "−"]
+    difference = [s for s in d.steps if s.rule == "difference"]
+    assert {str(s.input): s.local for s in difference} == {"x*y": 1, "t": -1}
+    assert str(d.gradients["t"]) == "-dout"
+    # a lone negation is still the tutorial's ×(−1) node, and mse's x − t one − node
+    assert [s.text for s in build_report(derive("sigmoid")).steps][-1] == "×(−1)"
+    assert [n.label for n in derive("mse").graph.nodes if not n.is_leaf][0] == "−"
+
+
+def test_subtraction_node_reads_as_minus_in_the_report(tmp_path):
+    source = write_report(derive("mse"), "tex", tmp_path)[1].read_text()
+    headings = [line for line in source.splitlines() if line.startswith(r"\subsection*{Step")]
+    assert any(r"\fbox{$-$} (difference rule)" in h for h in headings)
+    assert not any("times(-1)" in h for h in headings)
+    assert r"\partial(a - b)/\partial b = -1" in source
+
+
+@pytest.mark.parametrize("op, sides", [("relu", ["1", "0"]), ("leaky_relu", ["1", "0.01"])])
+def test_a_kink_gets_a_numeric_example_on_each_side(op, sides):
+    report = build_report(derive(op))
+    assert [e.gradients[0][2] for e in report.examples] == sides
+    assert [float(e.point[0][1]) > 0 for e in report.examples] == [True, False]
+    assert len(build_report(derive("sigmoid")).examples) == 1  # no kink, one example
+
+
+@needs_tex
+def test_relu_pdf_shows_the_masked_and_the_passed_input(tmp_path):
+    text, log = _report("relu", tmp_path)
+    assert "x = 0.6" in text and "x = −0.6" in text and "other side of the kink" in text
+    assert "Overfull \\hbox" not in log
+
+
+def test_chinese_report_translates_catalog_texts_and_messages():
+    """--lang zh: the catalog's description and conventions, the engine's checks and the
+    verifier's verdicts in Chinese; English keeps the English."""
+    from derive.commands.report_jobs import verification_for
+
+    derivation = derive("relu")
+    zh = build_report(derivation, verification_for(derivation), "zh")
+    assert zh.description == "线性整流单元 max(0, x)。"
+    assert zh.notes == ("relu'(0) = 0（在折点处的通用约定）",)
+    assert all(not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", c.message)
+               for c in (*zh.checks, *zh.verification)), [c.message for c in zh.verification]
+    kink = next(c for c in zh.verification if c.name == "kink_convention")
+    assert "遵循约定：relu'(0) = 0（在折点处的通用约定）" in kink.message
+    assert build_report(derivation).description == "Rectified linear unit max(0, x)."
+
+
+def test_every_catalog_entry_has_its_chinese_texts():
+    from derive import catalog
+
+    for entry in catalog.builtin().values():
+        assert entry.chinese.get("description"), entry.name
+        for key in ("conventions", "assumptions"):
+            if key in entry.chinese:
+                assert len(entry.chinese[key]) == len(getattr(entry, key)), (entry.name, key)
+
+
+def test_an_unknown_message_stays_english_and_patterns_translate_their_parts():
+    from reports.language import translate
+
+    assert translate("something new", "zh") == "something new"
+    assert translate("4 random points and directions", "en") == "4 random points and directions"
+    assert translate("Stage 2: name the statistics.", "zh") == "第 2 步：给统计量命名。"
+
+
+def test_matrix_worked_case_never_prints_an_overlong_entry():
+    from reports.model import build_report as report_of
+
+    for section in report_of(derive("svm_hinge")).matrix_sections:
+        for kind, content in section.lines:
+            assert len(content) < 2500, content[:200]
+            assert "Piecewise((" not in content
+
+
+def test_report_all_includes_the_index_notation_operators(tmp_path):
+    """--all writes every catalog operator in pdf/tex/md, index notation too (conv2d, lstm_step,
+    ...), each listed in the index; html leaves out what it has no renderer for."""
+    from cli_harness import run_batch
+
+    from derive import catalog
+    from derive.index import is_index_formula
+    from reports.write import INDEX_NOTATION_FORMATS
+
+    md, html = tmp_path / "md", tmp_path / "html"
+    done_md, done_html = run_batch(
+        [["report", "--all", "--format", "md", "--out", str(md)],
+         ["report", "--all", "--format", "html", "--out", str(html)]], tmp_path / "work")
+    assert done_md["code"] == 0 and done_html["code"] == 0, (done_md, done_html)
+    names = catalog.builtin()
+    index = (md / "index.md").read_text()
+    for name, entry in names.items():
+        assert (md / f"{name}.md").is_file(), name
+        assert f"]({name}.md)" in index, name
+        written = (html / f"{name}.html").is_file()
+        assert written == ("html" in INDEX_NOTATION_FORMATS or not is_index_formula(entry.formula))
+    assert r"\mathrm{dx}_{n,c,h,w} \mathrel{+}=" in index  # conv2d's row, as a sum formula
+
+
+def test_chinese_index_names_each_status_in_chinese(tmp_path):
+    from reports.write import write_index
+
+    entries = [(build_report(derive("sigmoid"), None, "zh"), tmp_path / "sigmoid.pdf")]
+    source = write_index(entries, "tex", tmp_path, "zh").read_text(encoding="utf-8")
+    assert "已检查" in source and "checked" not in source
+
+
+def test_a_matrix_steps_upstream_is_never_an_unbreakable_wall():
+    from reports.breaking import WIDTH, lines
+    from reports.layout import visible_width
+
+    report = build_report(derive("batchnorm"))
+    uppers = [s.product_tex for s in report.steps if s.kind == "differential"]
+    assert all(max(visible_width(line) for line in lines(u)) <= WIDTH for u in uppers)
+    assert any(u.startswith(r"\frac{\partial L}{\partial") for u in uppers)

@@ -1,6 +1,6 @@
 """`derive report OP...|--all|--tutorial|--formula EXPR|--latex TEX [--format pdf|tex|md|html]
 [--lang en|zh] [--out DIR] [--name NAME] [--force]`: one step-by-step derivation document per
-operator; `--all` adds an index and builds the catalog in two worker processes
+operator; `--all` adds an index and builds the catalog in one worker process per core
 (derive.workers) with a progress bar; `--tutorial` regenerates the seed tutorial's chapter.
 
 All documents of one command appear in --out together or not at all (derive.outputs); a file
@@ -10,12 +10,18 @@ is named after the formula (its text and a short hash of the request) or `--name
 
 from __future__ import annotations
 
+import os
 import re
 
 from derive.commands.inputs import add_formula_arguments
 
-WORKERS = 2
+WORKERS = os.cpu_count() or 2  # one worker per core: each derives, then runs its TeX
 WORKER_TIMEOUT = 900  # seconds for one operator's derivation and document
+# what a report job imports on first use (lambdify's SciPy, SymPy's printers and units)
+PRELOADED = ("derive.commands.report_jobs", "derive.cache", "derive.pipeline", "derive.verify",
+             "derive.index.derivation", "derive.index.worked", "reports.write",
+             "reports.index_report", "reports.graph_values", "reports.verification",
+             "scipy.special", "sympy.physics.units", "sympy.combinatorics", "sympy.tensor.tensor")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
@@ -66,8 +72,11 @@ def run(args) -> int:
     if unknown:
         raise DeriveError(f"derive report: unknown operator {', '.join(unknown)} "
                           "(see derive list for the catalog)")
-    if args.all:  # the index of --all lists the engine's reports only
-        ops = [op for op in ops if not is_index_formula(known[op].formula)]
+    if args.all:  # index-notation operators where the format has their renderer
+        from reports.write import INDEX_NOTATION_FORMATS
+
+        ops = [op for op in ops if args.format in INDEX_NOTATION_FORMATS
+               or not is_index_formula(known[op].formula)]
     with Outputs(Path(args.out), args.out, args.force) as outputs:
         if formula:
             written = _report_formula(args, outputs)
@@ -138,7 +147,7 @@ def _report_catalog(ops, args, outputs) -> list[str]:
 
 
 def _build_many(ops, fmt, folder, parallel: bool, lang: str = "en"):
-    """[(Report, path)] in the order of `ops`, built in two worker processes if asked."""
+    """[(Report, path)] in the order of `ops`, built in one worker process per core if asked."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from rich.console import Console
@@ -156,7 +165,8 @@ def _build_many(ops, fmt, folder, parallel: bool, lang: str = "en"):
                 results[op] = catalog_report(op, fmt, str(folder), lang)
                 progress.advance(task)
             return [results[op] for op in ops]
-        pool = ThreadPoolExecutor(max_workers=WORKERS)
+        _import_for_workers()
+        pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(ops)))
         try:
             futures = {pool.submit(_in_worker, op, fmt, str(folder), lang): op for op in ops}
             for future in as_completed(futures):
@@ -170,6 +180,16 @@ def _build_many(ops, fmt, folder, parallel: bool, lang: str = "en"):
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return [results[op] for op in ops]
+
+
+def _import_for_workers() -> None:
+    """Import what report jobs load on first use once, before the workers fork: each then
+    starts with SymPy, SciPy, the engine, the verifier and the renderers loaded (about half a
+    second of every job)."""
+    import importlib
+
+    for module in PRELOADED:
+        importlib.import_module(module)
 
 
 def _in_worker(op: str, fmt: str, folder: str, lang: str):

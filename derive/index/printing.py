@@ -131,6 +131,13 @@ class _IndexLatexPrinter(LatexPrinter):
     def _print_Indexed(self, expr):
         return latex_read(str(expr.base.label), expr.indices)
 
+    def _helper_print_standard_power(self, expr, template):
+        """A power of a read that has its own superscript (out_sum²) puts the read in braces:
+        one superscript each."""
+        if isinstance(expr.base, sp.Indexed) and "_" in str(expr.base.base.label):
+            return template % (f"{{{self._print(expr.base)}}}", self._print(expr.exp))
+        return super()._helper_print_standard_power(expr, template)
+
 
 def latex(expr) -> str:
     return _IndexLatexPrinter().doprint(expr)

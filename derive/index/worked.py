@@ -12,6 +12,8 @@ from derive.index.checks import index_values, invalid_reason, point_symbols
 from derive.index.program import Program, affine_parts, tensor_name
 from derive.index.sampling import neutral_constants
 
+WORKED_SCALAR = 0.5
+
 
 def worked_point(program: Program) -> dict | None:
     """{"sizes", "constants"}: a windowed axis 3 long, a window 2, every other size 1 (else 2)."""
@@ -57,7 +59,8 @@ def worked_case(derivation) -> dict | None:
             continue
         low = 0 if name in program.constants else -2
         values[name] = rng.integers(low, 3, size=shape).astype(float)
-    values.update(dict.fromkeys(program.scalar_constants, 0.5))  # eps: a round number
+    # a scalar constant (batch norm's eps) at a round value the numbers can show
+    point["constants"].update({name: WORKED_SCALAR for name in program.scalar_constants})
     forward, backward = derivation.functions()
     result = forward(**values, **point["constants"])
     outputs = result if isinstance(result, tuple) else (result,)

@@ -15,6 +15,7 @@ from derive.primitives.registry import (
     formula_functions,
     label_of,
     local_derivatives,
+    own_function,
     primitive_of,
     register,
     rule_name,
@@ -29,4 +30,5 @@ FUNCTIONS = {**formula_functions(), **COMPOSITE_FUNCTIONS}
 
 __all__ = ["FUNCTIONS", "REGISTRY", "Primitive", "UnknownPrimitive", "array_valued",
            "children_of", "differential_symbol", "label_of", "local_derivatives",
-           "primitive_of", "register", "rule_name", "statement_primitive", "unbroadcast", "vjp"]
+           "own_function", "primitive_of", "register", "rule_name", "statement_primitive",
+           "unbroadcast", "vjp"]

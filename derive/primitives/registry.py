@@ -43,8 +43,10 @@ class Primitive:
     """One kind of node. `rule` and `label` are text or functions of (expr, children);
     `children(expr)` overrides the default (the variable arguments, each once); `functions`
     maps formula function names to (arity, builder); `code`, `text`, `latex` are
-    `(printer, expr) -> str`, left None where SymPy's own printing is right; `weight` is an
-    index statement's `(statement, upstream) -> weighted upstream`."""
+    `(printer, expr) -> str`, left None where SymPy's own printing is right; `function(expr,
+    replacements)` overrides the node's own function (expr with each child replaced by its
+    placeholder), for children that are not subexpressions of `expr` as SymPy stores it;
+    `weight` is an index statement's `(statement, upstream) -> weighted upstream`."""
 
     types: tuple[type, ...]
     rule: str | Callable
@@ -55,6 +57,7 @@ class Primitive:
     code: Callable | None = None
     text: Callable | None = None
     latex: Callable | None = None
+    function: Callable | None = None
     weight: Callable | None = None
 
     def rule_name(self, expr, children) -> str:
@@ -116,6 +119,15 @@ def children_of(expr) -> list:
         a for a in expr.args if isinstance(a, sp.Basic) and not isinstance(a, sp.Lambda)
         and is_variable(a)]
     return list(dict.fromkeys(found))
+
+
+def own_function(expr, children, holders):
+    """The node's own function: `expr` with each child replaced by its placeholder."""
+    replacements = dict(zip(children, holders))
+    primitive = primitive_of(expr)
+    if primitive.function is not None:
+        return primitive.function(expr, replacements)
+    return expr.xreplace(replacements)
 
 
 def label_of(expr, children) -> str:

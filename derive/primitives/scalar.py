@@ -27,9 +27,33 @@ def _constants(expr):
     return [a for a in expr.args if not is_variable(a)]
 
 
+def _subtracted(expr) -> list:
+    """The terms a sum subtracts, as typed (x − t: [t]): terms of coefficient −1 beside at
+    least one term added with its own sign; a lone −x stays a ×(−1) node."""
+    variable = [a for a in expr.args if is_variable(a)]
+    negated = [a for a in variable if a.as_coeff_Mul()[0] == -1]
+    return [-a for a in negated] if len(negated) < len(variable) else []
+
+
+def _add_children(expr):
+    """The added terms, then the subtracted ones (x·y − z: x·y, z)."""
+    subtracted = _subtracted(expr)
+    return [a for a in expr.args if is_variable(a) and -a not in subtracted] + subtracted
+
+
+def _add_function(expr, replacements):
+    """a + b, or a − b for a subtracted term (its placeholder stands for what is subtracted)."""
+    return sp.Add(*(replacements[a] if a in replacements else
+                    -replacements[-a] if -a in replacements else a for a in expr.args))
+
+
 def _add_label(expr, children):
-    constants = _constants(expr)
-    return "+" + (_number(sp.Add(*constants)) if constants else "")
+    constant = sp.Add(*_constants(expr))
+    if _subtracted(expr):  # a constant beside a difference keeps its own sign: − +1
+        sign = "−" if constant.could_extract_minus_sign() else "+"
+        return "−" + (f" {sign}{_number(-constant if sign == '−' else constant)}"
+                      if constant != 0 else "")
+    return "+" + (_number(constant) if constant != 0 else "")
 
 
 def _mul_label(expr, children):
@@ -58,7 +82,8 @@ def _pow_label(expr, children):
     return f"{_number(base)}**" if not is_variable(base) else "**"
 
 
-register(Primitive((sp.Add,), "sum", _add_label))
+register(Primitive((sp.Add,), lambda e, c: "difference" if _subtracted(e) else "sum",
+                   _add_label, children=_add_children, function=_add_function))
 register(Primitive((sp.Mul,), lambda e, c: "constant multiple" if len(c) == 1 else "product",
                    _mul_label))
 register(Primitive((sp.Pow,), _pow_rule, _pow_label, functions={"sqrt": (1, sp.sqrt)}))

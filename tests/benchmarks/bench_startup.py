@@ -1,5 +1,5 @@
 """Wall time of the commands a user types first: `derive --help`, `derive list`, `derive show`
-with a cold and a warm cache, and `derive report --all --format pdf`, against `python -c pass`."""
+with a cold and a warm cache, against `python -c pass` (`derive report --all`: bench_reports)."""
 
 import os
 import statistics
@@ -9,8 +9,6 @@ import tempfile
 import time
 
 from timing import interleaved, ratios, seconds_text
-
-REPORT_CAP = 600.0
 
 
 def _command(*args, cache=None, cwd=None, timeout=None):
@@ -52,28 +50,10 @@ def _show(section):
                          f"{speedup:.1f}× faster than cold", ""])
 
 
-def _report(section):
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        try:
-            _command("-m", "derive", "report", "--all", "--format", "pdf", "--out", out,
-                     cache=cache, timeout=REPORT_CAP)
-            took = seconds_text(time.perf_counter() - start)
-        except subprocess.TimeoutExpired:
-            took = f"> {REPORT_CAP:g} s"
-        except subprocess.CalledProcessError as exc:
-            took = f"failed: {exc.stderr.decode(errors='replace').strip()[-200:]}"
-        documents = len([f for f in os.listdir(out) if f.endswith(".pdf")])
-    section.rows.append([f"derive report --all --format pdf ({documents} PDFs, cold cache)",
-                         took, "", ""])
-
-
 def test_startup_and_reports(results):
     section = results.section("Start-up and reports (wall time of the command)",
                               ["command", "median", "vs python -c pass", "target"])
     _startup(section, results)
     _show(section)
-    _report(section)
-    section.notes.append("medians of 9 interleaved runs (start-up), 5 runs (show), one run "
-                         f"(report, capped at {REPORT_CAP:g} s)")
+    section.notes.append("medians of 9 interleaved runs (start-up), 5 runs (show)")
     assert section.rows

@@ -263,3 +263,20 @@ def test_private_helpers_beside_a_layer_are_neither_judged_nor_listed(capsys, tm
     code, data = run_json(capsys, str(layer))
     assert code == 0 and [r["target"].rpartition(":")[2] for r in data["results"]] == ["relu"]
     assert data["summary"]["unbound"] == 0 and data["summary"]["skipped"] == []
+
+
+def test_a_sandwich_layer_is_listed_as_the_composition_it_is(capsys, tmp_path):
+    layer = tmp_path / "layer_utils.py"
+    layer.write_text(
+        "def conv_relu_pool_forward(x, w, b, conv_param, pool_param):\n    return x, None\n\n"
+        "def conv_relu_pool_backward(dout, cache):\n    return dout, dout, dout\n\n"
+        "def affine_relu_forward(x, w, b):\n    return x, None\n\n"
+        "def affine_relu_backward(dout, cache):\n    return dout, dout, dout\n\n"
+        "def zorp_forward(x):\n    return x, None\n\n"
+        "def zorp_backward(dout, cache):\n    return dout\n")
+    code, data = run_json(capsys, str(layer))
+    reasons = {s["target"].rpartition(":")[2]: s["reason"] for s in data["summary"]["skipped"]}
+    assert code == 1 and data["summary"]["unbound"] == 3
+    assert reasons["affine_relu"].startswith("affine_relu composes affine, then relu")
+    assert "composes conv2d, then relu" in reasons["conv_relu_pool"]
+    assert "--op NAME" not in reasons["affine_relu"] and "--op NAME" in reasons["zorp"]

@@ -176,9 +176,34 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
                           f"{steps[0]}_forward/_backward, is verified)")
         if extended:
             return extended
+    parts = _composed_of(candidate.name, entries)
+    if len(parts) >= 2:
+        raise Unbound(f"{candidate.name} composes {', then '.join(parts)} (a sandwich layer, as "
+                      "cs231n's layer_utils): derive judges each part's own functions, not "
+                      "their composition; to judge it whole give its formula (--formula EXPR)")
     raise Unbound(f"no catalog operator is named like '{candidate.name}' (see derive list): "
                   "if it implements one, give --op NAME; otherwise give its formula "
                   "(--formula EXPR, or a formula attribute on the class)")
+
+
+def _composed_of(name: str, entries: dict) -> list[str]:
+    """The catalog operators named one after another in `name` (conv_relu_pool: conv2d,
+    relu), each the longest run of its words that names an operator or an alias."""
+    names = {}
+    for n, e in entries.items():
+        for spelling in (n, *e.aliases):
+            names.setdefault(normalise(spelling), n)
+    words, found, i = name.lower().split("_"), [], 0
+    while i < len(words):
+        for j in range(len(words), i, -1):
+            op = names.get("".join(words[i:j]))
+            if op is not None:
+                found.append(op)
+                i = j
+                break
+        else:
+            i += 1
+    return found
 
 
 def declared_formula(candidate: Candidate) -> dict | None:

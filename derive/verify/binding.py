@@ -171,9 +171,9 @@ def bind(candidate: Candidate, op: str | None = None) -> list[str]:
         extended = [n for n in entries if n.startswith(candidate.name + "_")]
         steps = [n for n in extended if n.endswith("_step")]
         if steps and len(steps) == len(extended):  # rnn_forward: rnn_step over a sequence
-            raise Unbound(f"not verified: {candidate.name} runs {steps[0]} over a sequence, a "
-                          "recurrence derive has no operator for yet (its step function, "
-                          f"{steps[0]}_forward/_backward, is verified)")
+            raise Unbound(f"not verified: {candidate.name} runs {steps[0]} over a sequence, and "
+                          "the catalog has no recurrence of that name: give its formula with an "
+                          "initial clause (--formula 'h[n,-1,k] = h0[n,k]; h[n,t,k] = ...')")
         if extended:
             return extended
     parts = _composed_of(candidate.name, entries)

@@ -69,7 +69,7 @@ def entry_name(request: dict) -> str:
 
 def cached_derive(**request):
     """derive(**request), through the cache (inside the derivation budget, derive.budget)."""
-    from derive.budget import derivation_limits
+    from derive.runtime_limits import derivation_limits
     from derive.pipeline import derive
 
     if os.environ.get("DERIVE_NO_CACHE"):

@@ -12,6 +12,7 @@ import numpy as np
 
 from derive.index.printing import delta_latex, statement_latex, statement_text
 from derive.index.worked import worked_case
+from reports.language import text
 from reports.model import check_row
 from reports.render import render
 
@@ -94,16 +95,16 @@ def _number(x: float) -> str:
 
 
 def index_report_tex(report: IndexReport) -> str:
-    return render("index_report.tex.j2", r=report, lang="en")
+    """The LaTeX document, in the report's language (xelatex and ctex for Chinese)."""
+    return render("index_report.tex.j2", r=report, t=text(report.lang), lang=report.lang)
 
 
 def index_report_md(report: IndexReport) -> str:
-    return render("index_report.md.j2", r=report)
+    """The Markdown document, in the report's language."""
+    return render("index_report.md.j2", r=report, t=text(report.lang))
 
 
 def index_report_html(report: IndexReport) -> str:
     """One self-contained HTML page (MathML, the worked case as SVG grids, no script), in the
     report's language."""
-    from reports.language import text
-
     return render("index_report.html.j2", r=report, t=text(report.lang), lang=report.lang)

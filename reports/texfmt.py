@@ -233,8 +233,10 @@ def _ones_scale(product):
 
 
 def break_tex(text) -> str:
-    """User text as LaTeX (escaped) that may break after underscores in narrow columns."""
-    return escape_tex(text).replace(r"\_", r"\_\allowbreak{}")
+    """User text as LaTeX (escaped) that may break after underscores, commas and products in
+    narrow columns (a long typed formula has few spaces)."""
+    escaped = escape_tex(text).replace(r"\_", r"\_\allowbreak{}")
+    return re.sub(r"(,|(?<!\*)\*(?!\*))(?!\s)", r"\1\\allowbreak{}", escaped)
 
 
 def symbol_tex(name: str) -> str:

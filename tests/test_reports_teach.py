@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 from derive.pipeline import derive
@@ -126,6 +127,26 @@ def test_a_difference_is_one_subtraction_node_with_plus_and_minus_one():
     # a lone negation is still the tutorial's ×(−1) node, and mse's x − t one − node
     assert [s.text for s in build_report(derive("sigmoid")).steps][-1] == "×(−1)"
     assert [n.label for n in derive("mse").graph.nodes if not n.is_leaf][0] == "−"
+
+
+def test_a_matrix_difference_is_one_subtraction_node_with_plus_and_minus_identity():
+    d = derive(formula="sum(X@W - T)", shapes={"X": ("n", "k"), "W": ("k", "m"),
+                                                "T": ("n", "m")})
+    assert [n.label for n in d.graph.nodes if not n.is_leaf] == ["@", "−", "sum"]
+    difference = {str(s.input): str(s.local) for s in d.steps if s.rule == "difference"}
+    assert difference == {"X*W": "d(X @ W)", "T": "-dT"}
+    T = np.arange(6.0).reshape(3, 2)
+    _, backward = d.functions()
+    grads = backward(1.0, X=np.ones((3, 4)), W=np.ones((4, 2)), T=T)
+    np.testing.assert_allclose(grads["T"], -np.ones((3, 2)))
+    # x − μ (μ a row broadcast down the rows) is one − node; the broadcast sums the −G back
+    nodes = derive("batchnorm").graph.nodes
+    minus = [n for n in nodes if n.label == "−"]
+    assert len(minus) == 1 and [nodes[a].label for a in minus[0].args] == ["x", "broadcast"]
+    assert "×(−1)" not in [n.label for n in nodes]
+    # the hinge's x − Σ t⊙x likewise; 1 − t (a lone negation beside a constant) stays ×(−1)
+    labels = [n.label for n in derive("svm_hinge").graph.nodes]
+    assert labels.count("−") == 1 and labels.count("×(−1)") == 1
 
 
 def test_subtraction_node_reads_as_minus_in_the_report(tmp_path):

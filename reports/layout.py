@@ -7,6 +7,7 @@ Drawing is plain data; `tikz` turns it into a picture, `markdown` into a Mermaid
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from reports.label_room import CHAR_WIDTH, LABEL_PAD, OP_RADIUS, declutter

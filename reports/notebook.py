@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from derive.derivation import Derivation
 from derive.verify.results import Report as VerifyReport
-from reports.graph_values import GraphValues
 from reports.language import text
 from reports.markdown import graph_md
 from reports.model import build_report, error_text
 from reports.render import render
+from reports.graph_values import GraphValues
 
 
 def view(obj, mime: str) -> str | None:

@@ -26,7 +26,7 @@ def clean(text) -> str:
     return text
 
 
-def clean_result(result: Result) -> Result:
+def clean_result(result: "Result") -> "Result":
     result.target, result.message = clean(result.target), clean(result.message)
     result.convention = clean(result.convention)
     for check in result.checks:

@@ -40,29 +40,92 @@ def pieces(tex: str) -> list[str]:
 
 
 def lines(tex: str, width: int = WIDTH) -> list[str]:
-    """The pieces of `tex` packed into lines of at most `width` visible characters."""
+    """The pieces of `tex` packed into lines of at most `width` visible characters (a piece
+    still wider opened at its widest \\left…\\right pair, see `opened`)."""
     packed: list[str] = []
     for piece in pieces(tex):
-        if packed and visible_width(packed[-1] + piece) <= width:
-            packed[-1] = f"{packed[-1]} {piece}"
-        else:
-            packed.append(piece)
+        for part in opened(piece, width) if visible_width(piece) > width else [piece]:
+            if packed and visible_width(packed[-1] + part) <= width:
+                packed[-1] = f"{packed[-1]} {part}"
+            else:
+                packed.append(part)
     return packed
+
+
+def opened(piece: str, width: int) -> list[str]:
+    """A piece too wide for a line, broken inside its widest top-level \\left…\\right pair:
+    the first line ends in \\right., the next ones start with \\left., each line's delimiter
+    as tall as the whole group (a \\vphantom of it); [piece] where nothing inside can break."""
+    groups = _groups(piece)
+    if not groups:
+        return [piece]
+    _, open_end, close_start, end = max(
+        groups, key=lambda g: visible_width(piece[g[1]:g[2]]))
+    inner = piece[open_end:close_start]
+    rows = lines(inner, width)
+    if len(rows) == 1:
+        return [piece]
+    phantom = rf"\vphantom{{{inner}}}"
+    head, tail = piece[:open_end], piece[close_start:end]
+    return ([f"{head}{phantom} {rows[0]} \\right."]
+            + [rf"\left.{phantom} {row} \right." for row in rows[1:-1]]
+            + [rf"\left.{phantom} {rows[-1]} {tail}{piece[end:]}"])
+
+
+DELIMITER = re.compile(r"\s*(\\[A-Za-z]+|\\.|.)")  # what follows \left or \right
+
+
+def _groups(tex: str) -> list[tuple[int, int, int, int]]:
+    """The \\left…\\right pairs of `tex` outside every brace and environment, as (start, end
+    of the opening delimiter, start of \\right, end of the closing delimiter)."""
+    found, braces, pairs, start, open_end = [], 0, 0, 0, 0
+    for match in TOKEN.finditer(tex):
+        token = match.group()
+        if token in ("{", r"\begin"):
+            braces += 1
+        elif token in ("}", r"\end"):
+            braces -= 1
+        elif token == r"\left" and braces == 0:
+            if pairs == 0:
+                start, open_end = match.start(), DELIMITER.match(tex, match.end()).end()
+            pairs += 1
+        elif token == r"\right" and braces == 0:
+            pairs -= 1
+            if pairs == 0:
+                found.append((start, open_end, match.start(),
+                              DELIMITER.match(tex, match.end()).end()))
+    return found
 
 
 def display(tex: str, note: str = "") -> str:
     """A centred display of `tex`, broken into lines where it is long; `note` (LaTeX text)
     set on the right, as an equation tag."""
-    rows = lines(tex)
-    tag = rf"\tag*{{\small\color{{black!60}}{note}}}" if note else ""
-    if len(rows) == 1:
-        body = rows[0]
+    boxed = re.fullmatch(r"\\boxed\{(.*)\}", tex, re.DOTALL)
+    if boxed and _balanced(boxed.group(1)) and visible_width(tex) > WIDTH:
+        body = r"\boxed{" + _aligned(lines(boxed.group(1))) + "}"  # one frame around the lines
     else:
-        body = r"\begin{aligned}[t]" + r" \\ ".join(
-            (r"& " if i == 0 else r"& \qquad ") + row for i, row in enumerate(rows)) \
-            + r"\end{aligned}"
+        body = _aligned(lines(tex))
+    tag = rf"\tag*{{\small\color{{black!60}}{note}}}" if note else ""
     return (r"\begin{equation*}\fitmath{\displaystyle " + body + "}" + tag
             + r"\end{equation*}")
+
+
+def _balanced(tex: str) -> bool:
+    """Whether every brace of `tex` closes inside it (`tex` is one group's whole content)."""
+    depth = 0
+    for token in TOKEN.findall(tex):
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _aligned(rows) -> str:
+    """Lines of a display: the first flush, the following ones indented."""
+    if len(rows) == 1:
+        return rows[0]
+    return r"\begin{aligned}[t]" + r" \\ ".join(
+        (r"& " if i == 0 else r"& \qquad ") + row for i, row in enumerate(rows)) + r"\end{aligned}"
 
 
 CHAIN_WIDTH = 70  # visible characters of one line of a chain

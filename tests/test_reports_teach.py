@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from derive.pipeline import derive
+from reports.breaking import WIDTH, display, lines
+from reports.layout import visible_width
 from reports.model import build_report
 from reports.write import write_report
 
@@ -54,6 +56,26 @@ def test_familiar_forms_in_the_pdf(op, forms, tmp_path):
     assert "(step" not in text
     assert "?" not in text.replace("?)", "")  # no character lost on the way to the PDF
     assert "Overfull \\hbox" not in log
+
+
+@needs_tex
+def test_svm_hinge_long_results_break_across_lines_instead_of_shrinking(tmp_path):
+    text, log = _report("svm_hinge", tmp_path)
+    assert "derive: display scaled" not in log and "Overfull \\hbox" not in log
+    assert "simplified" in text and "otherwise" in text
+
+
+def test_a_piece_too_wide_breaks_inside_its_brackets_and_keeps_them_paired():
+    term = r"\frac{a_{1}}{b_{1}} \cdot \left(\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}\right)"
+    tex = r"\left(\frac{d}{N}\right) \cdot \left(" + " - ".join([term] * 6) + r"\right) \cdot t"
+    rows = lines(tex)
+    assert len(rows) > 1 and all(visible_width(r) <= WIDTH + 10 for r in rows)
+    for row in rows:  # every line is a formula of its own: \left and \right pair up in it
+        assert row.count(r"\left") == row.count(r"\right")
+    assert rows[0].endswith(r"\right.") and rows[-1].endswith(r"\right) \cdot t")
+    framed = display(r"\boxed{" + tex + "}")
+    assert framed.count(r"\boxed{\begin{aligned}") == 1  # one frame around all the lines
+    assert lines(r"\boxed{" + tex + "}") == [r"\boxed{" + tex + "}"]  # a box alone stays whole
 
 
 @needs_tex

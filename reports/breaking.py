@@ -55,21 +55,47 @@ def lines(tex: str, width: int = WIDTH) -> list[str]:
 def opened(piece: str, width: int) -> list[str]:
     """A piece too wide for a line, broken inside its widest top-level \\left…\\right pair:
     the first line ends in \\right., the next ones start with \\left., each line's delimiter
-    as tall as the whole group (a \\vphantom of it); [piece] where nothing inside can break."""
+    as tall as the whole group (a \\vphantom of it); else before its top-level products
+    (\\cdot, \\circ); [piece] where nothing inside can break."""
     groups = _groups(piece)
-    if not groups:
+    if groups:
+        _, open_end, close_start, end = max(
+            groups, key=lambda g: visible_width(piece[g[1]:g[2]]))
+        inner = piece[open_end:close_start]
+        rows = lines(inner, width)
+        if len(rows) > 1:
+            phantom = rf"\vphantom{{{inner}}}"
+            head, tail = piece[:open_end], piece[close_start:end]
+            return ([f"{head}{phantom} {rows[0]} \\right."]
+                    + [rf"\left.{phantom} {row} \right." for row in rows[1:-1]]
+                    + [rf"\left.{phantom} {rows[-1]} {tail}{piece[end:]}"])
+    factors = _factors(piece)
+    if len(factors) == 1:
         return [piece]
-    _, open_end, close_start, end = max(
-        groups, key=lambda g: visible_width(piece[g[1]:g[2]]))
-    inner = piece[open_end:close_start]
-    rows = lines(inner, width)
-    if len(rows) == 1:
-        return [piece]
-    phantom = rf"\vphantom{{{inner}}}"
-    head, tail = piece[:open_end], piece[close_start:end]
-    return ([f"{head}{phantom} {rows[0]} \\right."]
-            + [rf"\left.{phantom} {row} \right." for row in rows[1:-1]]
-            + [rf"\left.{phantom} {rows[-1]} {tail}{piece[end:]}"])
+    packed: list[str] = []
+    for factor in factors:
+        if packed and visible_width(packed[-1] + factor) <= width:
+            packed[-1] = f"{packed[-1]} {factor}"
+        else:
+            packed.extend(opened(factor, width) if visible_width(factor) > width else [factor])
+    return packed
+
+
+def _factors(tex: str) -> list[str]:
+    """`tex` cut before each \\cdot and \\circ outside every brace, environment and
+    \\left…\\right pair."""
+    parts, current, depth = [], "", 0
+    for token in TOKEN.findall(tex):
+        if token in ("{", r"\left", r"\begin"):
+            depth += 1
+        elif token in ("}", r"\right", r"\end"):
+            depth -= 1
+        if depth == 0 and token in (r"\cdot", r"\circ") and current.strip():
+            parts.append(current)
+            current = ""
+        current += token
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
 
 
 DELIMITER = re.compile(r"\s*(\\[A-Za-z]+|\\.|.)")  # what follows \left or \right

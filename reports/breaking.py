@@ -3,8 +3,10 @@
 A display is split before its top-level `=`, `+` and `−` (outside every brace,
 \\left…\\right pair and environment, so fractions, brackets and cases stay whole) and packed
 greedily into lines of at most WIDTH visible characters, set in an `aligned` block: the first
-line flush, the following ones indented. A single piece wider than the page (a huge fraction) is the only thing still
-scaled, by \\fitwidth.
+line flush, the following ones indented. A piece still too wide is opened at its widest
+\\left…\\right pair (each line closing and reopening it with a blank delimiter), else broken
+before its top-level products; only what none of this can break (a huge fraction) is scaled,
+and the TeX log then says "derive: display scaled".
 """
 
 from __future__ import annotations
@@ -42,13 +44,19 @@ def pieces(tex: str) -> list[str]:
 def lines(tex: str, width: int = WIDTH) -> list[str]:
     """The pieces of `tex` packed into lines of at most `width` visible characters (a piece
     still wider opened at its widest \\left…\\right pair, see `opened`)."""
+    return _packed(pieces(tex), width)
+
+
+def _packed(parts: list[str], width: int) -> list[str]:
+    """`parts` packed greedily into lines of at most `width` visible characters, each part
+    too wide for a line broken first (`opened`)."""
     packed: list[str] = []
-    for piece in pieces(tex):
-        for part in opened(piece, width) if visible_width(piece) > width else [piece]:
-            if packed and visible_width(packed[-1] + part) <= width:
-                packed[-1] = f"{packed[-1]} {part}"
+    for part in parts:
+        for row in opened(part, width) if visible_width(part) > width else [part]:
+            if packed and visible_width(packed[-1] + row) <= width:
+                packed[-1] = f"{packed[-1]} {row}"
             else:
-                packed.append(part)
+                packed.append(row)
     return packed
 
 
@@ -70,15 +78,7 @@ def opened(piece: str, width: int) -> list[str]:
                     + [rf"\left.{phantom} {row} \right." for row in rows[1:-1]]
                     + [rf"\left.{phantom} {rows[-1]} {tail}{piece[end:]}"])
     factors = _factors(piece)
-    if len(factors) == 1:
-        return [piece]
-    packed: list[str] = []
-    for factor in factors:
-        if packed and visible_width(packed[-1] + factor) <= width:
-            packed[-1] = f"{packed[-1]} {factor}"
-        else:
-            packed.extend(opened(factor, width) if visible_width(factor) > width else [factor])
-    return packed
+    return [piece] if len(factors) == 1 else _packed(factors, width)
 
 
 def _factors(tex: str) -> list[str]:

@@ -61,6 +61,7 @@ def test_chinese_markdown_index_report_is_translated_and_english_stays(tmp_path)
     _, en = write_report(derive("max_pool2d"), "md", tmp_path / "en")
     chinese, english = zh.read_text(), en.read_text()
     assert "## 反向传播，逐个读取" in chinese and "最大值：传给第一个最大元素" in chinese
+    assert "最大池化" in chinese and "**约定。** max/min：梯度传给" in chinese  # catalog and engine notes
     assert not [h for h in ENGLISH_HEADINGS if h in chinese]
     assert all(h in english for h in ENGLISH_HEADINGS[:6])
 

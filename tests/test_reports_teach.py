@@ -169,6 +169,9 @@ def test_a_matrix_difference_is_one_subtraction_node_with_plus_and_minus_identit
     # the hinge's x − Σ t⊙x likewise; 1 − t (a lone negation beside a constant) stays ×(−1)
     labels = [n.label for n in derive("svm_hinge").graph.nodes]
     assert labels.count("−") == 1 and labels.count("×(−1)") == 1
+    # X − c, a number broadcast over the matrix: one − node after the broadcast of c
+    d = derive(formula="sum((X - c)**2)", shapes={"X": ("n", "m")})
+    assert [n.label for n in d.graph.nodes if not n.is_leaf] == ["broadcast", "−", "**2", "sum"]
 
 
 def test_subtraction_node_reads_as_minus_in_the_report(tmp_path):

@@ -110,10 +110,13 @@ def _matadd_text(printer, expr):
 
 def _negation(term):
     """What `term` subtracts: A for −A, broadcast(A) for broadcast(−A) (x − μ with μ a row
-    broadcast down the rows); None for a term added with its own sign."""
+    broadcast down the rows, X − c with c a number); None for a term added with its own
+    sign."""
     if isinstance(term, sp.MatMul) and term.args[0] == -1:
         rest = term.args[1:]
         return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
+    if isinstance(term, sp.Mul) and term.as_coeff_Mul()[0] == -1:  # a number broadcast: −c
+        return -term
     if isinstance(term, Broadcast):
         inner = _negation(term.arg)
         return None if inner is None else Broadcast(inner, *term.shape)

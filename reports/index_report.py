@@ -12,7 +12,8 @@ import numpy as np
 
 from derive.index.printing import delta_latex, statement_latex, statement_text
 from derive.index.worked import worked_case
-from reports.model import check_row
+from reports.language import text
+from reports.model import check_row, translator
 from reports.render import render
 
 
@@ -46,11 +47,14 @@ def build_index_report(derivation, lang: str = "en", verification=None) -> Index
     json = derivation.to_json()
     check = "; ".join(f"{c['name']}: {c['detail']}, largest error {c['max_error']:.1e}"
                       for c in derivation.checks)
+    say = translator(derivation, lang)
     return IndexReport(
-        name=derivation.name, description=derivation.description, typed=derivation.text,
+        name=derivation.name, description=say(derivation.description or ""),
+        typed=derivation.text,
         statements=[(statement_text(s), statement_latex(s))
                     for s in derivation.program.statements],
-        steps=steps, gradients=json["gradients_latex"], conventions=list(derivation.conventions),
+        steps=steps, gradients=json["gradients_latex"],
+        conventions=[say(c) for c in derivation.conventions],
         check=check, backward_code=derivation.backward_source, worked=_worked(derivation),
         outputs=list(derivation.outputs), lang=lang,
         verification=None if verification is None else tuple(
@@ -94,16 +98,16 @@ def _number(x: float) -> str:
 
 
 def index_report_tex(report: IndexReport) -> str:
-    return render("index_report.tex.j2", r=report, lang="en")
+    """The LaTeX document, in the report's language (xelatex and ctex for Chinese)."""
+    return render("index_report.tex.j2", r=report, t=text(report.lang), lang=report.lang)
 
 
 def index_report_md(report: IndexReport) -> str:
-    return render("index_report.md.j2", r=report)
+    """The Markdown document, in the report's language."""
+    return render("index_report.md.j2", r=report, t=text(report.lang))
 
 
 def index_report_html(report: IndexReport) -> str:
     """One self-contained HTML page (MathML, the worked case as SVG grids, no script), in the
     report's language."""
-    from reports.language import text
-
     return render("index_report.html.j2", r=report, t=text(report.lang), lang=report.lang)

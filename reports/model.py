@@ -145,7 +145,7 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         steps = tuple(replace(s, drawing=draw_graph(d.graph, names, d.steps, d.params, s.number))
                       for s in steps)
     gradients = tuple(_gradient_view(d, name, names) for name in d.inputs)
-    say = _translator(d, lang)
+    say = translator(d, lang)
     return Report(
         name=d.name, description=say(d.description or ""), typed=d.text,
         formula_tex=expr_tex(d.expr), formula_code=_code_text(d),
@@ -175,7 +175,7 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
     )
 
 
-def _translator(d, lang: str):
+def translator(d, lang: str):
     """English text of the derivation -> `lang`: the catalog entry's own translations (when
     the derivation is that entry's), then the language's message patterns."""
     from derive import catalog

@@ -233,8 +233,10 @@ def _ones_scale(product):
 
 
 def break_tex(text) -> str:
-    """User text as LaTeX (escaped) that may break after underscores in narrow columns."""
-    return escape_tex(text).replace(r"\_", r"\_\allowbreak{}")
+    """User text as LaTeX (escaped) that may break after underscores, commas and products in
+    narrow columns (a long typed formula has few spaces)."""
+    escaped = escape_tex(text).replace(r"\_", r"\_\allowbreak{}")
+    return re.sub(r"(,|(?<!\*)\*(?!\*))(?!\s)", r"\1\\allowbreak{}", escaped)
 
 
 def symbol_tex(name: str) -> str:
@@ -325,7 +327,19 @@ def _max_with_zero(expr):
 
 
 def visible_width(tex: str) -> int:
-    """Roughly how many characters `tex` shows when typeset."""
-    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", tex)
+    """Roughly how many characters `tex` shows when typeset (a \\vphantom shows none)."""
+    text = re.sub(r"\\(left|right|mathrm|mathit|text|operatorname)\b", "", _no_phantoms(tex))
     text = re.sub(r"\\[A-Za-z]+", "x", text)
     return len(re.sub(r"[{}^_ ]", "", text))
+
+
+def _no_phantoms(tex: str) -> str:
+    """`tex` without its \\vphantom{…} groups."""
+    while (at := tex.find(r"\vphantom{")) >= 0:
+        depth, end = 0, len(tex)
+        for end in range(at + len(r"\vphantom"), len(tex)):
+            depth += {"{": 1, "}": -1}.get(tex[end], 0)
+            if depth == 0:
+                break
+        tex = tex[:at] + tex[end + 1:]
+    return tex

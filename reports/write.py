@@ -46,7 +46,7 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
                  stem: str | None = None, lang: str = "en") -> tuple[Report, Path]:
     """Render one derivation's report into `out` as pdf, tex, md or html, in language `lang`
     (named `stem`, else after the derivation; an index derivation's through
-    reports.index_report: pdf, tex and md in English, html in `lang`)."""
+    reports.index_report)."""
     if hasattr(derivation, "program"):
         from reports.index_report import (
             build_index_report,
@@ -59,7 +59,8 @@ def write_report(derivation, fmt: str, out: Path, verification=None,
         path = Path(out) / report_file(stem or report.name, fmt)
         latex = index_report_tex(report) if fmt in ("pdf", "tex") else ""
         return report, _write(latex, lambda: index_report_md(report), fmt, path,
-                              f"report {derivation.name}", html=lambda: index_report_html(report))
+                              f"report {derivation.name}", lang,
+                              lambda: index_report_html(report))
     report = build_report(derivation, verification, lang)
     path = Path(out) / report_file(stem or report.name, fmt)
     latex = report_tex(report) if fmt in ("pdf", "tex") else ""

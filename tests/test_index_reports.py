@@ -49,3 +49,34 @@ def test_conv2d_pdf_builds_with_the_worked_case(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True, timeout=60).stdout
     assert "Backward pass of conv2d" in text and "A worked case" in text
+
+
+ENGLISH_HEADINGS = ("The formula", "The reverse sweep", "The gradients", "A worked case",
+                    "Generated NumPy backward", "Backward pass of", "Solving the delta",
+                    "Nothing to solve", "Checked.")
+
+
+def test_chinese_markdown_index_report_is_translated_and_english_stays(tmp_path):
+    _, zh = write_report(derive("max_pool2d"), "md", tmp_path / "zh", lang="zh")
+    _, en = write_report(derive("max_pool2d"), "md", tmp_path / "en")
+    chinese, english = zh.read_text(), en.read_text()
+    assert "## 反向传播，逐个读取" in chinese and "最大值：传给第一个最大元素" in chinese
+    assert "最大池化" in chinese and "**约定。** max/min：梯度传给" in chinese  # catalog and engine notes
+    assert not [h for h in ENGLISH_HEADINGS if h in chinese]
+    assert all(h in english for h in ENGLISH_HEADINGS[:6])
+
+
+@pytest.mark.requires_tex
+def test_chinese_conv2d_pdf_is_translated_with_no_lost_glyph_or_overfull_line(tmp_path):
+    _, tex = write_report(derive("conv2d"), "tex", tmp_path, lang="zh")
+    assert r"\usepackage[fontset=none]{ctex}" in tex.read_text()
+    _, path = write_report(derive("conv2d"), "pdf", tmp_path, lang="zh")
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    joined = "".join(text.split())  # xeCJK sets no space between δ and Chinese
+    assert "反向传播，逐个读取" in joined and "解δ的方程" in joined and "算例" in joined
+    assert not [h for h in ENGLISH_HEADINGS if h in text] and "\ufffd" not in text
+    log = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                         cwd=tmp_path, capture_output=True, text=True, check=False,
+                         timeout=120).stdout
+    assert "Overfull" not in log and "Missing character" not in (tmp_path / "conv2d.log").read_text()

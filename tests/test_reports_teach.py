@@ -5,9 +5,12 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 from derive.pipeline import derive
+from reports.breaking import WIDTH, display, lines
+from reports.layout import visible_width
 from reports.model import build_report
 from reports.write import write_report
 
@@ -53,6 +56,26 @@ def test_familiar_forms_in_the_pdf(op, forms, tmp_path):
     assert "(step" not in text
     assert "?" not in text.replace("?)", "")  # no character lost on the way to the PDF
     assert "Overfull \\hbox" not in log
+
+
+@needs_tex
+def test_svm_hinge_long_results_break_across_lines_instead_of_shrinking(tmp_path):
+    text, log = _report("svm_hinge", tmp_path)
+    assert "derive: display scaled" not in log and "Overfull \\hbox" not in log
+    assert "simplified" in text and "otherwise" in text
+
+
+def test_a_piece_too_wide_breaks_inside_its_brackets_and_keeps_them_paired():
+    term = r"\frac{a_{1}}{b_{1}} \cdot \left(\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}\right)"
+    tex = r"\left(\frac{d}{N}\right) \cdot \left(" + " - ".join([term] * 6) + r"\right) \cdot t"
+    rows = lines(tex)
+    assert len(rows) > 1 and all(visible_width(r) <= WIDTH + 10 for r in rows)
+    for row in rows:  # every line is a formula of its own: \left and \right pair up in it
+        assert row.count(r"\left") == row.count(r"\right")
+    assert rows[0].endswith(r"\right.") and rows[-1].endswith(r"\right) \cdot t")
+    framed = display(r"\boxed{" + tex + "}")
+    assert framed.count(r"\boxed{\begin{aligned}") == 1  # one frame around all the lines
+    assert lines(r"\boxed{" + tex + "}") == [r"\boxed{" + tex + "}"]  # a box alone stays whole
 
 
 @needs_tex
@@ -126,6 +149,29 @@ def test_a_difference_is_one_subtraction_node_with_plus_and_minus_one():
     # a lone negation is still the tutorial's ×(−1) node, and mse's x − t one − node
     assert [s.text for s in build_report(derive("sigmoid")).steps][-1] == "×(−1)"
     assert [n.label for n in derive("mse").graph.nodes if not n.is_leaf][0] == "−"
+
+
+def test_a_matrix_difference_is_one_subtraction_node_with_plus_and_minus_identity():
+    d = derive(formula="sum(X@W - T)", shapes={"X": ("n", "k"), "W": ("k", "m"),
+                                                "T": ("n", "m")})
+    assert [n.label for n in d.graph.nodes if not n.is_leaf] == ["@", "−", "sum"]
+    difference = {str(s.input): str(s.local) for s in d.steps if s.rule == "difference"}
+    assert difference == {"X*W": "d(X @ W)", "T": "-dT"}
+    T = np.arange(6.0).reshape(3, 2)
+    _, backward = d.functions()
+    grads = backward(1.0, X=np.ones((3, 4)), W=np.ones((4, 2)), T=T)
+    np.testing.assert_allclose(grads["T"], -np.ones((3, 2)))
+    # x − μ (μ a row broadcast down the rows) is one − node; the broadcast sums the −G back
+    nodes = derive("batchnorm").graph.nodes
+    minus = [n for n in nodes if n.label == "−"]
+    assert len(minus) == 1 and [nodes[a].label for a in minus[0].args] == ["x", "broadcast"]
+    assert "×(−1)" not in [n.label for n in nodes]
+    # the hinge's x − Σ t⊙x likewise; 1 − t (a lone negation beside a constant) stays ×(−1)
+    labels = [n.label for n in derive("svm_hinge").graph.nodes]
+    assert labels.count("−") == 1 and labels.count("×(−1)") == 1
+    # X − c, a number broadcast over the matrix: one − node after the broadcast of c
+    d = derive(formula="sum((X - c)**2)", shapes={"X": ("n", "m")})
+    assert [n.label for n in d.graph.nodes if not n.is_leaf] == ["broadcast", "−", "**2", "sum"]
 
 
 def test_subtraction_node_reads_as_minus_in_the_report(tmp_path):

@@ -13,7 +13,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.primitives.registry import Primitive, register
 from derive.printers.text import formula_text, implicit_broadcasts
-from derive.vocab.nodes import AxisSum, SumAll
+from derive.vocab.nodes import AxisSum, Broadcast, SumAll
 from derive.vocab.shapes import is_matrix, is_variable
 
 
@@ -108,8 +108,58 @@ def _matadd_text(printer, expr):
     return text
 
 
+def _negation(term):
+    """What `term` subtracts: A for −A, broadcast(A) for broadcast(−A) (x − μ with μ a row
+    broadcast down the rows, X − c with c a number); None for a term added with its own
+    sign."""
+    if isinstance(term, sp.MatMul) and term.args[0] == -1:
+        rest = term.args[1:]
+        return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
+    if isinstance(term, sp.Mul) and term.as_coeff_Mul()[0] == -1:  # a number broadcast: −c
+        return -term
+    if isinstance(term, Broadcast):
+        inner = _negation(term.arg)
+        return None if inner is None else Broadcast(inner, *term.shape)
+    return None
+
+
+def _subtracted(expr) -> dict:
+    """The terms a matrix sum subtracts, as typed (X − T: {position: T}), beside at least one
+    term added with its own sign; a lone −A stays a ×(−1) node."""
+    variable = {p: a for p, a in enumerate(expr.args) if is_variable(a)}
+    negated = {p: _negation(a) for p, a in variable.items() if _negation(a) is not None}
+    return negated if len(negated) < len(variable) else {}
+
+
+def _matadd_children(expr):
+    """The added terms, then what the subtracted ones subtract (X − broadcast(μ): X, then
+    broadcast(μ))."""
+    subtracted = _subtracted(expr)
+    return [a for p, a in enumerate(expr.args) if is_variable(a) and p not in subtracted] + list(
+        subtracted.values())
+
+
+def _matadd_function(expr, replacements):
+    subtracted = _subtracted(expr)
+    return sp.MatAdd(*(sp.MatMul(-1, replacements[subtracted[p]]) if p in subtracted
+                       else replacements.get(a, a) for p, a in enumerate(expr.args)))
+
+
+def _matadd_places(expr, child):
+    subtracted = _subtracted(expr)
+    return [p for p, a in enumerate(expr.args)
+            if (subtracted.get(p) == child if p in subtracted else a == child)]
+
+
+def _matadd(expr, p, d, G):
+    """dZ = ±dA: +I for an added term, −I for a subtracted one."""
+    return (-d, -G) if p in _subtracted(expr) else (d, G)
+
+
 register(Primitive(
-    (sp.MatAdd,), "sum", "+", lambda expr, p, d, G: (d, G),
+    (sp.MatAdd,), lambda e, c: "difference" if _subtracted(e) else "sum",
+    lambda e, c: "−" if _subtracted(e) else "+", _matadd,
+    children=_matadd_children, function=_matadd_function, places=_matadd_places,
     code=lambda p, e: " + ".join(p._print(a) for a in implicit_broadcasts(e.args)),
     text=_matadd_text))
 

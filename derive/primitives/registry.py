@@ -45,7 +45,8 @@ class Primitive:
     maps formula function names to (arity, builder); `code`, `text`, `latex` are
     `(printer, expr) -> str`, left None where SymPy's own printing is right; `function(expr,
     replacements)` overrides the node's own function (expr with each child replaced by its
-    placeholder), for children that are not subexpressions of `expr` as SymPy stores it;
+    placeholder), for children that are not subexpressions of `expr` as SymPy stores it, and
+    `places(expr, child)` then lists the argument positions a child enters (for `differential`);
     `weight` is an index statement's `(statement, upstream) -> weighted upstream`."""
 
     types: tuple[type, ...]
@@ -58,6 +59,7 @@ class Primitive:
     text: Callable | None = None
     latex: Callable | None = None
     function: Callable | None = None
+    places: Callable | None = None
     weight: Callable | None = None
 
     def rule_name(self, expr, children) -> str:
@@ -174,8 +176,9 @@ def vjp(node, index: int, upstream, local, scalars: frozenset = frozenset()):
 def _differential_terms(primitive, node, index, upstream) -> list:
     child = node.child_exprs[index]
     d = differential_symbol(child)
-    return [primitive.differential(node.expr, p, d, upstream)
-            for p, arg in enumerate(node.expr.args) if arg == child]
+    places = (primitive.places(node.expr, child) if primitive.places else
+              [p for p, arg in enumerate(node.expr.args) if arg == child])
+    return [primitive.differential(node.expr, p, d, upstream) for p in places]
 
 
 def _total(parts):

@@ -113,16 +113,17 @@ def _raise_in(thread_id: int, exception) -> None:
 
 
 def _resident() -> int:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+    return _statm(1)
 
 
 def _address_space() -> int:
+    return _statm(0)
+
+
+def _statm(field: int) -> int:
+    """Bytes of this process: field 0 its address space, 1 its resident size (0: unknown)."""
     try:
         with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            return int(handle.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0

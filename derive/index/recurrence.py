@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.sympify import _sympify
 
 from derive.errors import DeriveError
 from derive.index.program import Program, Statement, tensor_name
@@ -141,7 +142,7 @@ def _step_body(recurrence: Recurrence, statement: Statement, done: set) -> sp.Ex
                 replacements[read] = read
                 continue
         rest = _without(indices, axis)
-        if any(time in sp.sympify(i).free_symbols for i in rest):
+        if any(time in _sympify(i).free_symbols for i in rest):
             raise DeriveError(f"{where}: {read} uses the time index {time} on another axis")
         replacements[read] = _read(name, rest)
     return statement.body.xreplace(replacements)
@@ -150,7 +151,7 @@ def _step_body(recurrence: Recurrence, statement: Statement, done: set) -> sp.Ex
 def _input_time_axis(recurrence: Recurrence, read, where) -> int | None:
     """The axis an input is read at t along (the same for every read of it), or None."""
     name, time = tensor_name(read), recurrence.time
-    axes = [k for k, i in enumerate(read.indices) if time in sp.sympify(i).free_symbols]
+    axes = [k for k, i in enumerate(read.indices) if time in _sympify(i).free_symbols]
     if len(axes) > 1 or (axes and read.indices[axes[0]] != time):
         raise DeriveError(f"{where}: {read}: an input is read at the time index {time} "
                           "itself, on one axis")

@@ -32,7 +32,15 @@ class NodeRow:
     text: str
     name_tex: str
     function_tex: str
-    value_tex: str
+    value_tex: str  # "" when too long for the table's column (the steps write it out)
+
+
+VALUE_WIDTH = 48  # visible characters the table's last column holds on an A4 line
+
+
+def _value_tex(expr) -> str:
+    tex = expr_tex(expr)
+    return tex if visible_width(tex) <= VALUE_WIDTH else ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,7 @@ def build_report(derivation, verification=None, lang: str = "en") -> Report:
         drawing=draw_graph(d.graph, names, d.steps, d.params),
         nodes=tuple(NodeRow(node_label_tex(n), short_number(n.label),
                             expr_tex(names.symbol(n.id)), expr_tex(names.function_of(n)),
-                            expr_tex(n.expr))
+                            _value_tex(n.expr))
                     for n in d.graph.nodes if not n.is_leaf),
         steps=steps,
         gradients=gradients,

@@ -280,3 +280,23 @@ def test_a_matrix_steps_upstream_is_never_an_unbreakable_wall():
     uppers = [s.product_tex for s in report.steps if s.kind == "differential"]
     assert all(max(visible_width(line) for line in lines(u)) <= WIDTH for u in uppers)
     assert any(u.startswith(r"\frac{\partial L}{\partial") for u in uppers)
+
+
+@needs_tex
+def test_no_catalog_report_runs_into_the_margin(tmp_path):
+    from derive.cli import main
+
+    assert main(["report", "--all", "--format", "tex", "--out", str(tmp_path)]) == 0
+    overfull = {}
+    from reports.language import tex_engine
+
+    for tex in sorted(tmp_path.glob("*.tex")):
+        engine = {"-pdf": "pdflatex", "-xelatex": "xelatex"}[tex_engine("en", tex.read_text())]
+        subprocess.run([engine, "-interaction=nonstopmode", "-no-shell-escape", tex.name],
+                       cwd=tmp_path, capture_output=True, check=False, timeout=300)
+        log = tex.with_suffix(".log").read_text(errors="replace")
+        found = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)
+        if found:
+            overfull[tex.stem] = found
+    assert len(list(tmp_path.glob("*.pdf"))) == len(list(tmp_path.glob("*.tex"))) >= 45
+    assert overfull == {}
